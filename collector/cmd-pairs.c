@@ -1,0 +1,134 @@
+/* peerlog pairs: every socketpair recorded, who made it, and the holders
+ * of each of its ends over time. */
+#include <string.h>
+
+#include "cli.h"
+#include "model.h"
+#include "output.h"
+#include "peerlog.h"
+
+static const char usage[] =
+	"usage: peerlog pairs [-j PATH] [--json]\n"
+	"\n"
+	"List every socketpair in the journal: its type, the process that\n"
+	"made it and when, and for each end every process that held it.\n"
+	"\n"
+	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
+	"                      ./peerlog.db)\n"
+	"      --json          machine-readable output\n";
+
+static const char pairs_sql[] =
+	"SELECT pr.id, pr.created_ns, pr.type, p.pid, p.exe, "
+	"s0.id, s0.ino, s0.cookie, s1.id, s1.ino, s1.cookie "
+	"FROM pair pr JOIN process p ON p.id = pr.process_id "
+	"LEFT JOIN sock s0 ON s0.pair_id = pr.id AND s0.side = 0 "
+	"LEFT JOIN sock s1 ON s1.pair_id = pr.id AND s1.side = 1 "
+	"ORDER BY pr.id";
+
+static void text_end(int side, int64_t ino, const struct pl_holders *hs)
+{
+	printf("  end %d socket:[%lld]\n", side, (long long)ino);
+	for (size_t i = 0; i < hs->n; i++) {
+		const struct pl_holder *h = &hs->v[i];
+		struct pl_buf how = { 0 };
+
+		pl_holder_how(h, &how);
+		printf("    %-7d %-14.14s fd %-4d %s\n", h->pid,
+		       pl_basename(h->exe), h->fd, how.p);
+		pl_buf_free(&how);
+	}
+}
+
+int cmd_pairs(int argc, char **argv)
+{
+	struct pl_query q = { .live = 1 };
+	struct pl_opts o;
+	struct pl_json j;
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	int next, rc, n = 0;
+
+	rc = pl_cli_parse(argc, argv, usage, &o, &next, 0);
+	if (rc)
+		return rc < 0 ? PL_EXIT_OK : rc;
+	if (next < argc) {
+		pl_error("pairs takes no operand ('%s')", argv[next]);
+		return PL_EXIT_USAGE;
+	}
+	rc = pl_journal_open_ingested(o.journal, &db);
+	if (rc)
+		return rc;
+	st = pl_db_prepare(db, pairs_sql);
+	if (!st) {
+		sqlite3_close(db);
+		return PL_EXIT_JOURNAL;
+	}
+	pl_json_init(&j, stdout);
+	if (o.json) {
+		pl_json_open(&j, NULL, '{');
+		pl_json_open(&j, "pairs", '[');
+	}
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		const char *exe = (const char *)sqlite3_column_text(st, 4);
+		int type = sqlite3_column_int(st, 2);
+		char at[40];
+
+		if (o.json) {
+			pl_json_open(&j, NULL, '{');
+			pl_json_int(&j, "id", sqlite3_column_int64(st, 0));
+			pl_json_str(&j, "type", pl_sock_type_name(type));
+			pl_json_time(&j, "created", sqlite3_column_int64(st, 1));
+			pl_json_open(&j, "creator", '{');
+			pl_json_int(&j, "pid", sqlite3_column_int(st, 3));
+			pl_json_str(&j, "exe", exe);
+			pl_json_close(&j, '}');
+			pl_json_open(&j, "ends", '[');
+		} else {
+			pl_fmt_time((uint64_t)sqlite3_column_int64(st, 1), 0,
+				    at, sizeof(at));
+			printf("%spair %lld: %s, made by pid %d (%s) at %s\n",
+			       n ? "\n" : "",
+			       (long long)sqlite3_column_int64(st, 0),
+			       pl_sock_type_name(type),
+			       sqlite3_column_int(st, 3), pl_basename(exe), at);
+		}
+		for (int side = 0; side < 2 && !rc; side++) {
+			int64_t sock = sqlite3_column_int64(st, 5 + 3 * side);
+			int64_t ino = sqlite3_column_int64(st, 6 + 3 * side);
+			struct pl_holders hs;
+
+			rc = pl_holders_load(db, &q, sock, &hs);
+			if (rc)
+				break;
+			if (o.json) {
+				pl_json_open(&j, NULL, '{');
+				pl_json_int(&j, "side", side);
+				pl_json_int(&j, "inode", ino);
+				pl_json_int(&j, "cookie",
+					    sqlite3_column_int64(st, 7 + 3 * side));
+				pl_json_open(&j, "holders", '[');
+				for (size_t i = 0; i < hs.n; i++)
+					pl_json_holder(&j, &hs.v[i]);
+				pl_json_close(&j, ']');
+				pl_json_close(&j, '}');
+			} else {
+				text_end(side, ino, &hs);
+			}
+			pl_holders_free(&hs);
+		}
+		if (o.json) {
+			pl_json_close(&j, ']');
+			pl_json_close(&j, '}');
+		}
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (o.json) {
+		pl_json_close(&j, ']');
+		pl_json_close(&j, '}');
+	} else if (!n && !rc) {
+		printf("no socketpair recorded in '%s'\n", o.journal);
+	}
+	sqlite3_close(db);
+	return rc;
+}

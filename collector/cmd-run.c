@@ -1,0 +1,109 @@
+/* peerlog run: start a command with the shim preloaded.
+ *
+ * We exec the command in place rather than fork and wait: its exit status,
+ * signals and terminal are then its own, and nothing of peerlog stays
+ * between it and its parent. The journal is ingested on the next query.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "output.h"
+#include "peerlog.h"
+
+static const char usage[] =
+	"usage: peerlog run [-j PATH] [--] CMD [ARGS]\n"
+	"\n"
+	"Run CMD with libpeerlog.so preloaded, so that it and every process it\n"
+	"starts record their UNIX sockets into the journal PATH (default\n"
+	"$PEERLOG_JOURNAL, else ./peerlog.db). Exits with CMD's status.\n"
+	"\n"
+	"  -j, --journal PATH  journal to record into\n";
+
+/* The shim lives next to this binary (build/) or, installed, in
+ * ../lib/peerlog/. $PEERLOG_LIB overrides both. */
+static int find_shim(char *buf, size_t size)
+{
+	const char *env = getenv("PEERLOG_LIB");
+	static const char *const rel[] = { "libpeerlog.so",
+					   "../lib/peerlog/libpeerlog.so" };
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(buf, size, "%s", env);
+		return access(buf, R_OK) == 0 ? 0 : -1;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return -1;
+	self[n] = '\0';
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		char dir[PATH_MAX];
+
+		snprintf(dir, sizeof(dir), "%s", self);
+		snprintf(buf, size, "%s/%s", dirname(dir), rel[i]);
+		if (access(buf, R_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct pl_opts opts;
+	struct pl_buf preload = { 0 }, journal = { 0 };
+	const char *old;
+	char shim[PATH_MAX];
+	int next, rc, err;
+
+	rc = pl_cli_parse(argc, argv, usage, &opts, &next, PL_CLI_STOP);
+	if (rc)
+		return rc < 0 ? PL_EXIT_OK : rc;
+	if (next < argc && !strcmp(argv[next], "--"))
+		next++;
+	if (next >= argc) {
+		pl_error("run needs a command; see 'peerlog run --help'");
+		return PL_EXIT_USAGE;
+	}
+	if (find_shim(shim, sizeof(shim)) < 0) {
+		pl_error("cannot find libpeerlog.so next to peerlog "
+			 "(set PEERLOG_LIB to its path)");
+		return PL_EXIT_SYSTEM;
+	}
+
+	/* Every process of the tree must find the same journal, wherever it
+	 * chdirs to. */
+	if (opts.journal[0] != '/') {
+		char cwd[PATH_MAX];
+
+		if (!getcwd(cwd, sizeof(cwd))) {
+			pl_error("cannot get the current directory: %s",
+				 strerror(errno));
+			return PL_EXIT_SYSTEM;
+		}
+		pl_buf_addf(&journal, "%s/", cwd);
+	}
+	pl_buf_adds(&journal, opts.journal);
+
+	/* Ours first, other preloads after. */
+	pl_buf_adds(&preload, shim);
+	old = getenv("LD_PRELOAD");
+	if (old && *old)
+		pl_buf_addf(&preload, ":%s", old);
+
+	if (setenv("LD_PRELOAD", preload.p, 1) != 0 ||
+	    setenv("PEERLOG_JOURNAL", journal.p, 1) != 0) {
+		pl_error("cannot set the environment: %s", strerror(errno));
+		return PL_EXIT_SYSTEM;
+	}
+	execvp(argv[next], argv + next);
+	err = errno;
+	pl_error("cannot run '%s': %s", argv[next], strerror(err));
+	return err == ENOENT ? 127 : 126;
+}

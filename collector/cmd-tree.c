@@ -1,0 +1,306 @@
+/* peerlog tree: the process tree, by fork, exec and spawn lineage, with
+ * the socket ends each program image held. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "model.h"
+#include "output.h"
+#include "peerlog.h"
+
+static const char usage[] =
+	"usage: peerlog tree [-j PATH] [--json]\n"
+	"\n"
+	"Show the traced processes as a tree: a fork child under its parent,\n"
+	"the program an exec started under the one it replaced. Under each,\n"
+	"the socket ends it held, with their peers and how each was got and\n"
+	"dropped.\n"
+	"\n"
+	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
+	"                      ./peerlog.db)\n"
+	"      --json          machine-readable output\n";
+
+struct node {
+	int64_t id, parent_id;
+	int pid;
+	char *exe, *argv, *origin;
+	int64_t start_ns, end_ns;
+	const char *state;      /* PL_END_* of the image itself */
+	int64_t exit_status;    /* -1: unknown */
+	size_t first_child, next_sibling; /* indexes + 1; 0: none */
+};
+
+struct tree {
+	sqlite3 *db;
+	sqlite3_stmt *holdings;
+	struct pl_query q;
+	struct pl_json j;
+	int json;
+	struct node *v;
+	size_t n;
+};
+
+enum {
+	P_ID, P_PARENT, P_PID, P_EXE, P_ARGV, P_ORIGIN, P_HELLO, P_END_NS,
+	P_END, P_STATUS, P_BOOT, P_TICKS, P_EXEC_NS
+};
+
+static const char procs_sql[] =
+	"SELECT id, parent_id, pid, exe, argv, origin, hello_ns, end_ns, "
+	"end_reason, exit_status, boot, start_ticks, exec_ns "
+	"FROM process ORDER BY id";
+
+enum {
+	H_FD, H_INO, H_PEER_INO, H_START, H_END, H_FROM, H_UNTIL, H_SRC_PID,
+	H_P_END, H_P_END_NS, H_BOOT, H_PID, H_TICKS, H_EXEC_NS
+};
+
+static const char holdings_sql[] =
+	"SELECT h.fd, s.ino, o.ino, h.start_reason, h.end_reason, h.from_ns,"
+	" h.until_ns, sp.pid, p.end_reason, p.end_ns, p.boot, p.pid, "
+	" p.start_ticks, p.exec_ns "
+	"FROM holding h JOIN process p ON p.id = h.process_id "
+	"JOIN sock s ON s.id = h.sock_id "
+	"LEFT JOIN sock o ON o.pair_id = s.pair_id AND o.side = 1 - s.side "
+	"LEFT JOIN holding sh ON sh.id = h.source_id "
+	"LEFT JOIN process sp ON sp.id = sh.process_id "
+	"WHERE h.process_id = ?1 ORDER BY h.fd, h.from_ns, h.id";
+
+static char *dup_col(sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+
+	return s ? strdup(s) : NULL;
+}
+
+static int load(struct tree *t)
+{
+	sqlite3_stmt *st = pl_db_prepare(t->db, procs_sql);
+	size_t cap = 0;
+	int rc;
+
+	if (!st)
+		return PL_EXIT_JOURNAL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct node *nd;
+		int64_t until;
+
+		if (t->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			t->v = realloc(t->v, cap * sizeof(*t->v));
+			if (!t->v) {
+				sqlite3_finalize(st);
+				return PL_EXIT_SYSTEM;
+			}
+		}
+		nd = &t->v[t->n++];
+		memset(nd, 0, sizeof(*nd));
+		nd->id = sqlite3_column_int64(st, P_ID);
+		nd->parent_id = sqlite3_column_int64(st, P_PARENT);
+		nd->pid = sqlite3_column_int(st, P_PID);
+		nd->exe = dup_col(st, P_EXE);
+		nd->argv = dup_col(st, P_ARGV);
+		nd->origin = dup_col(st, P_ORIGIN);
+		nd->start_ns = sqlite3_column_int64(st, P_HELLO);
+		nd->state = pl_image_end(&t->q, st, P_END, P_END_NS, P_BOOT,
+					 P_PID, P_TICKS, P_EXEC_NS, &until);
+		nd->end_ns = until;
+		nd->exit_status = sqlite3_column_type(st, P_STATUS) == SQLITE_NULL
+					  ? -1 : sqlite3_column_int64(st, P_STATUS);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return pl_db_fail(t->db, "cannot read processes");
+
+	/* Ids grow with time and a parent is always older than its child,
+	 * so one backwards pass links children in order. */
+	for (size_t i = t->n; i-- > 0;) {
+		struct node *nd = &t->v[i];
+		size_t lo = 0, hi = i;
+
+		if (!nd->parent_id)
+			continue;
+		while (lo < hi) { /* binary search by id */
+			size_t mid = (lo + hi) / 2;
+
+			if (t->v[mid].id < nd->parent_id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < i && t->v[lo].id == nd->parent_id) {
+			nd->next_sibling = t->v[lo].first_child;
+			t->v[lo].first_child = i + 1;
+		} else {
+			nd->parent_id = 0; /* parent not in the journal */
+		}
+	}
+	return 0;
+}
+
+static void state_text(const struct node *nd, struct pl_buf *b)
+{
+	if (!strcmp(nd->state, PL_END_EXEC))
+		pl_buf_adds(b, "exec'd");
+	else if (!strcmp(nd->state, PL_END_ALIVE))
+		pl_buf_adds(b, "running");
+	else if (!strcmp(nd->state, PL_END_EXIT) && nd->exit_status >= 0)
+		pl_buf_addf(b, "exited %lld", (long long)nd->exit_status);
+	else if (!strcmp(nd->state, PL_END_EXIT))
+		pl_buf_adds(b, nd->end_ns ? "exited" : "gone");
+	else
+		pl_buf_adds(b, "gone during exec");
+}
+
+static int holdings(struct tree *t, const struct node *nd, int depth)
+{
+	sqlite3_stmt *st = t->holdings;
+	int rc;
+
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, nd->id);
+	if (t->json)
+		pl_json_open(&t->j, "holdings", '[');
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *start = (const char *)sqlite3_column_text(st, H_START);
+		const char *end = (const char *)sqlite3_column_text(st, H_END);
+		int64_t until = sqlite3_column_int64(st, H_UNTIL);
+
+		if (!end)
+			end = pl_image_end(&t->q, st, H_P_END, H_P_END_NS, H_BOOT,
+					   H_PID, H_TICKS, H_EXEC_NS, &until);
+		else if (!strcmp(end, "close"))
+			end = PL_END_CLOSE;
+		else if (!strcmp(end, "kept"))
+			end = PL_END_KEPT;
+		else
+			end = PL_END_UNKNOWN;
+
+		if (t->json) {
+			pl_json_open(&t->j, NULL, '{');
+			pl_json_int(&t->j, "fd", sqlite3_column_int(st, H_FD));
+			pl_json_int(&t->j, "inode", sqlite3_column_int64(st, H_INO));
+			if (sqlite3_column_type(st, H_PEER_INO) == SQLITE_NULL)
+				pl_json_null(&t->j, "peer_inode");
+			else
+				pl_json_int(&t->j, "peer_inode",
+					    sqlite3_column_int64(st, H_PEER_INO));
+			pl_json_time(&t->j, "from", sqlite3_column_int64(st, H_FROM));
+			pl_json_time(&t->j, "until", until);
+			pl_json_str(&t->j, "start_reason", start);
+			pl_json_str(&t->j, "end_reason", end);
+			pl_json_close(&t->j, '}');
+		} else {
+			struct pl_buf how = { 0 }, peer = { 0 };
+
+			pl_how(start, sqlite3_column_int(st, H_SRC_PID), 0, end,
+			       &how);
+			if (sqlite3_column_type(st, H_PEER_INO) != SQLITE_NULL)
+				pl_buf_addf(&peer, "[%lld]", (long long)
+					    sqlite3_column_int64(st, H_PEER_INO));
+			else
+				pl_buf_adds(&peer, "?");
+			printf("%*sfd %-3d socket:[%lld] <-> %-9s %s\n",
+			       2 * depth + 2, "", sqlite3_column_int(st, H_FD),
+			       (long long)sqlite3_column_int64(st, H_INO), peer.p,
+			       how.p);
+			pl_buf_free(&how);
+			pl_buf_free(&peer);
+		}
+	}
+	if (t->json)
+		pl_json_close(&t->j, ']');
+	return rc == SQLITE_DONE ? 0 : pl_db_fail(t->db, "cannot read holdings");
+}
+
+static int show(struct tree *t, size_t i, int depth)
+{
+	const struct node *nd = &t->v[i];
+	int rc;
+
+	if (t->json) {
+		pl_json_open(&t->j, NULL, '{');
+		pl_json_int(&t->j, "pid", nd->pid);
+		pl_json_str(&t->j, "exe", nd->exe);
+		pl_json_raw(&t->j, "argv", nd->argv);
+		pl_json_str(&t->j, "origin", nd->origin);
+		pl_json_time(&t->j, "start", nd->start_ns);
+		pl_json_time(&t->j, "end", nd->end_ns);
+		pl_json_str(&t->j, "end_reason", nd->state);
+		if (nd->exit_status >= 0)
+			pl_json_int(&t->j, "exit_status", nd->exit_status);
+		else
+			pl_json_null(&t->j, "exit_status");
+	} else {
+		struct pl_buf st = { 0 };
+
+		state_text(nd, &st);
+		printf("%*s%s%d %s [%s] %s\n", 2 * depth, "",
+		       depth ? "`- " : "", nd->pid, pl_basename(nd->exe),
+		       nd->origin, st.p);
+		pl_buf_free(&st);
+	}
+	rc = holdings(t, nd, depth + (depth ? 1 : 0));
+	if (t->json)
+		pl_json_open(&t->j, "children", '[');
+	for (size_t c = nd->first_child; !rc && c; c = t->v[c - 1].next_sibling)
+		rc = show(t, c - 1, depth + 1 + (depth ? 1 : 0));
+	if (t->json) {
+		pl_json_close(&t->j, ']');
+		pl_json_close(&t->j, '}');
+	}
+	return rc;
+}
+
+int cmd_tree(int argc, char **argv)
+{
+	struct tree t = { .q = { .live = 1 } };
+	struct pl_opts o;
+	int next, rc, roots = 0;
+
+	rc = pl_cli_parse(argc, argv, usage, &o, &next, 0);
+	if (rc)
+		return rc < 0 ? PL_EXIT_OK : rc;
+	if (next < argc) {
+		pl_error("tree takes no operand ('%s')", argv[next]);
+		return PL_EXIT_USAGE;
+	}
+	rc = pl_journal_open_ingested(o.journal, &t.db);
+	if (rc)
+		return rc;
+	t.json = o.json;
+	pl_json_init(&t.j, stdout);
+	rc = load(&t);
+	if (!rc) {
+		t.holdings = pl_db_prepare(t.db, holdings_sql);
+		if (!t.holdings)
+			rc = PL_EXIT_JOURNAL;
+	}
+	if (!rc && t.json) {
+		pl_json_open(&t.j, NULL, '{');
+		pl_json_open(&t.j, "processes", '[');
+	}
+	for (size_t i = 0; !rc && i < t.n; i++) {
+		if (t.v[i].parent_id)
+			continue;
+		if (!t.json && roots)
+			putchar('\n');
+		rc = show(&t, i, 0);
+		roots++;
+	}
+	if (!rc && t.json) {
+		pl_json_close(&t.j, ']');
+		pl_json_close(&t.j, '}');
+	} else if (!rc && !roots) {
+		printf("no process recorded in '%s'\n", o.journal);
+	}
+	sqlite3_finalize(t.holdings);
+	for (size_t i = 0; i < t.n; i++) {
+		free(t.v[i].exe);
+		free(t.v[i].argv);
+		free(t.v[i].origin);
+	}
+	free(t.v);
+	sqlite3_close(t.db);
+	return rc;
+}

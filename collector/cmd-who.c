@@ -1,0 +1,339 @@
+/* peerlog who PID [FD]: the end PID holds (or last held) at FD, its peer,
+ * and every process that held the peer, with how each got and lost it.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "model.h"
+#include "output.h"
+#include "peerlog.h"
+
+static const char usage[] =
+	"usage: peerlog who [-j PATH] [--json] PID [FD]\n"
+	"\n"
+	"Show the socket end that process PID holds at FD (or the last one it\n"
+	"held there), the peer end, and every process that held the peer: pid,\n"
+	"fd, program, from, until, and how the holding started and ended.\n"
+	"Without FD, do so for every socket fd PID has held.\n"
+	"\n"
+	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
+	"                      ./peerlog.db)\n"
+	"      --json          machine-readable output\n"
+	"\n"
+	"exit status: 0 answered, 1 PID or FD not in the journal, 2 usage,\n"
+	"3 journal unusable\n";
+
+/* The process that was PID most recently: its boot and start time. */
+struct target {
+	int pid;
+	char boot[40];
+	int64_t start_ticks;
+	char *exe;
+};
+
+static int find_target(sqlite3 *db, int pid, struct target *t)
+{
+	sqlite3_stmt *st = pl_db_prepare(
+		db, "SELECT boot, start_ticks, exe FROM process WHERE pid = ?1 "
+		    "ORDER BY id DESC LIMIT 1");
+	int found = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, pid);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *exe = (const char *)sqlite3_column_text(st, 2);
+
+		t->pid = pid;
+		snprintf(t->boot, sizeof(t->boot), "%s",
+			 (const char *)sqlite3_column_text(st, 0));
+		t->start_ticks = sqlite3_column_int64(st, 1);
+		t->exe = exe ? strdup(exe) : NULL;
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+#define TARGET_HOLDINGS                                                   \
+	"FROM holding h JOIN process p ON p.id = h.process_id "           \
+	"WHERE p.pid = ?1 AND p.boot = ?2 AND p.start_ticks = ?3 "
+
+static sqlite3_stmt *target_stmt(sqlite3 *db, const char *sql,
+				 const struct target *t)
+{
+	sqlite3_stmt *st = pl_db_prepare(db, sql);
+
+	if (st) {
+		sqlite3_bind_int(st, 1, t->pid);
+		sqlite3_bind_text(st, 2, t->boot, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, t->start_ticks);
+	}
+	return st;
+}
+
+/* The socket the target holds, or last held, at FD: its sock id, or 0. */
+static int64_t sock_at(sqlite3 *db, const struct target *t, int fd)
+{
+	sqlite3_stmt *st = target_stmt(
+		db, "SELECT h.sock_id " TARGET_HOLDINGS "AND h.fd = ?4 "
+		    "ORDER BY h.from_ns DESC, h.id DESC LIMIT 1", t);
+	int64_t id = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 4, fd);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+struct sock_info {
+	int64_t id, ino, cookie, side, pair_id, peer_id, peer_ino,
+		peer_cookie, created_ns, type, creator_pid;
+	char *creator_exe;
+};
+
+static int sock_info(sqlite3 *db, int64_t id, struct sock_info *si)
+{
+	sqlite3_stmt *st = pl_db_prepare(
+		db, "SELECT s.ino, s.cookie, s.side, s.pair_id, o.id, o.ino, "
+		    "o.cookie, pr.created_ns, pr.type, cp.pid, cp.exe "
+		    "FROM sock s LEFT JOIN pair pr ON pr.id = s.pair_id "
+		    "LEFT JOIN process cp ON cp.id = pr.process_id "
+		    "LEFT JOIN sock o ON o.pair_id = s.pair_id "
+		    "AND o.side = 1 - s.side WHERE s.id = ?1");
+	int rc;
+
+	memset(si, 0, sizeof(*si));
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *exe = (const char *)sqlite3_column_text(st, 10);
+
+		si->id = id;
+		si->ino = sqlite3_column_int64(st, 0);
+		si->cookie = sqlite3_column_int64(st, 1);
+		si->side = sqlite3_column_int64(st, 2);
+		si->pair_id = sqlite3_column_int64(st, 3);
+		si->peer_id = sqlite3_column_int64(st, 4);
+		si->peer_ino = sqlite3_column_int64(st, 5);
+		si->peer_cookie = sqlite3_column_int64(st, 6);
+		si->created_ns = sqlite3_column_int64(st, 7);
+		si->type = sqlite3_column_int64(st, 8);
+		si->creator_pid = sqlite3_column_int64(st, 9);
+		si->creator_exe = exe ? strdup(exe) : NULL;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static void text_holders(const struct pl_holders *hs)
+{
+	printf("    %-7s %4s  %-12s %-13s%-13s%s\n", "PID", "FD", "PROGRAM",
+	       "FROM", "UNTIL", "HOW");
+	for (size_t i = 0; i < hs->n; i++) {
+		const struct pl_holder *h = &hs->v[i];
+		struct pl_buf how = { 0 };
+		char from[32], until[32];
+
+		pl_fmt_time((uint64_t)h->from_ns, 0, from, sizeof(from));
+		if (h->until_ns)
+			pl_fmt_time((uint64_t)h->until_ns, 0, until,
+				    sizeof(until));
+		else
+			snprintf(until, sizeof(until), "%s",
+				 strcmp(h->end_reason, PL_END_ALIVE) ? "?" : "-");
+		pl_holder_how(h, &how);
+		printf("    %-7d %4d  %-12.12s %-13s%-13s%s\n", h->pid, h->fd,
+		       pl_basename(h->exe), from, until, how.p);
+		pl_buf_free(&how);
+	}
+}
+
+static void json_end(struct pl_json *j, const char *key, int64_t ino,
+		     int64_t cookie, const struct pl_holders *hs)
+{
+	pl_json_open(j, key, '{');
+	pl_json_int(j, "inode", ino);
+	pl_json_int(j, "cookie", cookie);
+	pl_json_open(j, "holders", '[');
+	for (size_t i = 0; i < hs->n; i++)
+		pl_json_holder(j, &hs->v[i]);
+	pl_json_close(j, ']');
+	pl_json_close(j, '}');
+}
+
+/* Answer for one fd, as text or as members of the current JSON object. */
+static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
+		     const struct target *t, int fd, int64_t sock)
+{
+	struct pl_query q = { .live = 1 };
+	struct sock_info si;
+	struct pl_holders mine = { 0 }, peer = { 0 };
+	int rc;
+
+	if (sock_info(db, sock, &si) < 0)
+		return PL_EXIT_JOURNAL;
+	rc = pl_holders_load(db, &q, sock, &mine);
+	if (!rc && si.peer_id)
+		rc = pl_holders_load(db, &q, si.peer_id, &peer);
+	if (rc)
+		goto out;
+
+	if (o->json) {
+		json_end(j, "end", si.ino, si.cookie, &mine);
+		if (si.pair_id) {
+			pl_json_open(j, "pair", '{');
+			pl_json_int(j, "id", si.pair_id);
+			pl_json_str(j, "type", pl_sock_type_name((int)si.type));
+			pl_json_int(j, "side", si.side);
+			pl_json_time(j, "created", si.created_ns);
+			pl_json_open(j, "creator", '{');
+			pl_json_int(j, "pid", si.creator_pid);
+			pl_json_str(j, "exe", si.creator_exe);
+			pl_json_close(j, '}');
+			pl_json_close(j, '}');
+		} else {
+			pl_json_null(j, "pair");
+		}
+		if (si.peer_id)
+			json_end(j, "peer", si.peer_ino, si.peer_cookie, &peer);
+		else
+			pl_json_null(j, "peer");
+		goto out;
+	}
+
+	printf("pid %d (%s) fd %d: socket:[%lld]\n", t->pid,
+	       pl_basename(t->exe), fd, (long long)si.ino);
+	if (si.pair_id) {
+		char at[32];
+
+		pl_fmt_time((uint64_t)si.created_ns, 0, at, sizeof(at));
+		printf("  end %lld of a %s socketpair made by pid %lld (%s) "
+		       "at %s\n", (long long)si.side,
+		       pl_sock_type_name((int)si.type),
+		       (long long)si.creator_pid,
+		       pl_basename(si.creator_exe), at);
+		printf("  peer socket:[%lld] held by:\n",
+		       (long long)si.peer_ino);
+		text_holders(&peer);
+	} else {
+		printf("  its creation was not recorded, so its peer is "
+		       "unknown\n");
+	}
+	printf("  socket:[%lld] itself held by:\n", (long long)si.ino);
+	text_holders(&mine);
+out:
+	pl_holders_free(&mine);
+	pl_holders_free(&peer);
+	free(si.creator_exe);
+	return rc;
+}
+
+int cmd_who(int argc, char **argv)
+{
+	struct pl_opts o;
+	struct target t = { 0 };
+	struct pl_json j;
+	sqlite3 *db = NULL;
+	long pid, fd = -1;
+	int next, rc;
+
+	rc = pl_cli_parse(argc, argv, usage, &o, &next, 0);
+	if (rc)
+		return rc < 0 ? PL_EXIT_OK : rc;
+	if (next >= argc || argc - next > 2) {
+		pl_error("who takes PID and an optional FD; see "
+			 "'peerlog who --help'");
+		return PL_EXIT_USAGE;
+	}
+	rc = pl_cli_number(argv[next], "PID", 1, INT_MAX, &pid);
+	if (!rc && next + 1 < argc)
+		rc = pl_cli_number(argv[next + 1], "FD", 0, INT_MAX, &fd);
+	if (rc)
+		return rc;
+
+	rc = pl_journal_open_ingested(o.journal, &db);
+	if (rc)
+		return rc;
+	rc = find_target(db, (int)pid, &t);
+	if (rc <= 0) {
+		if (rc == 0)
+			pl_error("no process with pid %ld in journal '%s'", pid,
+				 o.journal);
+		sqlite3_close(db);
+		return rc == 0 ? PL_EXIT_NOTFOUND : PL_EXIT_JOURNAL;
+	}
+	rc = 0;
+
+	pl_json_init(&j, stdout);
+	if (fd >= 0) {
+		int64_t sock = sock_at(db, &t, (int)fd);
+
+		if (sock <= 0) {
+			pl_error("pid %ld never held a socket at fd %ld in "
+				 "journal '%s'", pid, fd, o.journal);
+			rc = sock < 0 ? PL_EXIT_JOURNAL : PL_EXIT_NOTFOUND;
+			goto out;
+		}
+		if (o.json) {
+			pl_json_open(&j, NULL, '{');
+			pl_json_open(&j, "query", '{');
+			pl_json_int(&j, "pid", pid);
+			pl_json_int(&j, "fd", fd);
+			pl_json_close(&j, '}');
+		}
+		rc = answer_fd(db, &o, &j, &t, (int)fd, sock);
+		if (o.json)
+			pl_json_close(&j, '}');
+	} else {
+		sqlite3_stmt *st = target_stmt(
+			db, "SELECT DISTINCT h.fd " TARGET_HOLDINGS
+			    "ORDER BY h.fd", &t);
+		int any = 0;
+
+		if (!st) {
+			rc = PL_EXIT_JOURNAL;
+			goto out;
+		}
+		if (o.json) {
+			pl_json_open(&j, NULL, '{');
+			pl_json_open(&j, "query", '{');
+			pl_json_int(&j, "pid", pid);
+			pl_json_close(&j, '}');
+			pl_json_open(&j, "fds", '[');
+		}
+		while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+			int f = sqlite3_column_int(st, 0);
+
+			if (o.json) {
+				pl_json_open(&j, NULL, '{');
+				pl_json_int(&j, "fd", f);
+			} else if (any) {
+				putchar('\n');
+			}
+			rc = answer_fd(db, &o, &j, &t, f, sock_at(db, &t, f));
+			if (o.json)
+				pl_json_close(&j, '}');
+			any = 1;
+		}
+		sqlite3_finalize(st);
+		if (o.json) {
+			pl_json_close(&j, ']');
+			pl_json_close(&j, '}');
+		} else if (!any) {
+			printf("pid %ld (%s) held no socket we saw\n", pid,
+			       pl_basename(t.exe));
+		}
+	}
+out:
+	free(t.exe);
+	sqlite3_close(db);
+	return rc;
+}

@@ -1,0 +1,590 @@
+/* Ingest: turn spool records into journal rows, exactly once.
+ *
+ * One ingest is one write transaction: it reads the spool from the offset
+ * the journal has for it, applies every complete record, and stores the new
+ * offset in the same transaction. Two peerlog commands ingesting at once
+ * are serialised by SQLite's write lock, and the second finds nothing new.
+ *
+ * Applying a record updates the model (process images, pairs, sockets and
+ * the holdings of each socket at each fd) as well as the raw event log.
+ * What ends with an image (closed on exec, held until exit) is not written
+ * to every holding: the holding_span view derives it from the image's end,
+ * so exec and exit cost one row update whatever the number of fds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "peerlog.h"
+#include "spool.h"
+
+enum {
+	Q_PROC_CURRENT,
+	Q_PROC_BY_HELLO,
+	Q_PROC_INSERT,
+	Q_PROC_END_EXEC,
+	Q_PROC_EXEC,
+	Q_PROC_EXEC_FAIL,
+	Q_PROC_EXIT,
+	Q_SOCK_BY_COOKIE,
+	Q_SOCK_BY_INO,
+	Q_SOCK_INSERT,
+	Q_SOCK_SET_PAIR,
+	Q_PAIR_INSERT,
+	Q_HOLD_INSERT,
+	Q_HOLD_END,
+	Q_HOLD_SRC_FD,
+	Q_HOLD_SRC_ANY,
+	Q_HOLD_KEPT,
+	Q_EVENT_INSERT,
+	Q_SPOOL_GET,
+	Q_SPOOL_PUT,
+	Q_COUNT
+};
+
+static const char *const queries[Q_COUNT] = {
+	[Q_PROC_CURRENT] =
+		"SELECT id, boot, origin, parent_id, start_ticks, end_reason "
+		"FROM process WHERE pid = ?1 ORDER BY id DESC LIMIT 1",
+	[Q_PROC_BY_HELLO] =
+		"SELECT id, exe, argv FROM process "
+		"WHERE pid = ?1 AND hello_ns = ?2 AND boot = ?3",
+	[Q_PROC_INSERT] =
+		"INSERT INTO process (boot, pid, start_ticks, hello_ns, origin,"
+		" parent_id, ppid, exe, argv) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[Q_PROC_END_EXEC] =
+		"UPDATE process SET end_ns = COALESCE(exec_ns, ?2), "
+		"end_reason = 'exec', exec_ns = NULL WHERE id = ?1",
+	[Q_PROC_EXEC] =
+		"UPDATE process SET exec_ns = ?2, exec_path = ?3 WHERE id = ?1",
+	[Q_PROC_EXEC_FAIL] =
+		"UPDATE process SET exec_ns = NULL, exec_path = NULL "
+		"WHERE id = ?1",
+	[Q_PROC_EXIT] =
+		"UPDATE process SET end_ns = ?2, end_reason = 'exit', "
+		"exit_status = ?3 WHERE id = ?1 AND end_ns IS NULL",
+	[Q_SOCK_BY_COOKIE] =
+		"SELECT id FROM sock WHERE boot = ?1 AND cookie = ?2 "
+		"ORDER BY id DESC LIMIT 1",
+	[Q_SOCK_BY_INO] =
+		"SELECT id FROM sock WHERE boot = ?1 AND ino = ?2 "
+		"ORDER BY id DESC LIMIT 1",
+	[Q_SOCK_INSERT] =
+		"INSERT INTO sock (boot, ino, cookie, pair_id, side) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)",
+	[Q_SOCK_SET_PAIR] =
+		"UPDATE sock SET pair_id = ?2, side = ?3 WHERE id = ?1",
+	[Q_PAIR_INSERT] =
+		"INSERT INTO pair (process_id, created_ns, domain, type, "
+		"protocol) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[Q_HOLD_INSERT] =
+		"INSERT INTO holding (process_id, fd, sock_id, from_ns, "
+		"start_reason, source_id, cloexec) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[Q_HOLD_END] =
+		"UPDATE holding SET until_ns = ?3, end_reason = ?4 "
+		"WHERE process_id = ?1 AND fd = ?2 AND end_reason IS NULL",
+	[Q_HOLD_SRC_FD] =
+		"SELECT id FROM holding WHERE process_id = ?1 AND fd = ?2 "
+		"AND sock_id = ?3 ORDER BY (end_reason IS NULL) DESC, id DESC "
+		"LIMIT 1",
+	[Q_HOLD_SRC_ANY] =
+		"SELECT id FROM holding WHERE process_id = ?1 AND sock_id = ?2 "
+		"ORDER BY (end_reason IS NULL) DESC, id DESC LIMIT 1",
+	[Q_HOLD_KEPT] =
+		"UPDATE holding SET until_ns = ?2, end_reason = 'kept' "
+		"WHERE id = ?1 AND end_reason IS NULL",
+	[Q_EVENT_INSERT] =
+		"INSERT INTO event (process_id, pid, time_ns, kind, fd, arg, "
+		"detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[Q_SPOOL_GET] = "SELECT dev, ino, offset FROM spool WHERE path = ?1",
+	[Q_SPOOL_PUT] =
+		"INSERT OR REPLACE INTO spool (path, dev, ino, offset, skipped) "
+		"VALUES (?1, ?2, ?3, ?4, "
+		"COALESCE((SELECT skipped FROM spool WHERE path = ?1), 0) + ?5)",
+};
+
+static const char *const kind_names[] = {
+	[PL_REC_HELLO] = "hello",	[PL_REC_SNAP] = "snap",
+	[PL_REC_SOCKETPAIR] = "socketpair", [PL_REC_CLOSE] = "close",
+	[PL_REC_EXEC] = "exec",		[PL_REC_EXEC_FAIL] = "exec_fail",
+	[PL_REC_FORK] = "fork",		[PL_REC_EXIT] = "exit",
+};
+
+struct ingest {
+	sqlite3 *db;
+	sqlite3_stmt *q[Q_COUNT];
+	int failed;
+};
+
+/* The image a record's pid belongs to: the latest one of that pid. */
+struct image {
+	int64_t id;        /* 0: none */
+	char boot[40];
+	char origin[8];
+	int64_t parent_id; /* 0: none */
+	uint64_t start_ticks;
+	int ended;
+};
+
+/* Bind by type: 'i' int64, 't' text (NULL pointer binds NULL), 'n' NULL. */
+static sqlite3_stmt *bind(struct ingest *in, int q, const char *types, ...)
+{
+	sqlite3_stmt *st = in->q[q];
+	va_list ap;
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	va_start(ap, types);
+	for (int i = 1; *types; types++, i++) {
+		if (*types == 'i') {
+			sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+		} else if (*types == 't') {
+			const char *s = va_arg(ap, const char *);
+
+			if (s)
+				sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		} else {
+			(void)va_arg(ap, int);
+		}
+	}
+	va_end(ap);
+	return st;
+}
+
+/* Step a statement that returns no row we need. */
+static void run(struct ingest *in, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW && !in->failed) {
+		pl_error("journal update failed: %s", sqlite3_errmsg(in->db));
+		in->failed = 1;
+	}
+	sqlite3_reset(st);
+}
+
+/* Step a one-column lookup: the id, or 0 when there is no row. */
+static int64_t lookup(struct ingest *in, sqlite3_stmt *st)
+{
+	int64_t id = 0;
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE && !in->failed) {
+		pl_error("journal lookup failed: %s", sqlite3_errmsg(in->db));
+		in->failed = 1;
+	}
+	sqlite3_reset(st);
+	return id;
+}
+
+static int64_t inserted(struct ingest *in, sqlite3_stmt *st)
+{
+	run(in, st);
+	return sqlite3_last_insert_rowid(in->db);
+}
+
+static void current_image(struct ingest *in, uint32_t pid, struct image *img)
+{
+	sqlite3_stmt *st = bind(in, Q_PROC_CURRENT, "i", (int64_t)pid);
+
+	memset(img, 0, sizeof(*img));
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *boot = (const char *)sqlite3_column_text(st, 1);
+		const char *origin = (const char *)sqlite3_column_text(st, 2);
+
+		img->id = sqlite3_column_int64(st, 0);
+		snprintf(img->boot, sizeof(img->boot), "%s", boot ? boot : "");
+		snprintf(img->origin, sizeof(img->origin), "%s",
+			 origin ? origin : "");
+		img->parent_id = sqlite3_column_int64(st, 3);
+		img->start_ticks = (uint64_t)sqlite3_column_int64(st, 4);
+		img->ended = sqlite3_column_type(st, 5) != SQLITE_NULL;
+	}
+	sqlite3_reset(st);
+}
+
+static void event(struct ingest *in, int64_t proc, const struct pl_rec_head *h,
+		  int64_t fd, int64_t arg, const char *detail, int has_fd,
+		  int has_arg)
+{
+	sqlite3_stmt *st = bind(in, Q_EVENT_INSERT, "iiit", proc ? proc : 0,
+				(int64_t)h->pid, (int64_t)h->time_ns,
+				kind_names[h->type]);
+
+	if (!proc)
+		sqlite3_bind_null(st, 1);
+	if (has_fd)
+		sqlite3_bind_int64(st, 5, fd);
+	if (has_arg)
+		sqlite3_bind_int64(st, 6, arg);
+	if (detail)
+		sqlite3_bind_text(st, 7, detail, -1, SQLITE_TRANSIENT);
+	run(in, st);
+}
+
+static int64_t find_sock(struct ingest *in, const char *boot,
+			 const struct pl_rec_sock *s)
+{
+	if (s->cookie)
+		return lookup(in, bind(in, Q_SOCK_BY_COOKIE, "ti", boot,
+				       (int64_t)s->cookie));
+	return lookup(in, bind(in, Q_SOCK_BY_INO, "ti", boot, (int64_t)s->ino));
+}
+
+static int64_t find_or_add_sock(struct ingest *in, const char *boot,
+				const struct pl_rec_sock *s)
+{
+	int64_t id = find_sock(in, boot, s);
+	sqlite3_stmt *st;
+
+	if (id)
+		return id;
+	st = bind(in, Q_SOCK_INSERT, "tii", boot, (int64_t)s->ino,
+		  (int64_t)s->cookie);
+	return inserted(in, st);
+}
+
+/* A new holding of IMG at FD. Whatever IMG held there before and did not
+ * close in our sight ended without our seeing how. */
+static void hold(struct ingest *in, int64_t proc, const struct pl_rec_sock *s,
+		 int64_t sock, uint64_t ns, const char *why, int64_t source)
+{
+	sqlite3_stmt *st;
+
+	run(in, bind(in, Q_HOLD_END, "iiit", proc, (int64_t)s->fd, (int64_t)ns,
+		     "unknown"));
+	st = bind(in, Q_HOLD_INSERT, "iiiitii", proc, (int64_t)s->fd, sock,
+		  (int64_t)ns, why, source,
+		  (int64_t)((s->flags & PL_SOCK_CLOEXEC) != 0));
+	if (!source)
+		sqlite3_bind_null(st, 6);
+	run(in, st);
+}
+
+/* A socket IMG held when it said hello: link it to where it came from. */
+static void hold_at_hello(struct ingest *in, const struct image *img,
+			  const struct pl_rec_sock *s, uint64_t ns)
+{
+	int64_t sock = find_or_add_sock(in, img->boot, s);
+	const char *why = "found";
+	int64_t src = 0;
+
+	if (img->parent_id && !strcmp(img->origin, "fork")) {
+		why = "fork";
+		src = lookup(in, bind(in, Q_HOLD_SRC_FD, "iii", img->parent_id,
+				      (int64_t)s->fd, sock));
+	} else if (img->parent_id && !strcmp(img->origin, "exec")) {
+		src = lookup(in, bind(in, Q_HOLD_SRC_FD, "iii", img->parent_id,
+				      (int64_t)s->fd, sock));
+		if (src) {
+			why = "exec";
+			run(in, bind(in, Q_HOLD_KEPT, "ii", src, (int64_t)ns));
+		}
+	} else if (img->parent_id && !strcmp(img->origin, "spawn")) {
+		/* posix_spawn and friends may have moved it to another fd */
+		src = lookup(in, bind(in, Q_HOLD_SRC_ANY, "ii", img->parent_id,
+				      sock));
+		if (src)
+			why = "inherit";
+	}
+	hold(in, img->id, s, sock, ns, why, src);
+}
+
+static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
+{
+	const char *tail = (const char *)(h + 1);
+	const struct pl_rec_sock *socks = (const void *)((const char *)h +
+		pl_rec_align(sizeof(*h) + h->exe_len + h->argv_len));
+	struct image img, prev;
+	struct pl_buf exe = { 0 }, argv = { 0 };
+	char *parent_exe = NULL, *parent_argv = NULL;
+	sqlite3_stmt *st;
+
+	memset(&img, 0, sizeof(img));
+	snprintf(img.boot, sizeof(img.boot), "%.*s", (int)sizeof(h->boot_id),
+		 h->boot_id);
+	img.start_ticks = h->start_ticks;
+
+	if (h->reason == PL_HELLO_FORK) {
+		strcpy(img.origin, "fork");
+		st = bind(in, Q_PROC_BY_HELLO, "iit", (int64_t)h->parent_pid,
+			  (int64_t)h->parent_hello_ns, img.boot);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			const char *e = (const char *)sqlite3_column_text(st, 1);
+			const char *a = (const char *)sqlite3_column_text(st, 2);
+
+			img.parent_id = sqlite3_column_int64(st, 0);
+			parent_exe = e ? strdup(e) : NULL;
+			parent_argv = a ? strdup(a) : NULL;
+		}
+		sqlite3_reset(st);
+	} else {
+		if (h->exe_len)
+			pl_buf_add(&exe, tail, strnlen(tail, h->exe_len));
+		pl_buf_json_argv(&argv, tail + h->exe_len, h->argv_len);
+		current_image(in, h->head.pid, &prev);
+		if (prev.id && !prev.ended && !strcmp(prev.boot, img.boot) &&
+		    prev.start_ticks == h->start_ticks) {
+			/* same process, new program: an exec */
+			strcpy(img.origin, "exec");
+			img.parent_id = prev.id;
+			run(in, bind(in, Q_PROC_END_EXEC, "ii", prev.id,
+				     (int64_t)h->head.time_ns));
+		} else {
+			current_image(in, h->ppid, &prev);
+			if (prev.id && !prev.ended &&
+			    !strcmp(prev.boot, img.boot)) {
+				strcpy(img.origin, "spawn");
+				img.parent_id = prev.id;
+			} else {
+				strcpy(img.origin, "root");
+			}
+		}
+	}
+
+	st = bind(in, Q_PROC_INSERT, "tiiitiitt", img.boot,
+		  (int64_t)h->head.pid, (int64_t)h->start_ticks,
+		  (int64_t)h->head.time_ns, img.origin, img.parent_id,
+		  (int64_t)(h->reason == PL_HELLO_FORK ? h->parent_pid : h->ppid),
+		  h->reason == PL_HELLO_FORK ? parent_exe : exe.p,
+		  h->reason == PL_HELLO_FORK ? parent_argv : argv.p);
+	if (!img.parent_id)
+		sqlite3_bind_null(st, 6);
+	img.id = inserted(in, st);
+	free(parent_exe);
+	free(parent_argv);
+	pl_buf_free(&exe);
+	pl_buf_free(&argv);
+
+	event(in, img.id, &h->head, 0, h->reason, NULL, 0, 1);
+	for (unsigned i = 0; i < h->nsock; i++)
+		hold_at_hello(in, &img, &socks[i], h->head.time_ns);
+}
+
+static void apply_snap(struct ingest *in, const struct pl_rec_snap *r)
+{
+	struct image img;
+
+	current_image(in, r->head.pid, &img);
+	if (!img.id || img.ended)
+		return;
+	for (unsigned i = 0; i < r->nsock; i++)
+		hold_at_hello(in, &img, &r->sock[i], r->head.time_ns);
+}
+
+static void apply_socketpair(struct ingest *in, int64_t proc, const char *boot,
+			     const struct pl_rec_socketpair *r)
+{
+	int64_t pair;
+
+	pair = inserted(in, bind(in, Q_PAIR_INSERT, "iiiii", proc,
+				 (int64_t)r->head.time_ns, (int64_t)r->domain,
+				 (int64_t)r->type, (int64_t)r->protocol));
+	for (int side = 0; side < 2; side++) {
+		const struct pl_rec_sock *s = &r->sock[side];
+		int64_t sock = find_sock(in, boot, s);
+
+		if (sock)
+			run(in, bind(in, Q_SOCK_SET_PAIR, "iii", sock, pair,
+				     (int64_t)side));
+		else
+			sock = inserted(in, bind(in, Q_SOCK_INSERT, "tiiii",
+						 boot, (int64_t)s->ino,
+						 (int64_t)s->cookie, pair,
+						 (int64_t)side));
+		hold(in, proc, s, sock, r->head.time_ns, "create", 0);
+	}
+}
+
+static void apply(struct ingest *in, const struct pl_rec_head *h)
+{
+	struct image img;
+
+	if (h->type == PL_REC_HELLO) {
+		apply_hello(in, (const void *)h);
+		return;
+	}
+	if (h->type == PL_REC_SNAP) {
+		apply_snap(in, (const void *)h);
+		return;
+	}
+	/* Records without an image of their own (a vfork child we did not
+	 * see start) still go to the event log. */
+	current_image(in, h->pid, &img);
+	if (img.ended && h->type != PL_REC_CLOSE)
+		img.id = 0;
+
+	switch (h->type) {
+	case PL_REC_SOCKETPAIR: {
+		const struct pl_rec_socketpair *r = (const void *)h;
+
+		if (img.id)
+			apply_socketpair(in, img.id, img.boot, r);
+		event(in, img.id, h, r->sock[0].fd, r->sock[1].fd, NULL, 1, 1);
+		break;
+	}
+	case PL_REC_CLOSE: {
+		const struct pl_rec_close *r = (const void *)h;
+
+		if (img.id)
+			run(in, bind(in, Q_HOLD_END, "iiit", img.id,
+				     (int64_t)r->fd, (int64_t)h->time_ns,
+				     "close"));
+		event(in, img.id, h, r->fd, 0, NULL, 1, 0);
+		break;
+	}
+	case PL_REC_EXEC: {
+		const struct pl_rec_exec *r = (const void *)h;
+		char path[600];
+
+		snprintf(path, sizeof(path), "%.*s", (int)r->path_len, r->path);
+		if (img.id)
+			run(in, bind(in, Q_PROC_EXEC, "iit", img.id,
+				     (int64_t)h->time_ns, path));
+		event(in, img.id, h, 0, 0, path, 0, 0);
+		break;
+	}
+	case PL_REC_EXEC_FAIL: {
+		const struct pl_rec_exec_fail *r = (const void *)h;
+
+		if (img.id)
+			run(in, bind(in, Q_PROC_EXEC_FAIL, "i", img.id));
+		event(in, img.id, h, 0, r->err, NULL, 0, 1);
+		break;
+	}
+	case PL_REC_FORK: {
+		const struct pl_rec_fork *r = (const void *)h;
+
+		event(in, img.id, h, 0, r->child_pid, NULL, 0, 1);
+		break;
+	}
+	case PL_REC_EXIT: {
+		const struct pl_rec_exit *r = (const void *)h;
+		sqlite3_stmt *st;
+
+		if (img.id) {
+			st = bind(in, Q_PROC_EXIT, "iii", img.id,
+				  (int64_t)h->time_ns, (int64_t)r->status);
+			if (r->status == PL_EXIT_UNKNOWN)
+				sqlite3_bind_null(st, 3);
+			run(in, st);
+		}
+		event(in, img.id, h, 0, r->status, NULL, 0,
+		      r->status != PL_EXIT_UNKNOWN);
+		break;
+	}
+	}
+}
+
+static void ingest_free(struct ingest *in)
+{
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(in->q[i]);
+}
+
+/* Ingest what SPOOL_PATH holds past the journal's offset for it. */
+int pl_ingest(sqlite3 *db, const char *spool_path)
+{
+	struct ingest in = { .db = db };
+	struct pl_spool_reader reader;
+	const struct pl_rec_head *rec;
+	struct stat st;
+	int64_t offset = 0;
+	int fd, rc, n;
+
+	fd = open(spool_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0; /* nothing traced into this journal yet */
+		pl_error("cannot read spool '%s': %s", spool_path,
+			 strerror(errno));
+		return PL_EXIT_JOURNAL;
+	}
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return PL_EXIT_JOURNAL;
+	}
+
+	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_READONLY) {
+		/* a read-only journal still answers, from what it has */
+		close(fd);
+		return 0;
+	}
+	if (rc != SQLITE_OK) {
+		close(fd);
+		return pl_db_fail(db, "cannot lock journal for ingest");
+	}
+	for (int i = 0; i < Q_COUNT; i++) {
+		in.q[i] = pl_db_prepare(db, queries[i]);
+		if (!in.q[i]) {
+			ingest_free(&in);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			close(fd);
+			return PL_EXIT_JOURNAL;
+		}
+	}
+
+	{
+		sqlite3_stmt *q = bind(&in, Q_SPOOL_GET, "t", spool_path);
+
+		if (sqlite3_step(q) == SQLITE_ROW &&
+		    sqlite3_column_int64(q, 0) == (int64_t)st.st_dev &&
+		    sqlite3_column_int64(q, 1) == (int64_t)st.st_ino)
+			offset = sqlite3_column_int64(q, 2);
+		sqlite3_reset(q);
+	}
+	if (offset > st.st_size)
+		offset = 0; /* truncated behind our back: start over */
+
+	if (pl_spool_reader_init(&reader, fd, (off_t)offset) < 0) {
+		pl_error("out of memory");
+		ingest_free(&in);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		close(fd);
+		return PL_EXIT_SYSTEM;
+	}
+	while (!in.failed && (n = pl_spool_next(&reader, &rec)) > 0)
+		apply(&in, rec);
+	if (n < 0 && !in.failed) {
+		pl_error("cannot read spool '%s': %s", spool_path,
+			 strerror(-n));
+		in.failed = 1;
+	}
+	if (reader.skipped)
+		pl_warn("skipped %llu garbled bytes in spool '%s'",
+			(unsigned long long)reader.skipped, spool_path);
+	if (!in.failed)
+		run(&in, bind(&in, Q_SPOOL_PUT, "tiiii", spool_path,
+			      (int64_t)st.st_dev, (int64_t)st.st_ino,
+			      (int64_t)pl_spool_reader_tell(&reader),
+			      (int64_t)reader.skipped));
+	pl_spool_reader_free(&reader);
+	close(fd);
+	ingest_free(&in);
+	if (in.failed) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return PL_EXIT_JOURNAL;
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return pl_db_fail(db, "cannot commit ingest");
+	if (reader.future) {
+		/* what came before it is in; the rest needs a newer peerlog */
+		pl_error("spool '%s' has a record of format version %u at "
+			 "offset %lld; this peerlog reads version %d",
+			 spool_path, reader.future,
+			 (long long)pl_spool_reader_tell(&reader),
+			 PL_FORMAT_VERSION);
+		return PL_EXIT_JOURNAL;
+	}
+	return 0;
+}

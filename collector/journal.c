@@ -1,0 +1,186 @@
+/* Opening the journal: find it, create it with the schema the first time,
+ * refuse what is not a journal of ours, and bring it up to date with the
+ * spool before any query.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "peerlog.h"
+#include "journal_sql.h"
+
+#define PL_SCHEMA_VERSION 1
+
+const char *pl_journal_default(void)
+{
+	const char *env = getenv("PEERLOG_JOURNAL");
+
+	return env && *env ? env : "peerlog.db";
+}
+
+int pl_spool_path(const char *journal, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s.spool", journal);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+sqlite3_stmt *pl_db_prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		pl_error("journal query failed: %s", sqlite3_errmsg(db));
+		return NULL;
+	}
+	return st;
+}
+
+int pl_db_exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		pl_error("journal: %s", msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int pl_db_fail(sqlite3 *db, const char *what)
+{
+	pl_error("%s: %s", what, sqlite3_errmsg(db));
+	return PL_EXIT_JOURNAL;
+}
+
+static int user_version(sqlite3 *db, int *ret_version, int *ret_tables)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	*ret_version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return rc;
+	rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema", -1,
+				&st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	*ret_tables = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+/* Check (and on first use create) the schema. Concurrent first uses are
+ * serialised by the write lock of BEGIN IMMEDIATE. */
+static int journal_setup(sqlite3 *db, const char *path)
+{
+	int version, tables, rc;
+
+	rc = user_version(db, &version, &tables);
+	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
+		pl_error("'%s' is not a peerlog journal: %s", path,
+			 sqlite3_errstr(rc));
+		return PL_EXIT_JOURNAL;
+	}
+	if (rc != SQLITE_OK)
+		return pl_db_fail(db, path);
+	if (version == 0 && tables == 0) {
+		if (pl_db_exec(db, "BEGIN IMMEDIATE") < 0)
+			return PL_EXIT_JOURNAL;
+		rc = user_version(db, &version, &tables);
+		if (rc == SQLITE_OK && version == 0 && tables == 0 &&
+		    pl_db_exec(db, pl_journal_sql) < 0) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return PL_EXIT_JOURNAL;
+		}
+		if (pl_db_exec(db, "COMMIT") < 0)
+			return PL_EXIT_JOURNAL;
+		rc = user_version(db, &version, &tables);
+		if (rc != SQLITE_OK)
+			return pl_db_fail(db, path);
+	}
+	if (version != PL_SCHEMA_VERSION) {
+		if (version == 0)
+			pl_error("'%s' is not a peerlog journal", path);
+		else
+			pl_error("'%s' has journal schema version %d; this "
+				 "peerlog reads version %d", path, version,
+				 PL_SCHEMA_VERSION);
+		return PL_EXIT_JOURNAL;
+	}
+	return 0;
+}
+
+int pl_journal_open(const char *path, sqlite3 **ret_db)
+{
+	char spool[4096];
+	struct stat st;
+	sqlite3 *db = NULL;
+	int rc;
+
+	if (pl_spool_path(path, spool, sizeof(spool)) < 0) {
+		pl_error("journal path too long: '%s'", path);
+		return PL_EXIT_USAGE;
+	}
+	if (stat(path, &st) != 0) {
+		if (errno != ENOENT || stat(spool, &st) != 0) {
+			pl_error("no journal at '%s' (trace something first: "
+				 "peerlog run -j %s -- CMD)", path, path);
+			return PL_EXIT_JOURNAL;
+		}
+	} else if (!S_ISREG(st.st_mode)) {
+		pl_error("'%s' is not a peerlog journal: not a regular file",
+			 path);
+		return PL_EXIT_JOURNAL;
+	}
+
+	rc = sqlite3_open_v2(path, &db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY) {
+		sqlite3_close(db);
+		rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	}
+	if (rc != SQLITE_OK) {
+		pl_error("cannot open journal '%s': %s", path,
+			 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return PL_EXIT_JOURNAL;
+	}
+	sqlite3_busy_timeout(db, 30000);
+	rc = journal_setup(db, path);
+	if (rc) {
+		sqlite3_close(db);
+		return rc;
+	}
+	/* WAL lets queries read while an ingest writes. */
+	sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+		     NULL, NULL, NULL);
+	*ret_db = db;
+	return 0;
+}
+
+/* Open the journal and ingest what the spool has that it does not. */
+int pl_journal_open_ingested(const char *path, sqlite3 **ret_db)
+{
+	char spool[4096];
+	int rc = pl_journal_open(path, ret_db);
+
+	if (rc)
+		return rc;
+	pl_spool_path(path, spool, sizeof(spool));
+	rc = pl_ingest(*ret_db, spool);
+	if (rc) {
+		sqlite3_close(*ret_db);
+		*ret_db = NULL;
+	}
+	return rc;
+}

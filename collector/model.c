@@ -1,0 +1,220 @@
+/* Reading the model back: holders of a socket end, with exec chains
+ * merged and the end of each holding resolved against the live system.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "model.h"
+#include "peerlog.h"
+
+const char *pl_basename(const char *path)
+{
+	const char *slash;
+
+	if (!path)
+		return "?";
+	slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+const char *pl_sock_type_name(int type)
+{
+	switch (type & 0xf) {
+	case SOCK_STREAM:
+		return "stream";
+	case SOCK_DGRAM:
+		return "dgram";
+	case SOCK_SEQPACKET:
+		return "seqpacket";
+	default:
+		return "other";
+	}
+}
+
+const char *pl_image_end(const struct pl_query *q, sqlite3_stmt *st,
+			 int col_end_reason, int col_end_ns, int col_boot,
+			 int col_pid, int col_start, int col_exec_ns,
+			 int64_t *until_ns)
+{
+	const char *why = (const char *)sqlite3_column_text(st, col_end_reason);
+
+	*until_ns = 0;
+	if (why) {
+		*until_ns = sqlite3_column_int64(st, col_end_ns);
+		return !strcmp(why, "exec") ? PL_END_EXEC : PL_END_EXIT;
+	}
+	if (q->live &&
+	    pl_proc_alive((const char *)sqlite3_column_text(st, col_boot),
+			  sqlite3_column_int(st, col_pid),
+			  (uint64_t)sqlite3_column_int64(st, col_start)))
+		return PL_END_ALIVE;
+	if (!q->live)
+		return PL_END_ALIVE; /* as far as the journal knows */
+	/* Gone without telling us: killed, most likely. If it was in the
+	 * middle of an exec we never saw finish, we cannot say more. */
+	if (sqlite3_column_type(st, col_exec_ns) != SQLITE_NULL)
+		return PL_END_UNKNOWN;
+	return PL_END_EXIT;
+}
+
+enum {
+	C_ID, C_PROC, C_PID, C_FD, C_FROM, C_START, C_SOURCE, C_UNTIL, C_END,
+	C_P_END_NS, C_P_END, C_EXE, C_ARGV, C_BOOT, C_TICKS, C_EXEC_NS,
+	C_SRC_PID, C_SRC_FD
+};
+
+static const char holders_sql[] =
+	"SELECT h.id, h.process_id, p.pid, h.fd, h.from_ns, h.start_reason,"
+	" h.source_id, h.until_ns, h.end_reason, p.end_ns, p.end_reason,"
+	" p.exe, p.argv, p.boot, p.start_ticks, p.exec_ns, sp.pid, sh.fd "
+	"FROM holding h JOIN process p ON p.id = h.process_id "
+	"LEFT JOIN holding sh ON sh.id = h.source_id "
+	"LEFT JOIN process sp ON sp.id = sh.process_id "
+	"WHERE h.sock_id = ?1 ORDER BY h.from_ns, h.id";
+
+static char *dup_col(sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+
+	return s ? strdup(s) : NULL;
+}
+
+int pl_holders_load(sqlite3 *db, const struct pl_query *q, int64_t sock_id,
+		    struct pl_holders *ret)
+{
+	sqlite3_stmt *st = pl_db_prepare(db, holders_sql);
+	size_t cap = 0;
+	int rc;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!st)
+		return PL_EXIT_JOURNAL;
+	sqlite3_bind_int64(st, 1, sock_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, C_ID);
+		int64_t source = sqlite3_column_int64(st, C_SOURCE);
+		const char *start = (const char *)sqlite3_column_text(st, C_START);
+		const char *end = (const char *)sqlite3_column_text(st, C_END);
+		struct pl_holder *h = NULL;
+
+		/* kept across exec: the same holder goes on */
+		if (start && !strcmp(start, "exec"))
+			for (size_t i = 0; i < ret->n; i++)
+				if (ret->v[i].last_id == source)
+					h = &ret->v[i];
+		if (h) {
+			free(h->exe);
+			free(h->argv);
+			h->execs++;
+		} else {
+			if (ret->n == cap) {
+				cap = cap ? 2 * cap : 8;
+				ret->v = realloc(ret->v, cap * sizeof(*ret->v));
+				if (!ret->v) {
+					sqlite3_finalize(st);
+					return PL_EXIT_SYSTEM;
+				}
+			}
+			h = &ret->v[ret->n++];
+			memset(h, 0, sizeof(*h));
+			h->first_id = id;
+			h->fd = sqlite3_column_int(st, C_FD);
+			h->from_ns = sqlite3_column_int64(st, C_FROM);
+			snprintf(h->start_reason, sizeof(h->start_reason), "%s",
+				 start ? start : "found");
+			if (sqlite3_column_type(st, C_SRC_PID) != SQLITE_NULL) {
+				h->source_pid = sqlite3_column_int(st, C_SRC_PID);
+				h->source_fd = sqlite3_column_int(st, C_SRC_FD);
+			}
+		}
+		h->last_id = id;
+		h->process_id = sqlite3_column_int64(st, C_PROC);
+		h->pid = sqlite3_column_int(st, C_PID);
+		h->exe = dup_col(st, C_EXE);
+		h->argv = dup_col(st, C_ARGV);
+		if (!end) {
+			h->end_reason = pl_image_end(q, st, C_P_END, C_P_END_NS,
+						     C_BOOT, C_PID, C_TICKS,
+						     C_EXEC_NS, &h->until_ns);
+		} else {
+			h->until_ns = sqlite3_column_int64(st, C_UNTIL);
+			h->end_reason = !strcmp(end, "close") ? PL_END_CLOSE
+								: PL_END_UNKNOWN;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return pl_db_fail(db, "cannot read holders");
+	return 0;
+}
+
+void pl_holders_free(struct pl_holders *hs)
+{
+	for (size_t i = 0; i < hs->n; i++) {
+		free(hs->v[i].exe);
+		free(hs->v[i].argv);
+	}
+	free(hs->v);
+	memset(hs, 0, sizeof(*hs));
+}
+
+/* "fork of 2495, exec; alive": how a holding started and ended. */
+void pl_how(const char *start, int source_pid, int execs, const char *end,
+	    struct pl_buf *b)
+{
+	if (!strcmp(start, "create"))
+		pl_buf_adds(b, "created");
+	else if (!strcmp(start, "fork"))
+		pl_buf_addf(b, "fork of %d", source_pid);
+	else if (!strcmp(start, "inherit"))
+		pl_buf_addf(b, "inherited from %d", source_pid);
+	else if (!strcmp(start, "exec"))
+		pl_buf_adds(b, "kept across exec");
+	else
+		pl_buf_adds(b, "held at start");
+	if (execs == 1)
+		pl_buf_adds(b, ", exec");
+	else if (execs > 1)
+		pl_buf_addf(b, ", %d execs", execs);
+	if (!strcmp(end, PL_END_ALIVE))
+		pl_buf_adds(b, "; alive");
+	else if (!strcmp(end, PL_END_CLOSE))
+		pl_buf_adds(b, "; closed");
+	else if (!strcmp(end, PL_END_EXEC))
+		pl_buf_adds(b, "; closed on exec");
+	else if (!strcmp(end, PL_END_EXIT))
+		pl_buf_adds(b, "; exited");
+	else if (!strcmp(end, PL_END_KEPT))
+		pl_buf_adds(b, "; exec'd");
+	else
+		pl_buf_adds(b, "; lost track");
+}
+
+void pl_holder_how(const struct pl_holder *h, struct pl_buf *b)
+{
+	pl_how(h->start_reason, h->source_pid, h->execs, h->end_reason, b);
+}
+
+void pl_json_holder(struct pl_json *j, const struct pl_holder *h)
+{
+	pl_json_open(j, NULL, '{');
+	pl_json_int(j, "pid", h->pid);
+	pl_json_int(j, "fd", h->fd);
+	pl_json_str(j, "exe", h->exe);
+	pl_json_raw(j, "argv", h->argv);
+	pl_json_time(j, "from", h->from_ns);
+	pl_json_time(j, "until", h->until_ns);
+	pl_json_str(j, "start_reason", h->start_reason);
+	pl_json_str(j, "end_reason", h->end_reason);
+	pl_json_int(j, "execs", h->execs);
+	if (h->source_pid) {
+		pl_json_open(j, "source", '{');
+		pl_json_int(j, "pid", h->source_pid);
+		pl_json_int(j, "fd", h->source_fd);
+		pl_json_close(j, '}');
+	} else {
+		pl_json_null(j, "source");
+	}
+	pl_json_close(j, '}');
+}

@@ -1,0 +1,63 @@
+/* The model as the queries see it: who held a socket end, when, and how. */
+#ifndef PEERLOG_COLLECTOR_MODEL_H
+#define PEERLOG_COLLECTOR_MODEL_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "output.h"
+
+/* How a holding ended, as the queries report it. */
+#define PL_END_ALIVE "alive"     /* still held, and the process runs */
+#define PL_END_CLOSE "close"
+#define PL_END_EXEC "exec"       /* closed on exec */
+#define PL_END_EXIT "exit"       /* held until the process ended */
+#define PL_END_UNKNOWN "unknown" /* we lost track of it */
+#define PL_END_KEPT "kept"       /* (one image) kept across its exec */
+
+/* One holder: a process holding an end at an fd, followed across the
+ * execs that kept it, from the holding that started it to the last. */
+struct pl_holder {
+	int64_t first_id, last_id; /* holding ids */
+	int64_t process_id;        /* image of the last holding */
+	int pid, fd;
+	char *exe, *argv;          /* argv: JSON array text */
+	int64_t from_ns, until_ns; /* until 0: still held, or not known */
+	char start_reason[8];      /* create fork exec inherit found */
+	const char *end_reason;    /* PL_END_* */
+	int execs;                 /* execs it was kept across */
+	int source_pid, source_fd; /* where a fork or inherit took it from */
+};
+
+struct pl_holders {
+	struct pl_holder *v;
+	size_t n;
+};
+
+/* Settings of a query that do not depend on the journal. */
+struct pl_query {
+	int live; /* check liveness of processes in /proc */
+};
+
+/* All holders of socket SOCK_ID, in order of start. */
+int pl_holders_load(sqlite3 *db, const struct pl_query *q, int64_t sock_id,
+		    struct pl_holders *ret);
+void pl_holders_free(struct pl_holders *h);
+
+/* The end reason of a holding whose own end_reason is NULL, from its
+ * image: closed on exec, ended with the process, or still alive. Sets
+ * *until_ns when the time is known. */
+const char *pl_image_end(const struct pl_query *q, sqlite3_stmt *st,
+			 int col_end_reason, int col_end_ns, int col_boot,
+			 int col_pid, int col_start, int col_exec_ns,
+			 int64_t *until_ns);
+
+/* Text helpers */
+const char *pl_basename(const char *path);
+void pl_how(const char *start, int source_pid, int execs, const char *end,
+	    struct pl_buf *b);
+void pl_holder_how(const struct pl_holder *h, struct pl_buf *b);
+void pl_json_holder(struct pl_json *j, const struct pl_holder *h);
+const char *pl_sock_type_name(int type);
+
+#endif

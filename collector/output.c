@@ -1,0 +1,223 @@
+/* Output helpers shared by the subcommands. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "output.h"
+#include "peerlog.h"
+
+static void grow(struct pl_buf *b, size_t need)
+{
+	size_t cap = b->cap ? b->cap : 64;
+
+	if (b->len + need + 1 <= b->cap)
+		return;
+	while (cap < b->len + need + 1)
+		cap *= 2;
+	b->p = realloc(b->p, cap);
+	if (!b->p) {
+		pl_error("out of memory");
+		exit(PL_EXIT_SYSTEM);
+	}
+	b->cap = cap;
+}
+
+void pl_buf_add(struct pl_buf *b, const char *s, size_t n)
+{
+	grow(b, n);
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void pl_buf_adds(struct pl_buf *b, const char *s)
+{
+	pl_buf_add(b, s, strlen(s));
+}
+
+void pl_buf_addf(struct pl_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	grow(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void pl_buf_json_str(struct pl_buf *b, const char *s, size_t n)
+{
+	pl_buf_add(b, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		switch (c) {
+		case '"':
+			pl_buf_add(b, "\\\"", 2);
+			break;
+		case '\\':
+			pl_buf_add(b, "\\\\", 2);
+			break;
+		case '\n':
+			pl_buf_add(b, "\\n", 2);
+			break;
+		case '\t':
+			pl_buf_add(b, "\\t", 2);
+			break;
+		case '\r':
+			pl_buf_add(b, "\\r", 2);
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				pl_buf_addf(b, "\\u%04x", c);
+			else
+				pl_buf_add(b, (const char *)&s[i], 1);
+		}
+	}
+	pl_buf_add(b, "\"", 1);
+}
+
+void pl_buf_json_argv(struct pl_buf *b, const char *args, size_t n)
+{
+	size_t at = 0;
+	int first = 1;
+
+	pl_buf_add(b, "[", 1);
+	while (at < n) {
+		size_t len = strnlen(args + at, n - at);
+
+		if (!first)
+			pl_buf_add(b, ",", 1);
+		pl_buf_json_str(b, args + at, len);
+		first = 0;
+		at += len + 1;
+	}
+	pl_buf_add(b, "]", 1);
+}
+
+void pl_buf_free(struct pl_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+void pl_fmt_time(uint64_t ns, int iso, char *buf, size_t size)
+{
+	time_t sec = (time_t)(ns / 1000000000u);
+	struct tm tm;
+
+	if (iso) {
+		gmtime_r(&sec, &tm);
+		snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 (unsigned)(ns % 1000000000u / 1000u));
+	} else {
+		localtime_r(&sec, &tm);
+		snprintf(buf, size, "%02d:%02d:%02d.%03u", tm.tm_hour,
+			 tm.tm_min, tm.tm_sec,
+			 (unsigned)(ns % 1000000000u / 1000000u));
+	}
+}
+
+void pl_json_init(struct pl_json *j, FILE *f)
+{
+	memset(j, 0, sizeof(*j));
+	j->f = f;
+	j->fresh[0] = 1;
+}
+
+static void member(struct pl_json *j, const char *key)
+{
+	struct pl_buf b = { 0 };
+
+	if (j->depth > 0) {
+		fputs(j->fresh[j->depth] ? "\n" : ",\n", j->f);
+		fprintf(j->f, "%*s", 2 * j->depth, "");
+	}
+	j->fresh[j->depth] = 0;
+	if (key) {
+		pl_buf_json_str(&b, key, strlen(key));
+		fprintf(j->f, "%s: ", b.p);
+		pl_buf_free(&b);
+	}
+}
+
+void pl_json_open(struct pl_json *j, const char *key, char bracket)
+{
+	member(j, key);
+	fputc(bracket, j->f);
+	if (j->depth < (int)sizeof(j->fresh) - 1)
+		j->depth++;
+	j->fresh[j->depth] = 1;
+}
+
+void pl_json_close(struct pl_json *j, char bracket)
+{
+	int empty = j->fresh[j->depth];
+
+	j->depth--;
+	if (!empty)
+		fprintf(j->f, "\n%*s", 2 * j->depth, "");
+	fputc(bracket, j->f);
+	if (j->depth == 0)
+		fputc('\n', j->f);
+}
+
+void pl_json_str(struct pl_json *j, const char *key, const char *val)
+{
+	struct pl_buf b = { 0 };
+
+	if (!val) {
+		pl_json_null(j, key);
+		return;
+	}
+	member(j, key);
+	pl_buf_json_str(&b, val, strlen(val));
+	fputs(b.p, j->f);
+	pl_buf_free(&b);
+}
+
+void pl_json_int(struct pl_json *j, const char *key, long long val)
+{
+	member(j, key);
+	fprintf(j->f, "%lld", val);
+}
+
+void pl_json_null(struct pl_json *j, const char *key)
+{
+	member(j, key);
+	fputs("null", j->f);
+}
+
+void pl_json_bool(struct pl_json *j, const char *key, int val)
+{
+	member(j, key);
+	fputs(val ? "true" : "false", j->f);
+}
+
+void pl_json_raw(struct pl_json *j, const char *key, const char *val)
+{
+	member(j, key);
+	fputs(val ? val : "null", j->f);
+}
+
+void pl_json_time(struct pl_json *j, const char *key, int64_t ns)
+{
+	char buf[64];
+
+	if (ns <= 0) {
+		pl_json_null(j, key);
+		return;
+	}
+	pl_fmt_time((uint64_t)ns, 1, buf, sizeof(buf));
+	pl_json_str(j, key, buf);
+}

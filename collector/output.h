@@ -1,0 +1,44 @@
+/* Output helpers: a growable string, a JSON writer, time formatting. */
+#ifndef PEERLOG_COLLECTOR_OUTPUT_H
+#define PEERLOG_COLLECTOR_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct pl_buf {
+	char *p;
+	size_t len, cap;
+};
+
+void pl_buf_add(struct pl_buf *b, const char *s, size_t n);
+void pl_buf_adds(struct pl_buf *b, const char *s);
+void pl_buf_addf(struct pl_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* S (N bytes) as a JSON string literal, quotes included. */
+void pl_buf_json_str(struct pl_buf *b, const char *s, size_t n);
+void pl_buf_free(struct pl_buf *b);
+
+/* NUL-separated arguments (N bytes) as a JSON array. */
+void pl_buf_json_argv(struct pl_buf *b, const char *args, size_t n);
+
+/* A streaming JSON writer with two-space indentation. Members take a key;
+ * array elements pass NULL. */
+struct pl_json {
+	FILE *f;
+	int depth;
+	unsigned char fresh[64]; /* no member written yet at this depth */
+};
+
+void pl_json_init(struct pl_json *j, FILE *f);
+void pl_json_open(struct pl_json *j, const char *key, char bracket);
+void pl_json_close(struct pl_json *j, char bracket);
+void pl_json_str(struct pl_json *j, const char *key, const char *val);
+void pl_json_int(struct pl_json *j, const char *key, long long val);
+void pl_json_null(struct pl_json *j, const char *key);
+void pl_json_bool(struct pl_json *j, const char *key, int val);
+/* VAL is already JSON text (an argv array from the journal, say). */
+void pl_json_raw(struct pl_json *j, const char *key, const char *val);
+void pl_json_time(struct pl_json *j, const char *key, int64_t ns);
+
+#endif

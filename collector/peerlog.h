@@ -1,0 +1,54 @@
+/* Shared declarations of the peerlog command. */
+#ifndef PEERLOG_COLLECTOR_H
+#define PEERLOG_COLLECTOR_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sqlite3.h>
+
+/* Exit statuses, documented in README.md and `peerlog --help`. `run`
+ * exits with its command's status instead. */
+enum pl_exit {
+	PL_EXIT_OK = 0,
+	PL_EXIT_NOTFOUND = 1, /* the query has no answer in the journal */
+	PL_EXIT_USAGE = 2,    /* bad command line */
+	PL_EXIT_JOURNAL = 3,  /* journal or spool missing, unreadable, corrupt */
+	PL_EXIT_SYSTEM = 4,   /* out of memory, cannot run a program, ... */
+};
+
+/* main.c: error reporting, git-style: "peerlog: what went wrong". */
+void pl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Options every query command takes. */
+struct pl_opts {
+	const char *journal; /* -j/--journal, else $PEERLOG_JOURNAL, else ./peerlog.db */
+	int json;            /* --json */
+};
+
+/* journal.c */
+const char *pl_journal_default(void);
+int pl_spool_path(const char *journal, char *buf, size_t size);
+int pl_journal_open(const char *path, sqlite3 **ret_db);
+int pl_journal_open_ingested(const char *path, sqlite3 **ret_db);
+sqlite3_stmt *pl_db_prepare(sqlite3 *db, const char *sql);
+int pl_db_exec(sqlite3 *db, const char *sql);
+int pl_db_fail(sqlite3 *db, const char *what);
+
+/* ingest.c */
+int pl_ingest(sqlite3 *db, const char *spool_path);
+
+/* proc.c: the live system. */
+const char *pl_boot_id(void);
+int pl_proc_alive(const char *boot, int pid, uint64_t start_ticks);
+
+/* output.c */
+void pl_fmt_time(uint64_t ns, int iso, char *buf, size_t size);
+
+/* The subcommands. */
+int cmd_run(int argc, char **argv);
+int cmd_who(int argc, char **argv);
+int cmd_pairs(int argc, char **argv);
+int cmd_tree(int argc, char **argv);
+
+#endif

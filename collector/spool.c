@@ -1,0 +1,199 @@
+/* The spool reader. A spool is appended to by many processes that may be
+ * killed at any moment, so every record is checked (magic, version, size,
+ * checksum, and that its parts fit) before it is believed. A garbled
+ * stretch is skipped up to the next good record; an incomplete record at
+ * the end is left for the next ingest, since its writer may still be at it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spool.h"
+
+#define READ_CHUNK (1u << 20)
+
+static int body_fits(const struct pl_rec_head *h, size_t size)
+{
+	switch (h->type) {
+	case PL_REC_HELLO: {
+		const struct pl_rec_hello *r = (const void *)h;
+		size_t need;
+
+		if (size < sizeof(*r))
+			return 0;
+		need = pl_rec_align(sizeof(*r) + r->exe_len + r->argv_len) +
+		       (size_t)r->nsock * sizeof(struct pl_rec_sock);
+		return need <= size;
+	}
+	case PL_REC_SNAP: {
+		const struct pl_rec_snap *r = (const void *)h;
+
+		return size >= sizeof(*r) &&
+		       sizeof(*r) + (size_t)r->nsock * sizeof(r->sock[0]) <= size;
+	}
+	case PL_REC_SOCKETPAIR:
+		return size == sizeof(struct pl_rec_socketpair);
+	case PL_REC_CLOSE:
+		return size == sizeof(struct pl_rec_close);
+	case PL_REC_EXEC: {
+		const struct pl_rec_exec *r = (const void *)h;
+
+		return size >= sizeof(*r) && sizeof(*r) + r->path_len <= size;
+	}
+	case PL_REC_EXEC_FAIL:
+		return size == sizeof(struct pl_rec_exec_fail);
+	case PL_REC_FORK:
+		return size == sizeof(struct pl_rec_fork);
+	case PL_REC_EXIT:
+		return size == sizeof(struct pl_rec_exit);
+	default:
+		return 0;
+	}
+}
+
+enum pl_rec_status pl_rec_check(const void *buf, size_t avail,
+				size_t *ret_size)
+{
+	union {
+		struct pl_rec_head head;
+		unsigned char bytes[PL_REC_MAX];
+	} copy;
+	struct pl_rec_head h;
+	uint32_t check;
+
+	if (avail >= sizeof(uint32_t)) {
+		uint32_t magic;
+
+		memcpy(&magic, buf, sizeof(magic));
+		if (magic != PL_REC_MAGIC)
+			return PL_REC_BAD;
+	}
+	if (avail < sizeof(h))
+		return PL_REC_SHORT;
+	memcpy(&h, buf, sizeof(h));
+	if (h.version == 0)
+		return PL_REC_BAD;
+	if (h.version > PL_FORMAT_VERSION)
+		return PL_REC_FUTURE;
+	if (h.size < sizeof(h) || h.size > PL_REC_MAX || h.size % PL_REC_ALIGN)
+		return PL_REC_BAD;
+	if (h.size > avail)
+		return PL_REC_SHORT;
+	memcpy(copy.bytes, buf, h.size);
+	check = copy.head.check;
+	copy.head.check = 0;
+	if (pl_rec_checksum(copy.bytes, h.size) != check)
+		return PL_REC_BAD;
+	if (!body_fits(&copy.head, h.size))
+		return PL_REC_BAD;
+	*ret_size = h.size;
+	return PL_REC_OK;
+}
+
+int pl_spool_reader_init(struct pl_spool_reader *r, int fd, off_t offset)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	r->offset = offset;
+	r->cap = READ_CHUNK;
+	r->buf = malloc(r->cap);
+	return r->buf ? 0 : -ENOMEM;
+}
+
+void pl_spool_reader_free(struct pl_spool_reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+}
+
+/* Make at least PL_REC_MAX bytes available at pos, unless the file ends. */
+static int fill(struct pl_spool_reader *r)
+{
+	if (r->eof || r->len - r->pos >= PL_REC_MAX)
+		return 0;
+	memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+	r->offset += (off_t)r->pos;
+	r->len -= r->pos;
+	r->pos = 0;
+	while (r->len < r->cap) {
+		ssize_t n = pread(r->fd, r->buf + r->len, r->cap - r->len,
+				  r->offset + (off_t)r->len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0) {
+			r->eof = 1;
+			break;
+		}
+		r->len += (size_t)n;
+	}
+	return 0;
+}
+
+/* Skip garbage: move to the next place the magic appears. */
+static void resync(struct pl_spool_reader *r)
+{
+	static const uint32_t magic = PL_REC_MAGIC;
+	size_t from = r->pos + 1;
+	char *hit = NULL;
+
+	if (from < r->len)
+		hit = memmem(r->buf + from, r->len - from, &magic,
+			     sizeof(magic));
+	if (hit) {
+		r->skipped += (uint64_t)(hit - (r->buf + r->pos));
+		r->pos = (size_t)(hit - r->buf);
+	} else {
+		/* keep a tail that may be the start of a magic */
+		size_t keep = r->len - r->pos < sizeof(magic) ?
+				      r->len - r->pos - 1 : sizeof(magic) - 1;
+		size_t next = r->len - keep;
+
+		if (next <= r->pos)
+			next = r->pos + 1;
+		r->skipped += next - r->pos;
+		r->pos = next;
+	}
+}
+
+int pl_spool_next(struct pl_spool_reader *r, const struct pl_rec_head **ret_rec)
+{
+	for (;;) {
+		size_t size = 0;
+		int err = fill(r);
+
+		if (err)
+			return err;
+		if (r->pos >= r->len)
+			return 0;
+		switch (pl_rec_check(r->buf + r->pos, r->len - r->pos, &size)) {
+		case PL_REC_OK:
+			memcpy(r->rec.bytes, r->buf + r->pos, size);
+			*ret_rec = &r->rec.head;
+			r->pos += size;
+			return 1;
+		case PL_REC_SHORT:
+			if (r->eof)
+				return 0;
+			/* fill() gave us PL_REC_MAX bytes: cannot be short */
+			resync(r);
+			break;
+		case PL_REC_FUTURE:
+			r->future = ((const struct pl_rec_head *)(const void *)
+					     (r->buf + r->pos))->version;
+			return 0;
+		case PL_REC_BAD:
+			resync(r);
+			break;
+		}
+	}
+}
+
+off_t pl_spool_reader_tell(const struct pl_spool_reader *r)
+{
+	return r->offset + (off_t)r->pos;
+}

@@ -1,0 +1,305 @@
+/* Start-up of the shim in each program image: resolve the real functions,
+ * find the spool, and say hello with the sockets the image already holds.
+ */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+struct pl_real pl__real;
+struct pl_self pl__self = { .spool_fd = -1 };
+PL_TLS int pl__busy;
+
+/* Looked up once; a wrapper that runs before our constructor (another
+ * library's constructor calling close, say) resolves on its own. */
+void pl__resolve(void)
+{
+#define RESOLVE(name) \
+	if (!pl__real.name) \
+		*(void **)&pl__real.name = dlsym(RTLD_NEXT, #name)
+	RESOLVE(close);
+	RESOLVE(socketpair);
+	RESOLVE(fork);
+	RESOLVE(execve);
+	RESOLVE(execv);
+	RESOLVE(execvp);
+	RESOLVE(execvpe);
+	RESOLVE(fexecve);
+	RESOLVE(execveat);
+	RESOLVE(exit);
+	RESOLVE(_exit);
+	RESOLVE(_Exit);
+#undef RESOLVE
+}
+
+/* Read a small file into BUF (NUL terminated). Returns its length or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	pl__real.close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* Field 22 of /proc/self/stat: the start time in clock ticks since boot.
+ * With the pid and boot id it names a process even after its pid is
+ * reused. The command name (field 2) may hold spaces and parentheses, so
+ * count fields from the last ')'. */
+static uint64_t read_start_ticks(void)
+{
+	char buf[1024];
+	char *p;
+	int field;
+
+	if (read_small("/proc/self/stat", buf, sizeof(buf)) < 0)
+		return 0;
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	p++;
+	for (field = 2; field < 22 && p; field++) {
+		p = strchr(p + 1, ' ');
+	}
+	return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+static void read_boot_id(char out[40])
+{
+	char buf[64];
+	ssize_t n = read_small("/proc/sys/kernel/random/boot_id", buf,
+			       sizeof(buf));
+
+	memset(out, 0, 40);
+	if (n <= 0)
+		return;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	memcpy(out, buf, n < 39 ? (size_t)n : 39);
+}
+
+struct dirent64_raw {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Describe FD if it is a socket. Returns 1 when it is. */
+static int describe_socket(int fd, struct pl_rec_sock *out)
+{
+	int fl;
+
+	if (pl__sock_ident(fd, &out->ino, &out->cookie) != 0)
+		return 0;
+	fl = fcntl(fd, F_GETFD);
+	out->fd = fd;
+	out->flags = (fl >= 0 && (fl & FD_CLOEXEC)) ? PL_SOCK_CLOEXEC : 0;
+	return 1;
+}
+
+/* Gathers socket entries into HELLO's free room, then into SNAP records. */
+struct snap_writer {
+	char *rec;           /* the record being filled */
+	size_t used;         /* its bytes so far */
+	uint32_t count;      /* entries in it */
+	int hello_sent;
+	union {
+		struct pl_rec_snap snap;
+		char bytes[PL_REC_MAX];
+	} snap_buf;
+	char *hello;
+	size_t hello_size;
+};
+
+static void snap_flush(struct snap_writer *w)
+{
+	if (!w->hello_sent) {
+		struct pl_rec_hello *h = (void *)w->hello;
+
+		h->nsock = (uint16_t)w->count;
+		pl__emit(w->hello, w->used);
+		w->hello_sent = 1;
+	} else if (w->count) {
+		w->snap_buf.snap.nsock = w->count;
+		pl__emit(&w->snap_buf, w->used);
+	}
+	pl__rec_init(&w->snap_buf.snap.head, PL_REC_SNAP,
+		     sizeof(struct pl_rec_snap));
+	w->snap_buf.snap.pad = 0;
+	w->rec = w->snap_buf.bytes;
+	w->used = sizeof(struct pl_rec_snap);
+	w->count = 0;
+}
+
+static void snap_add(struct snap_writer *w, const struct pl_rec_sock *s)
+{
+	if (w->used + sizeof(*s) > PL_REC_MAX)
+		snap_flush(w);
+	memcpy(w->rec + w->used, s, sizeof(*s));
+	w->used += sizeof(*s);
+	w->count++;
+}
+
+/* List the sockets this process holds, from /proc/self/fd: this is what
+ * makes inheritance across exec exact, whatever path an fd took. Fills the
+ * fd table too. getdents64 on a stack buffer: opendir would malloc. */
+static void snapshot(struct snap_writer *w)
+{
+	char buf[2048];
+	int dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	pl__fd_reset();
+	if (dfd < 0)
+		return;
+	for (;;) {
+		long n = syscall(SYS_getdents64, dfd, buf, sizeof(buf));
+		long off;
+
+		if (n <= 0)
+			break;
+		for (off = 0; off < n;) {
+			struct dirent64_raw *d = (void *)(buf + off);
+			struct pl_rec_sock s;
+			char *end;
+			long fd;
+
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			fd = strtol(d->d_name, &end, 10);
+			if (*end || fd == dfd || fd == pl__self.spool_fd)
+				continue;
+			if (describe_socket((int)fd, &s)) {
+				pl__fd_track((int)fd, s.ino);
+				snap_add(w, &s);
+			}
+		}
+	}
+	pl__real.close(dfd);
+}
+
+/* Say who this image is. For a fork child, PARENT_PID/PARENT_HELLO_NS name
+ * the parent image and ARGV is NULL: the child runs the parent's program. */
+void pl__hello(int reason, pid_t parent_pid, uint64_t parent_hello_ns,
+	       int argc, char **argv)
+{
+	union {
+		struct pl_rec_hello h;
+		char bytes[PL_REC_MAX];
+	} u;
+	struct snap_writer w;
+	size_t at = sizeof(u.h);
+
+	memset(&u.h, 0, sizeof(u.h));
+	pl__rec_init(&u.h.head, PL_REC_HELLO, 0);
+	pl__self.hello_ns = u.h.head.time_ns;
+	u.h.reason = (uint8_t)reason;
+	u.h.ppid = (uint32_t)getppid();
+	u.h.parent_pid = (uint32_t)parent_pid;
+	u.h.parent_hello_ns = parent_hello_ns;
+	u.h.start_ticks = pl__self.start_ticks;
+	memcpy(u.h.boot_id, pl__self.boot_id, sizeof(u.h.boot_id));
+
+	if (reason == PL_HELLO_LOAD) {
+		ssize_t n = readlink("/proc/self/exe", u.bytes + at, 1024);
+
+		if (n > 0) {
+			u.bytes[at + n] = '\0';
+			u.h.exe_len = (uint16_t)(n + 1);
+			at += (size_t)n + 1;
+		}
+		/* Keep argv within a quarter of the record. */
+		for (int i = 0; argv && i < argc && argv[i]; i++) {
+			size_t len = strlen(argv[i]) + 1;
+
+			if (u.h.argv_len + len > 1024) {
+				u.h.truncated = 1;
+				break;
+			}
+			memcpy(u.bytes + at, argv[i], len);
+			at += len;
+			u.h.argv_len = (uint16_t)(u.h.argv_len + len);
+		}
+	}
+	while (at % PL_REC_ALIGN)
+		u.bytes[at++] = '\0';
+
+	w.hello = u.bytes;
+	w.rec = u.bytes;
+	w.used = at;
+	w.count = 0;
+	w.hello_sent = 0;
+	snapshot(&w);
+	snap_flush(&w); /* the hello itself, or the last SNAP */
+}
+
+/* glibc passes argc, argv and envp to ELF constructors. */
+__attribute__((constructor)) static void pl_init(int argc, char **argv,
+						 char **envp)
+{
+	const char *journal;
+	char abs[4096];
+	int fd;
+
+	(void)envp;
+	pl__resolve();
+	/* setuid and setgid programs are never traced. */
+	if (getauxval(AT_SECURE))
+		return;
+	journal = secure_getenv("PEERLOG_JOURNAL");
+	if (!journal || !*journal)
+		journal = "peerlog.db";
+	if (journal[0] != '/') {
+		/* Every process of the tree must write the same spool, wherever
+		 * it chdirs to: pin the path once, for our descendants too. */
+		size_t cwd_len, len = strlen(journal);
+
+		if (!getcwd(abs, sizeof(abs)))
+			return;
+		cwd_len = strlen(abs);
+		if (cwd_len + 1 + len + 1 > sizeof(abs))
+			return;
+		abs[cwd_len] = '/';
+		memcpy(abs + cwd_len + 1, journal, len + 1);
+		setenv("PEERLOG_JOURNAL", abs, 1);
+		journal = abs;
+	}
+	fd = pl__spool_open(journal);
+	if (fd < 0)
+		return;
+	pl__self.pid = getpid();
+	pl__self.start_ticks = read_start_ticks();
+	read_boot_id(pl__self.boot_id);
+	pl__self.spool_fd = fd;
+	pl__busy = 1;
+	pl__hello(PL_HELLO_LOAD, 0, 0, argc, argv);
+	pl__busy = 0;
+	pl__self.ready = 1;
+}
+
+/* The fork child: a new process running the same image. Called with the
+ * recursion guard held; allocates nothing. */
+void pl__after_fork_child(void)
+{
+	pid_t parent = pl__self.pid;
+	uint64_t parent_hello = pl__self.hello_ns;
+
+	pl__self.pid = (pid_t)syscall(SYS_getpid);
+	pl__self.start_ticks = read_start_ticks();
+	pl__hello(PL_HELLO_FORK, parent, parent_hello, 0, NULL);
+}

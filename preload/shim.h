@@ -1,0 +1,90 @@
+/* Internals shared by the files of the interposer (libpeerlog.so).
+ *
+ * Rules every wrapper follows (see ARCHITECTURE.md):
+ * - call the real function through pl__real, resolved once with
+ *   dlsym(RTLD_NEXT);
+ * - save errno before doing our own work and give the caller the errno of
+ *   the real call;
+ * - when pl__enter() says no (recursion, shim not ready, recording off),
+ *   just call the real function;
+ * - build records on the stack and write each with one write(): no malloc,
+ *   no lock, so the fork child, signal handlers and the exec path are safe.
+ */
+#ifndef PEERLOG_PRELOAD_SHIM_H
+#define PEERLOG_PRELOAD_SHIM_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../schema/record.h"
+
+#define PL_EXPORT __attribute__((visibility("default")))
+#define PL_TLS __thread __attribute__((tls_model("initial-exec")))
+
+/* The real functions, filled by pl__resolve(). */
+struct pl_real {
+	int (*close)(int);
+	int (*socketpair)(int, int, int, int[2]);
+	pid_t (*fork)(void);
+	int (*execve)(const char *, char *const[], char *const[]);
+	int (*execv)(const char *, char *const[]);
+	int (*execvp)(const char *, char *const[]);
+	int (*execvpe)(const char *, char *const[], char *const[]);
+	int (*fexecve)(int, char *const[], char *const[]);
+	int (*execveat)(int, const char *, char *const[], char *const[], int);
+	void (*exit)(int) __attribute__((noreturn));
+	void (*_exit)(int) __attribute__((noreturn));
+	void (*_Exit)(int) __attribute__((noreturn));
+};
+extern struct pl_real pl__real;
+void pl__resolve(void);
+
+/* What this process image is; written once at hello, read everywhere. */
+struct pl_self {
+	pid_t pid;            /* cached: updated in the fork child */
+	uint64_t hello_ns;    /* identifies this image (with pid) */
+	uint64_t start_ticks;
+	char boot_id[40];
+	int spool_fd;         /* -1: not recording */
+	int ready;            /* constructor has run */
+};
+extern struct pl_self pl__self;
+
+/* Recursion guard: nonzero while this thread is inside the shim. */
+extern PL_TLS int pl__busy;
+
+/* Enter the shim's own work: 1 when the caller should record, else 0. */
+static inline int pl__enter(void)
+{
+	if (pl__busy || pl__self.spool_fd < 0)
+		return 0;
+	pl__busy = 1;
+	return 1;
+}
+
+static inline void pl__leave(void)
+{
+	pl__busy = 0;
+}
+
+/* spool.c */
+int pl__spool_open(const char *journal);
+uint64_t pl__now_ns(void);
+void pl__rec_init(struct pl_rec_head *head, int type, size_t size);
+void pl__emit(void *rec, size_t size);
+
+/* init.c */
+void pl__hello(int reason, pid_t parent_pid, uint64_t parent_hello_ns,
+	       int argc, char **argv);
+void pl__after_fork_child(void);
+
+/* fds.c: which fds hold a socket we know about, by inode. */
+void pl__fd_track(int fd, uint64_t ino);
+uint64_t pl__fd_forget(int fd);
+void pl__fd_reset(void);
+int pl__sock_ident(int fd, uint64_t *ret_ino, uint64_t *ret_cookie);
+
+/* exit.c */
+void pl__emit_exit(int status);
+
+#endif

@@ -1,0 +1,133 @@
+-- The peerlog journal: an ordinary SQLite database, built by `peerlog` from
+-- the spool the shim writes. Open it with `sqlite3 peerlog.db` and query the
+-- tables and views below; ARCHITECTURE.md explains the model.
+--
+-- Times are nanoseconds since the Unix epoch (CLOCK_REALTIME). `boot` is the
+-- kernel's boot id: pids, inodes and start times only mean something within
+-- one boot.
+--
+-- The schema version is PRAGMA user_version; peerlog refuses a journal of
+-- another version rather than misread it.
+
+PRAGMA user_version = 1;
+
+-- What has been ingested from each spool: exactly once, because the offset
+-- moves in the same transaction as the rows it produced.
+CREATE TABLE spool (
+	path   TEXT PRIMARY KEY,
+	dev    INTEGER NOT NULL,      -- identity of the spool file read, so that
+	ino    INTEGER NOT NULL,      -- a new spool at the same path starts over
+	offset INTEGER NOT NULL,      -- bytes consumed
+	skipped INTEGER NOT NULL DEFAULT 0 -- garbled bytes passed over
+);
+
+-- One row per program image: a process gets a row when it starts (first
+-- traced program, or fork child) and another for every successful exec.
+CREATE TABLE process (
+	id          INTEGER PRIMARY KEY,
+	boot        TEXT NOT NULL,
+	pid         INTEGER NOT NULL,
+	start_ticks INTEGER NOT NULL, -- /proc/PID/stat field 22: tells reused pids apart
+	hello_ns    INTEGER NOT NULL, -- when the image said hello
+	origin      TEXT NOT NULL     -- root: no traced parent; fork; exec: replaced
+		CHECK (origin IN ('root', 'fork', 'exec', 'spawn')), -- parent_id; spawn: started
+	parent_id   INTEGER REFERENCES process(id), -- by a traced parent we did not see fork
+	ppid        INTEGER,
+	exe         TEXT,
+	argv        TEXT,             -- JSON array of strings
+	exec_ns     INTEGER,          -- an exec attempt whose outcome is not known yet
+	exec_path   TEXT,
+	end_ns      INTEGER,          -- when the image ended, if we saw it end
+	end_reason  TEXT CHECK (end_reason IN ('exec', 'exit')),
+	exit_status INTEGER           -- NULL when unknown
+);
+CREATE INDEX process_by_pid ON process (pid, id);
+CREATE INDEX process_by_parent ON process (parent_id);
+
+-- A socketpair() call.
+CREATE TABLE pair (
+	id         INTEGER PRIMARY KEY,
+	process_id INTEGER NOT NULL REFERENCES process(id),
+	created_ns INTEGER NOT NULL,
+	domain     INTEGER NOT NULL,
+	type       INTEGER NOT NULL,  -- as passed, SOCK_CLOEXEC etc. included
+	protocol   INTEGER NOT NULL
+);
+
+-- A socket end, the kernel object. The cookie (SO_COOKIE) is unique for the
+-- life of a boot; the inode is what ls -l /proc/PID/fd shows and may be
+-- reused. pair_id/side are NULL for sockets whose creation we did not see.
+CREATE TABLE sock (
+	id      INTEGER PRIMARY KEY,
+	boot    TEXT NOT NULL,
+	ino     INTEGER NOT NULL,
+	cookie  INTEGER NOT NULL,     -- 0 when the kernel gave none
+	pair_id INTEGER REFERENCES pair(id),
+	side    INTEGER               -- 0 or 1: index in socketpair's sv[]
+);
+CREATE INDEX sock_by_ino ON sock (boot, ino);
+CREATE INDEX sock_by_cookie ON sock (boot, cookie);
+
+-- An interval during which one program image held a socket end at an fd.
+-- start_reason: create (socketpair), fork (inherited at fork; source_id is
+-- the parent's holding), exec (kept across exec; source_id is the holding
+-- of the image before), inherit (present when a traced parent's child
+-- started without a fork we saw), found (present at start, source unknown).
+-- end_reason is set only by what ended the holding itself: close, kept
+-- (the image exec'd and the fd survived: the holding whose source_id is
+-- this one goes on) or unknown (the fd was reused behind our back). A
+-- holding still open here ends with its image: see holding_span.
+CREATE TABLE holding (
+	id           INTEGER PRIMARY KEY,
+	process_id   INTEGER NOT NULL REFERENCES process(id),
+	fd           INTEGER NOT NULL,
+	sock_id      INTEGER NOT NULL REFERENCES sock(id),
+	from_ns      INTEGER NOT NULL,
+	start_reason TEXT NOT NULL
+		CHECK (start_reason IN ('create', 'fork', 'exec', 'inherit', 'found')),
+	source_id    INTEGER REFERENCES holding(id),
+	until_ns     INTEGER,
+	end_reason   TEXT CHECK (end_reason IN ('close', 'kept', 'unknown')),
+	cloexec      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX holding_by_process ON holding (process_id, fd);
+CREATE INDEX holding_by_sock ON holding (sock_id);
+CREATE INDEX holding_by_source ON holding (source_id);
+
+-- Every record ingested, for history and debugging. kind is the record
+-- type; fd/arg/detail depend on it (socketpair: fd and arg are the two fds;
+-- fork: arg is the child pid; exit: arg is the status; exec: detail is the
+-- path; exec_fail: arg is the errno).
+CREATE TABLE event (
+	id         INTEGER PRIMARY KEY,
+	process_id INTEGER REFERENCES process(id),
+	pid        INTEGER NOT NULL,
+	time_ns    INTEGER NOT NULL,
+	kind       TEXT NOT NULL,
+	fd         INTEGER,
+	arg        INTEGER,
+	detail     TEXT
+);
+CREATE INDEX event_by_process ON event (process_id);
+
+-- Holdings with the end they had as far as the journal knows: a holding
+-- still open when its image exec'd was closed on exec; one still open when
+-- its image exited ended with it. end_reason NULL: still held, unless the
+-- process has died since without telling us (peerlog checks /proc).
+CREATE VIEW holding_span AS
+SELECT h.id, h.process_id, p.pid, p.exe, h.fd, h.sock_id, s.ino, h.from_ns,
+       h.start_reason, h.source_id,
+       CASE WHEN h.end_reason IS NOT NULL THEN h.until_ns ELSE p.end_ns END
+	       AS until_ns,
+       COALESCE(h.end_reason, p.end_reason) AS end_reason
+FROM holding h
+JOIN process p ON p.id = h.process_id
+JOIN sock s ON s.id = h.sock_id;
+
+-- Each socket end with its peer, for pairs we saw created.
+CREATE VIEW sock_peer AS
+SELECT s.id AS sock_id, s.ino, s.pair_id, s.side, o.id AS peer_id,
+       o.ino AS peer_ino
+FROM sock s
+LEFT JOIN sock o ON o.pair_id = s.pair_id AND o.side = 1 - s.side
+WHERE s.pair_id IS NOT NULL;

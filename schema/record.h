@@ -1,0 +1,165 @@
+/* The spool record format: the contract between the shim (preload/), which
+ * appends records, and the collector (collector/), which ingests them.
+ *
+ * A spool is a plain file of records laid end to end. The shim writes each
+ * record with one write() on an O_APPEND descriptor, so records from many
+ * processes never interleave and their order in the file is the order in
+ * which they happened. Every record starts with struct pl_rec_head, is a
+ * multiple of 8 bytes long and carries a checksum, so that a reader can
+ * detect a torn or garbled record and find the next good one.
+ *
+ * Integers are in the byte order of the machine that wrote them (spools
+ * are not portable between architectures; the journal built from them is).
+ * Bump PL_FORMAT_VERSION on any change of layout; readers refuse records
+ * of a newer version instead of misreading them.
+ */
+#ifndef PEERLOG_SCHEMA_RECORD_H
+#define PEERLOG_SCHEMA_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PL_REC_MAGIC 0x31524c50u /* "PLR1" read as little-endian bytes */
+#define PL_FORMAT_VERSION 1
+#define PL_REC_ALIGN 8
+#define PL_REC_MAX 4096 /* no record is larger: one page, built on the stack */
+
+enum pl_rec_type {
+	PL_REC_HELLO = 1,      /* a program image starts: after load or fork */
+	PL_REC_SNAP = 2,       /* more sockets held at hello (continuation) */
+	PL_REC_SOCKETPAIR = 3, /* socketpair() succeeded */
+	PL_REC_CLOSE = 4,      /* close() of a tracked fd */
+	PL_REC_EXEC = 5,       /* an exec is about to be attempted */
+	PL_REC_EXEC_FAIL = 6,  /* ... and it failed */
+	PL_REC_FORK = 7,       /* fork() returned in the parent */
+	PL_REC_EXIT = 8,       /* the process is exiting */
+	PL_REC_TYPE_MAX = 8
+};
+
+/* Why a HELLO was written. */
+enum pl_hello_reason {
+	PL_HELLO_LOAD = 1, /* the shim's constructor: a new program image */
+	PL_HELLO_FORK = 2, /* the child side of a wrapped fork() */
+};
+
+struct pl_rec_head {
+	uint32_t magic;   /* PL_REC_MAGIC */
+	uint16_t size;    /* whole record in bytes, head included */
+	uint8_t version;  /* PL_FORMAT_VERSION */
+	uint8_t type;     /* enum pl_rec_type */
+	uint32_t pid;     /* writer's pid */
+	uint32_t check;   /* pl_rec_checksum() of the record with check = 0 */
+	uint64_t time_ns; /* CLOCK_REALTIME when the event happened */
+};
+
+/* One socket held by the process, as seen in /proc/self/fd. */
+struct pl_rec_sock {
+	int32_t fd;
+	uint32_t flags; /* PL_SOCK_CLOEXEC */
+	uint64_t ino;
+	uint64_t cookie; /* SO_COOKIE, 0 where the kernel has none */
+};
+#define PL_SOCK_CLOEXEC 1u
+
+/* PL_REC_HELLO: who this image is. The fixed part is followed by exe_len
+ * bytes of exe, argv_len bytes of argv (each argument NUL terminated), zero
+ * padding to PL_REC_ALIGN, then nsock struct pl_rec_sock. A fork child
+ * sends no exe or argv: it runs its parent's image. When the sockets do not
+ * fit in one record, PL_REC_SNAP records with the rest follow. */
+struct pl_rec_hello {
+	struct pl_rec_head head;
+	uint8_t reason;            /* enum pl_hello_reason */
+	uint8_t truncated;         /* 1 when argv was cut to fit */
+	uint16_t exe_len;
+	uint16_t argv_len;
+	uint16_t nsock;
+	uint32_t ppid;
+	uint32_t parent_pid;       /* fork: the parent image's pid */
+	uint64_t start_ticks;      /* field 22 of /proc/self/stat */
+	uint64_t parent_hello_ns;  /* fork: the parent image's hello time */
+	char boot_id[40];          /* /proc/sys/kernel/random/boot_id, NUL padded */
+};
+
+/* PL_REC_SNAP: the rest of a hello's sockets. */
+struct pl_rec_snap {
+	struct pl_rec_head head;
+	uint32_t nsock;
+	uint32_t pad;
+	struct pl_rec_sock sock[];
+};
+
+/* PL_REC_SOCKETPAIR: both ends of a new pair. */
+struct pl_rec_socketpair {
+	struct pl_rec_head head;
+	int32_t domain;
+	int32_t type; /* as passed: SOCK_CLOEXEC and SOCK_NONBLOCK included */
+	int32_t protocol;
+	uint32_t pad;
+	struct pl_rec_sock sock[2];
+};
+
+/* PL_REC_CLOSE: a tracked fd was closed. */
+struct pl_rec_close {
+	struct pl_rec_head head;
+	int32_t fd;
+	uint32_t pad;
+	uint64_t ino;
+};
+
+/* PL_REC_EXEC: followed by path_len bytes of the path (NUL terminated,
+ * possibly cut) and padding. */
+struct pl_rec_exec {
+	struct pl_rec_head head;
+	uint16_t path_len;
+	uint16_t pad16;
+	uint32_t pad;
+	char path[];
+};
+
+/* PL_REC_EXEC_FAIL */
+struct pl_rec_exec_fail {
+	struct pl_rec_head head;
+	int32_t err; /* errno of the failed exec */
+	uint32_t pad;
+};
+
+/* PL_REC_FORK: the parent side of fork(). */
+struct pl_rec_fork {
+	struct pl_rec_head head;
+	uint32_t child_pid;
+	uint32_t pad;
+};
+
+/* PL_REC_EXIT */
+struct pl_rec_exit {
+	struct pl_rec_head head;
+	int32_t status; /* exit status, or PL_EXIT_UNKNOWN */
+	uint32_t pad;
+};
+#define PL_EXIT_UNKNOWN (-1)
+
+static inline size_t pl_rec_align(size_t n)
+{
+	return (n + PL_REC_ALIGN - 1) & ~(size_t)(PL_REC_ALIGN - 1);
+}
+
+/* A cheap 32-bit checksum over a whole record (its size is a multiple of
+ * 8). Writer and reader both compute it with the check field set to zero. It is there to catch torn and
+ * garbled records, not tampering: 64-bit multiply-xor rounds, folded. */
+static inline uint32_t pl_rec_checksum(const void *rec, size_t size)
+{
+	const unsigned char *p = rec;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ size;
+	size_t i;
+
+	for (i = 0; i + 8 <= size; i += 8) {
+		uint64_t w;
+
+		__builtin_memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	return (uint32_t)(h ^ (h >> 29));
+}
+
+#endif
