@@ -509,11 +509,6 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 			 strerror(errno));
 		return PL_EXIT_JOURNAL;
 	}
-	if (fstat(fd, &st) != 0) {
-		close(fd);
-		return PL_EXIT_JOURNAL;
-	}
-
 	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_READONLY) {
 		/* a read-only journal still answers, from what it has */
@@ -523,6 +518,15 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 	if (rc != SQLITE_OK) {
 		close(fd);
 		return pl_db_fail(db, "cannot lock journal for ingest");
+	}
+	/* Only under the write lock: a size taken before waiting for it may
+	 * be older than the offset another ingest has just stored. */
+	if (fstat(fd, &st) != 0) {
+		pl_error("cannot read spool '%s': %s", spool_path,
+			 strerror(errno));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		close(fd);
+		return PL_EXIT_JOURNAL;
 	}
 	for (int i = 0; i < Q_COUNT; i++) {
 		in.q[i] = pl_db_prepare(db, queries[i]);

@@ -161,9 +161,6 @@ int pl_journal_open(const char *path, sqlite3 **ret_db)
 		sqlite3_close(db);
 		return rc;
 	}
-	/* WAL lets queries read while an ingest writes. */
-	sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
-		     NULL, NULL, NULL);
 	*ret_db = db;
 	return 0;
 }

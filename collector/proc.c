@@ -58,7 +58,8 @@ int pl_proc_alive(const char *boot, int pid, uint64_t start_ticks)
 	if (state == 'Z' || state == 'X' || state == 'x')
 		return 0;
 	p++;
-	for (field = 2; field < 22 && p; field++)
+	/* p is at the space before field 3 */
+	for (field = 3; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
 	return p && strtoull(p + 1, NULL, 10) == start_ticks;
 }

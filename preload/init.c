@@ -71,7 +71,8 @@ static uint64_t read_start_ticks(void)
 	if (!p)
 		return 0;
 	p++;
-	for (field = 2; field < 22 && p; field++) {
+	/* p is at the space before field 3 */
+	for (field = 3; field < 22 && p; field++) {
 		p = strchr(p + 1, ' ');
 	}
 	return p ? strtoull(p + 1, NULL, 10) : 0;

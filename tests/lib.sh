@@ -1,0 +1,38 @@
+# Shared by the integration tests: sourced, not run.
+# Each test runs in its own temporary directory, removed at exit, with
+# PEERLOG_JOURNAL pointing into it. Helpers:
+#   skip REASON      skip the test (exit 77) saying why
+#   fail MESSAGE     fail the test
+#   peerlog ARGS     the collector under test
+#   json FILE EXPR   evaluate a Python expression on JSON in FILE (as j)
+set -u
+B=${PEERLOG_BUILD:?run through tests/run.sh}
+TOP=${PEERLOG_TOP:?run through tests/run.sh}
+SHIM=$B/libpeerlog.so
+EX=$B/examples
+PROGS=$B/tests/progs
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
+cd "$WORK" || exit 1
+export PEERLOG_JOURNAL="$WORK/peerlog.db"
+
+skip() { echo "$*" >&2; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+peerlog() { "$B/peerlog" "$@"; }
+command -v python3 >/dev/null || skip "python3 is needed to read JSON answers"
+json() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); r=eval(sys.argv[2]); print(r if not isinstance(r,bool) else str(r).lower())' "$1" "$2"
+}
+# Wait until FILE has a line matching PATTERN (at most ~10 s).
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && fail "timed out waiting for '$2' in $1: $(cat "$1")"
+		sleep 0.05
+	done
+}
+# The inode of the socket PID holds at FD, as the kernel says.
+kernel_ino() {
+	readlink "/proc/$1/fd/$2" | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p'
+}

@@ -1,0 +1,144 @@
+/* Scenarios for the integration tests. Each prints what the kernel says
+ * (pids, fds, inodes from fstat) as "key value" lines, so that a test can
+ * check peerlog's answer against the truth.
+ *
+ *   scenario kill      child keeps its end and is killed with SIGKILL
+ *   scenario noclose   child keeps its end and _exit()s without closing
+ *   scenario cloexec   SOCK_CLOEXEC pair; the child execs /bin/true
+ *   scenario errno     wrapped calls that fail and succeed; prints errno
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static unsigned long ino_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
+static void pair(int type, int fds[2])
+{
+	if (socketpair(AF_UNIX, type, 0, fds) != 0) {
+		perror("socketpair");
+		exit(1);
+	}
+	printf("parent %d\nfd0 %d\nfd1 %d\nino0 %lu\nino1 %lu\n",
+	       (int)getpid(), fds[0], fds[1], ino_of(fds[0]), ino_of(fds[1]));
+}
+
+static int kill_or_noclose(int killit)
+{
+	int fds[2], p[2], status;
+	char c;
+	pid_t child;
+
+	pair(SOCK_STREAM, fds);
+	if (pipe(p) != 0)
+		return 1;
+	child = fork();
+	if (child == 0) {
+		close(fds[0]);
+		if (write(p[1], "x", 1) != 1)
+			_exit(2);
+		if (killit)
+			for (;;)
+				pause();
+		_exit(0); /* fds[1] still open */
+	}
+	printf("child %d\n", (int)child);
+	fflush(stdout);
+	close(fds[1]);
+	if (read(p[0], &c, 1) != 1)
+		return 1;
+	if (killit)
+		kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	close(fds[0]);
+	return 0;
+}
+
+static int cloexec(void)
+{
+	int fds[2], status;
+	pid_t child;
+
+	pair(SOCK_STREAM | SOCK_CLOEXEC, fds);
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	printf("child %d\n", (int)child);
+	waitpid(child, &status, 0);
+	return WEXITSTATUS(status);
+}
+
+/* errno after each wrapped call, success and failure alike. */
+static int errnos(void)
+{
+	int fds[2], r;
+
+	errno = 0;
+	r = close(-1);
+	printf("close(-1) %d %s\n", r, strerror(errno));
+	errno = 0;
+	r = close(9999);
+	printf("close(9999) %d %s\n", r, strerror(errno));
+	errno = 0;
+	r = socketpair(AF_INET, SOCK_STREAM, 0, fds);
+	printf("socketpair(AF_INET) %d %s\n", r, strerror(errno));
+	errno = 0;
+	r = socketpair(AF_UNIX, 12345, 0, fds);
+	printf("socketpair(bad type) %d %s\n", r, strerror(errno));
+	errno = ENOTTY; /* success must leave errno alone */
+	r = socketpair(AF_UNIX, SOCK_STREAM, 0, fds);
+	printf("socketpair %d %s\n", r, strerror(errno));
+	errno = ENOTTY;
+	r = close(fds[0]);
+	printf("close(tracked) %d %s\n", r, strerror(errno));
+	errno = 0;
+	r = close(fds[0]);
+	printf("close(tracked again) %d %s\n", r, strerror(errno));
+	errno = 0;
+	r = execl("/nonexistent/program", "x", (char *)NULL);
+	printf("execl(missing) %d %s\n", r, strerror(errno));
+	errno = 0;
+	r = execvp("no-such-program-anywhere", (char *[]){ "x", NULL });
+	printf("execvp(missing) %d %s\n", r, strerror(errno));
+	errno = ENOTTY;
+	r = fork();
+	if (r == 0)
+		_exit(errno == ENOTTY ? 5 : 6);
+	printf("fork errno %s\n", strerror(errno));
+	waitpid(r, &r, 0);
+	printf("fork child saw errno kept: %s\n",
+	       WEXITSTATUS(r) == 5 ? "yes" : "no");
+	close(fds[1]);
+	return 3; /* a status of our own, to see it come through */
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(mode, "kill"))
+		return kill_or_noclose(1);
+	if (!strcmp(mode, "noclose"))
+		return kill_or_noclose(0);
+	if (!strcmp(mode, "cloexec"))
+		return cloexec();
+	if (!strcmp(mode, "errno"))
+		return errnos();
+	fprintf(stderr, "usage: scenario kill|noclose|cloexec|errno\n");
+	return 2;
+}
