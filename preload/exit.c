@@ -1,10 +1,15 @@
-/* Process end: exit(), _exit(), _Exit() and the shim's destructor.
+/* Process end: exit(), _exit(), _Exit(), return from main, and the shim's
+ * destructor.
  *
  * exit() runs atexit handlers and destructors, which may still close
  * sockets, so it only notes the status; our destructor writes the record.
- * _exit() and _Exit() skip all that and write it themselves. A process
- * killed by a signal writes nothing: the collector sees it gone.
+ * Returning from main reaches exit() inside libc, where no wrapper sees
+ * it, so main itself is wrapped through __libc_start_main to note its
+ * return value. _exit() and _Exit() skip all that and write the record
+ * themselves. A process killed by a signal writes nothing: the collector
+ * sees it gone.
  */
+#include <dlfcn.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -33,15 +38,46 @@ void pl__emit_exit(int status)
 	pl__leave();
 }
 
-PL_EXPORT void exit(int status)
+static void note_status(int status)
 {
-	if (!pl__real.exit)
-		pl__resolve();
 	if (pl__self.ready && (pid_t)syscall(SYS_getpid) == pl__self.pid) {
 		status_pid = pl__self.pid;
 		exit_status = status & 0xff;
 	}
+}
+
+PL_EXPORT void exit(int status)
+{
+	if (!pl__real.exit)
+		pl__resolve();
+	note_status(status);
 	pl__real.exit(status);
+}
+
+typedef int (*main_fn)(int, char **, char **);
+static main_fn real_main;
+
+static int main_wrapper(int argc, char **argv, char **envp)
+{
+	int status = real_main(argc, argv, envp);
+
+	note_status(status);
+	return status;
+}
+
+/* glibc's entry point, called by the program's _start. The arguments after
+ * main are passed through untouched. */
+PL_EXPORT int __libc_start_main(main_fn main, int argc, char **argv,
+				void (*init)(void), void (*fini)(void),
+				void (*rtld_fini)(void), void *stack_end)
+{
+	int (*real)(main_fn, int, char **, void (*)(void), void (*)(void),
+		    void (*)(void), void *);
+
+	*(void **)&real = dlsym(RTLD_NEXT, "__libc_start_main");
+	real_main = main;
+	return real(main_wrapper, argc, argv, init, fini, rtld_fini,
+		    stack_end);
 }
 
 PL_EXPORT void _exit(int status)

@@ -17,3 +17,11 @@ grep -q "cannot run './no-such-command'" err || fail "no message: $(cat err)"
 # Signals come through as they are.
 peerlog run -- sh -c 'kill -TERM $$'
 [ $? = 143 ] || fail "death by SIGTERM not passed through"
+# ... and the journal knows the status, however the program ended.
+peerlog run -- sh -c 'exit 7'
+[ $? = 7 ] || fail "exit status 7 not passed through"
+peerlog tree --json >tree.json || fail "tree"
+[ "$(json tree.json '[p["exit_status"] for p in j["processes"] if p["exe"].endswith("sh") or p["exe"].endswith("dash") or p["exe"].endswith("bash")]')" = "[7]" ] ||
+	fail "exit status not recorded: $(cat tree.json)"
+[ "$(json tree.json '[p["exit_status"] for p in j["processes"] if p["exe"].endswith("/scenario")]')" = "[3]" ] ||
+	fail "return from main not recorded"
