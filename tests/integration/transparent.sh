@@ -21,7 +21,7 @@ peerlog run -- sh -c 'kill -TERM $$'
 peerlog run -- sh -c 'exit 7'
 [ $? = 7 ] || fail "exit status 7 not passed through"
 peerlog tree --json >tree.json || fail "tree"
-[ "$(json tree.json '[p["exit_status"] for p in j["processes"] if p["exe"].endswith("sh") or p["exe"].endswith("dash") or p["exe"].endswith("bash")]')" = "[7]" ] ||
+[ "$(json tree.json '[p["exit_status"] for p in j["processes"] if "exit 7" in p["argv"]]')" = "[7]" ] ||
 	fail "exit status not recorded: $(cat tree.json)"
 [ "$(json tree.json '[p["exit_status"] for p in j["processes"] if p["exe"].endswith("/scenario")]')" = "[3]" ] ||
 	fail "return from main not recorded"
