@@ -135,7 +135,7 @@ static int sock_info(sqlite3 *db, int64_t id, struct sock_info *si)
 
 static void text_holders(const struct pl_holders *hs)
 {
-	printf("    %-7s %4s  %-12s %-13s%-13s%s\n", "PID", "FD", "PROGRAM",
+	printf("  %-7s %3s  %-10s %-13s%-13s%s\n", "PID", "FD", "PROGRAM",
 	       "FROM", "UNTIL", "HOW");
 	for (size_t i = 0; i < hs->n; i++) {
 		const struct pl_holder *h = &hs->v[i];
@@ -150,7 +150,7 @@ static void text_holders(const struct pl_holders *hs)
 			snprintf(until, sizeof(until), "%s",
 				 strcmp(h->end_reason, PL_END_ALIVE) ? "?" : "-");
 		pl_holder_how(h, &how);
-		printf("    %-7d %4d  %-12.12s %-13s%-13s%s\n", h->pid, h->fd,
+		printf("  %-7d %3d  %-10.10s %-13s%-13s%s\n", h->pid, h->fd,
 		       pl_basename(h->exe), from, until, how.p);
 		pl_buf_free(&how);
 	}

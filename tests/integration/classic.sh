@@ -40,7 +40,7 @@ CFD=$(json live.json "$holder[0]['fd']")
 
 # Text output names child1 too.
 peerlog who "$PARENT" "$FD" >live.txt || fail "who (text) failed"
-grep -q "^    $CHILD .*child1 .*alive" live.txt || fail "text output: $(cat live.txt)"
+grep -q "^  $CHILD .*child1 .*alive" live.txt || fail "text output: $(cat live.txt)"
 
 exec 3>&-
 wait $RUN || fail "traced parent failed: $(cat err)"

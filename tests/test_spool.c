@@ -1,0 +1,826 @@
+/* Unit tests of the spool record format (schema/record.h) and of the
+ * collector's record check and streaming reader (collector/spool.c).
+ *
+ * Records are built by hand here, independently of the shim, so that a
+ * change of layout on either side shows up as a failing test.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "spool.h"
+
+#define READ_CHUNK (1u << 20) /* spool.c reads this much at a time */
+
+/* One record, aligned for the structs of record.h. */
+union rec {
+	struct pl_rec_head head;
+	struct pl_rec_hello hello;
+	struct pl_rec_snap snap;
+	struct pl_rec_socketpair pair;
+	struct pl_rec_close close;
+	struct pl_rec_exec exec;
+	struct pl_rec_exec_fail exec_fail;
+	struct pl_rec_fork fork;
+	struct pl_rec_exit exit;
+	uint64_t align;
+	unsigned char bytes[PL_REC_MAX];
+};
+
+/* Fill the head of R and seal it with its checksum, as the shim does. */
+static size_t seal(union rec *r, uint8_t type, size_t size)
+{
+	r->head.magic = PL_REC_MAGIC;
+	r->head.size = (uint16_t)size;
+	r->head.version = PL_FORMAT_VERSION;
+	r->head.type = type;
+	r->head.check = 0;
+	r->head.check = pl_rec_checksum(r->bytes, size);
+	return size;
+}
+
+static struct pl_rec_sock sock_at(int fd, uint64_t ino, uint64_t cookie)
+{
+	return (struct pl_rec_sock){ .fd = fd, .ino = ino, .cookie = cookie };
+}
+
+/* A HELLO with ARGV_LEN bytes of arguments (NUL separated) and NSOCK
+ * sockets; its size is what the parts take. */
+static size_t build_hello(union rec *r, uint32_t pid, uint64_t ns,
+			  const char *exe, const char *argv, size_t argv_len,
+			  unsigned nsock)
+{
+	size_t exe_len = exe ? strlen(exe) + 1 : 0;
+	size_t at = sizeof(r->hello);
+	struct pl_rec_sock *socks;
+
+	memset(r, 0, sizeof(*r));
+	r->head.pid = pid;
+	r->head.time_ns = ns;
+	r->hello.reason = PL_HELLO_LOAD;
+	r->hello.exe_len = (uint16_t)exe_len;
+	r->hello.argv_len = (uint16_t)argv_len;
+	r->hello.nsock = (uint16_t)nsock;
+	r->hello.ppid = 1;
+	r->hello.start_ticks = 12345;
+	memcpy(r->hello.boot_id, "test-boot", sizeof("test-boot"));
+	if (exe_len)
+		memcpy(r->bytes + at, exe, exe_len);
+	at += exe_len;
+	if (argv_len)
+		memcpy(r->bytes + at, argv, argv_len);
+	at = pl_rec_align(at + argv_len);
+	socks = (struct pl_rec_sock *)(void *)(r->bytes + at);
+	for (unsigned i = 0; i < nsock; i++)
+		socks[i] = sock_at(3 + (int)i, 1000 + i, 2000 + i);
+	return seal(r, PL_REC_HELLO, at + nsock * sizeof(*socks));
+}
+
+static size_t build_fork(union rec *r, uint32_t pid, uint64_t ns)
+{
+	memset(r, 0, sizeof(*r));
+	r->head.pid = pid;
+	r->head.time_ns = ns;
+	r->fork.child_pid = pid + 1;
+	return seal(r, PL_REC_FORK, sizeof(r->fork));
+}
+
+/* A well-formed record of TYPE with something in every field. */
+static size_t build(union rec *r, uint8_t type, uint32_t pid, uint64_t ns)
+{
+	static const char argv[] = "prog\0-v\0file name";
+	size_t size = 0;
+
+	if (type == PL_REC_HELLO)
+		return build_hello(r, pid, ns, "/usr/bin/prog", argv,
+				   sizeof(argv), 2);
+	memset(r, 0, sizeof(*r));
+	r->head.pid = pid;
+	r->head.time_ns = ns;
+	switch (type) {
+	case PL_REC_SNAP:
+		r->snap.nsock = 3;
+		for (int i = 0; i < 3; i++)
+			r->snap.sock[i] = sock_at(10 + i, 100 + i, 200 + i);
+		size = sizeof(r->snap) + 3 * sizeof(r->snap.sock[0]);
+		break;
+	case PL_REC_SOCKETPAIR:
+		r->pair.domain = 1;
+		r->pair.type = 1;
+		r->pair.sock[0] = sock_at(3, 1001, 11);
+		r->pair.sock[1] = sock_at(4, 1002, 12);
+		size = sizeof(r->pair);
+		break;
+	case PL_REC_CLOSE:
+		r->close.fd = 3;
+		r->close.ino = 1001;
+		size = sizeof(r->close);
+		break;
+	case PL_REC_EXEC:
+		r->exec.path_len = sizeof("/bin/true");
+		memcpy(r->exec.path, "/bin/true", sizeof("/bin/true"));
+		size = pl_rec_align(sizeof(r->exec) + r->exec.path_len);
+		break;
+	case PL_REC_EXEC_FAIL:
+		r->exec_fail.err = ENOENT;
+		size = sizeof(r->exec_fail);
+		break;
+	case PL_REC_FORK:
+		return build_fork(r, pid, ns);
+	case PL_REC_EXIT:
+		r->exit.status = 3;
+		size = sizeof(r->exit);
+		break;
+	}
+	return seal(r, type, size);
+}
+
+/* pl_rec_check on a copy of the record in a page of zeros, as the reader
+ * sees a record with more of the spool after it. */
+static enum pl_rec_status check_in_page(const union rec *r, size_t size,
+					size_t *ret_size)
+{
+	static union rec page;
+
+	memset(&page, 0, sizeof(page));
+	memcpy(page.bytes, r->bytes, size);
+	return pl_rec_check(page.bytes, sizeof(page.bytes), ret_size);
+}
+
+static void test_spool__check_accepts_each_type(void **state)
+{
+	static union rec r;
+
+	for (uint8_t type = 1; type <= PL_REC_TYPE_MAX; type++) {
+		size_t size = build(&r, type, 100, 1000), got = 0;
+
+		assert_int_equal(size % PL_REC_ALIGN, 0);
+		assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
+		assert_int_equal(got, size);
+		/* more bytes after it do not change the answer */
+		got = 0;
+		assert_int_equal(check_in_page(&r, size, &got), PL_REC_OK);
+		assert_int_equal(got, size);
+	}
+}
+
+static void test_spool__check_struct_sizes(void **state)
+{
+	/* The layout is the contract with the shim: every record part is a
+	 * multiple of 8 and the fixed parts have the size the format says. */
+	assert_int_equal(sizeof(struct pl_rec_head), 24);
+	assert_int_equal(sizeof(struct pl_rec_sock), 24);
+	assert_int_equal(sizeof(struct pl_rec_hello), 96);
+	assert_int_equal(sizeof(struct pl_rec_snap), 32);
+	assert_int_equal(sizeof(struct pl_rec_socketpair), 88);
+	assert_int_equal(sizeof(struct pl_rec_close), 40);
+	assert_int_equal(sizeof(struct pl_rec_exec), 32);
+	assert_int_equal(sizeof(struct pl_rec_exec_fail), 32);
+	assert_int_equal(sizeof(struct pl_rec_fork), 32);
+	assert_int_equal(sizeof(struct pl_rec_exit), 32);
+	assert_int_equal(pl_rec_align(0), 0);
+	assert_int_equal(pl_rec_align(1), 8);
+	assert_int_equal(pl_rec_align(8), 8);
+	assert_int_equal(pl_rec_align(97), 104);
+}
+
+/* Flip every byte of a record of each type, one at a time, with a few
+ * masks. The version byte is left out here for masks that make it larger
+ * than PL_FORMAT_VERSION: see test_spool__reader_skips_garbled_version. */
+static void test_spool__check_flipped_byte_is_bad(void **state)
+{
+	static const unsigned char masks[] = { 0x01, 0x80, 0xff };
+	static union rec r, bad;
+	size_t version_at = offsetof(struct pl_rec_head, version);
+
+	for (uint8_t type = 1; type <= PL_REC_TYPE_MAX; type++) {
+		size_t size = build(&r, type, 100, 1000);
+
+		for (size_t i = 0; i < size; i++) {
+			for (size_t m = 0; m < sizeof(masks); m++) {
+				size_t got = 0;
+
+				if (i == version_at &&
+				    (r.bytes[i] ^ masks[m]) > PL_FORMAT_VERSION)
+					continue;
+				bad = r;
+				bad.bytes[i] ^= masks[m];
+				if (check_in_page(&bad, size, &got) !=
+				    PL_REC_BAD)
+					fail_msg("type %u: byte %zu ^ 0x%02x "
+						 "not PL_REC_BAD", type, i,
+						 masks[m]);
+			}
+		}
+	}
+}
+
+static void test_spool__check_wrong_magic_is_bad(void **state)
+{
+	static union rec r;
+	size_t size = build(&r, PL_REC_CLOSE, 100, 1000), got = 0;
+
+	r.head.magic = 0x31524c51u;
+	r.head.check = 0;
+	r.head.check = pl_rec_checksum(r.bytes, size);
+	assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_BAD);
+	/* even in fewer bytes than a head: the magic alone tells */
+	assert_int_equal(pl_rec_check(r.bytes, 4, &got), PL_REC_BAD);
+}
+
+static void test_spool__check_unaligned_size_is_bad(void **state)
+{
+	static union rec r;
+	size_t size = build(&r, PL_REC_EXEC, 100, 1000), got = 0;
+
+	/* sealed over its declared size, so only the size is wrong */
+	seal(&r, PL_REC_EXEC, size - 4);
+	assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
+	seal(&r, PL_REC_EXEC, size + 1);
+	assert_int_equal(check_in_page(&r, size + 1, &got), PL_REC_BAD);
+}
+
+static void test_spool__check_size_out_of_range_is_bad(void **state)
+{
+	static union rec r;
+	size_t got = 0;
+
+	build(&r, PL_REC_FORK, 100, 1000);
+	seal(&r, PL_REC_FORK, 16); /* less than a head */
+	assert_int_equal(check_in_page(&r, 16, &got), PL_REC_BAD);
+	r.head.size = PL_REC_MAX + PL_REC_ALIGN;
+	assert_int_equal(check_in_page(&r, 32, &got), PL_REC_BAD);
+}
+
+static void test_spool__check_version_zero_is_bad(void **state)
+{
+	static union rec r;
+	size_t size = build(&r, PL_REC_FORK, 100, 1000), got = 0;
+
+	r.head.version = 0;
+	r.head.check = 0;
+	r.head.check = pl_rec_checksum(r.bytes, size);
+	assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_BAD);
+}
+
+static void test_spool__check_newer_version_is_future(void **state)
+{
+	static union rec r;
+	size_t size = build(&r, PL_REC_FORK, 100, 1000), got = 0;
+
+	r.head.version = PL_FORMAT_VERSION + 1;
+	r.head.check = 0;
+	r.head.check = pl_rec_checksum(r.bytes, size);
+	assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_FUTURE);
+	assert_int_equal(check_in_page(&r, size, &got), PL_REC_FUTURE);
+}
+
+static void test_spool__check_partial_is_short(void **state)
+{
+	static union rec r;
+
+	for (uint8_t type = 1; type <= PL_REC_TYPE_MAX; type++) {
+		size_t size = build(&r, type, 100, 1000);
+
+		for (size_t avail = 0; avail < size; avail++) {
+			size_t got = 0;
+
+			if (pl_rec_check(r.bytes, avail, &got) != PL_REC_SHORT)
+				fail_msg("type %u: %zu of %zu bytes not "
+					 "PL_REC_SHORT", type, avail, size);
+		}
+	}
+}
+
+static void test_spool__check_unknown_type_is_bad(void **state)
+{
+	static union rec r;
+	size_t size = build(&r, PL_REC_FORK, 100, 1000), got = 0;
+
+	seal(&r, 0, size);
+	assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_BAD);
+	seal(&r, PL_REC_TYPE_MAX + 1, size);
+	assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_BAD);
+}
+
+/* Records of a fixed layout must have exactly its size. */
+static void test_spool__check_fixed_size_mismatch_is_bad(void **state)
+{
+	static const uint8_t types[] = { PL_REC_SOCKETPAIR, PL_REC_CLOSE,
+					 PL_REC_EXEC_FAIL, PL_REC_FORK,
+					 PL_REC_EXIT };
+	static union rec r;
+
+	for (size_t i = 0; i < sizeof(types); i++) {
+		size_t size = build(&r, types[i], 100, 1000), got = 0;
+
+		seal(&r, types[i], size + PL_REC_ALIGN);
+		assert_int_equal(check_in_page(&r, size + PL_REC_ALIGN, &got),
+				 PL_REC_BAD);
+		seal(&r, types[i], size - PL_REC_ALIGN);
+		assert_int_equal(check_in_page(&r, size - PL_REC_ALIGN, &got),
+				 PL_REC_BAD);
+	}
+}
+
+static void test_spool__check_hello_parts_must_fit(void **state)
+{
+	static const char argv[] = "prog\0arg";
+	static union rec r;
+	size_t size, got = 0;
+
+	/* exactly fitting: fine */
+	size = build_hello(&r, 100, 1000, "/bin/prog", argv, sizeof(argv), 2);
+	assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
+	assert_int_equal(got, size);
+
+	/* one socket more than the record holds */
+	r.hello.nsock = 3;
+	seal(&r, PL_REC_HELLO, size);
+	assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
+
+	/* an exe running into the sockets' room */
+	build_hello(&r, 100, 1000, "/bin/prog", argv, sizeof(argv), 2);
+	r.hello.exe_len = (uint16_t)(r.hello.exe_len + 16);
+	seal(&r, PL_REC_HELLO, size);
+	assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
+
+	/* arguments longer than the record */
+	build_hello(&r, 100, 1000, "/bin/prog", argv, sizeof(argv), 2);
+	r.hello.argv_len = 4000;
+	seal(&r, PL_REC_HELLO, size);
+	assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
+
+	/* shorter than the fixed part of a hello */
+	build_hello(&r, 100, 1000, NULL, NULL, 0, 0);
+	seal(&r, PL_REC_HELLO, sizeof(r.hello) - PL_REC_ALIGN);
+	assert_int_equal(check_in_page(&r, sizeof(r.hello) - PL_REC_ALIGN,
+				       &got), PL_REC_BAD);
+
+	/* a snap or exec whose count or length overruns it */
+	size = build(&r, PL_REC_SNAP, 100, 1000);
+	r.snap.nsock = 4;
+	seal(&r, PL_REC_SNAP, size);
+	assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
+	size = build(&r, PL_REC_EXEC, 100, 1000);
+	r.exec.path_len = (uint16_t)(size - sizeof(r.exec) + 1);
+	seal(&r, PL_REC_EXEC, size);
+	assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
+}
+
+/* The reader, over a spool in an unlinked temporary file. */
+
+struct spool {
+	int fd;
+	struct pl_spool_reader r;
+	int reader_on;
+};
+
+static int spool_setup(void **state)
+{
+	struct spool *s = calloc(1, sizeof(*s));
+	char path[] = "/tmp/peerlog-test-spool-XXXXXX";
+
+	if (!s)
+		return -1;
+	s->fd = mkstemp(path);
+	if (s->fd < 0) {
+		free(s);
+		return -1;
+	}
+	unlink(path);
+	*state = s;
+	return 0;
+}
+
+static int spool_teardown(void **state)
+{
+	struct spool *s = *state;
+
+	if (s->reader_on)
+		pl_spool_reader_free(&s->r);
+	close(s->fd);
+	free(s);
+	return 0;
+}
+
+static void put(struct spool *s, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = write(s->fd, c, n);
+
+		assert_true(w > 0);
+		c += w;
+		n -= (size_t)w;
+	}
+}
+
+static void put_rec(struct spool *s, const union rec *r)
+{
+	put(s, r->bytes, r->head.size);
+}
+
+static off_t spool_size(struct spool *s)
+{
+	off_t end = lseek(s->fd, 0, SEEK_END);
+
+	assert_true(end >= 0);
+	return end;
+}
+
+/* Start reading at OFFSET. */
+static void open_reader(struct spool *s, off_t offset)
+{
+	if (s->reader_on)
+		pl_spool_reader_free(&s->r);
+	assert_int_equal(pl_spool_reader_init(&s->r, s->fd, offset), 0);
+	s->reader_on = 1;
+}
+
+/* Read all that the reader gives; the pids of the records go to PIDS
+ * (up to MAX of them). Returns how many records were read. */
+static size_t read_pids(struct spool *s, uint32_t *pids, size_t max)
+{
+	const struct pl_rec_head *h;
+	size_t n = 0;
+	int rc;
+
+	while ((rc = pl_spool_next(&s->r, &h)) == 1) {
+		assert_int_equal(h->magic, PL_REC_MAGIC);
+		if (n < max)
+			pids[n] = h->pid;
+		n++;
+	}
+	assert_int_equal(rc, 0);
+	return n;
+}
+
+static void test_spool__reader_empty(void **state)
+{
+	struct spool *s = *state;
+	uint32_t pids[1];
+
+	open_reader(s, 0);
+	assert_int_equal(read_pids(s, pids, 1), 0);
+	assert_int_equal(pl_spool_reader_tell(&s->r), 0);
+	assert_int_equal(s->r.skipped, 0);
+	assert_int_equal(s->r.future, 0);
+}
+
+static void test_spool__reader_reads_in_order(void **state)
+{
+	struct spool *s = *state;
+	static union rec r;
+	const struct pl_rec_head *h;
+	uint32_t pids[16];
+
+	for (uint8_t type = 1; type <= PL_REC_TYPE_MAX; type++) {
+		build(&r, type, 100 + type, 1000 * type);
+		put_rec(s, &r);
+	}
+	open_reader(s, 0);
+	for (uint8_t type = 1; type <= PL_REC_TYPE_MAX; type++) {
+		union rec want;
+		size_t size = build(&want, type, 100 + type, 1000 * type);
+
+		assert_int_equal(pl_spool_next(&s->r, &h), 1);
+		assert_int_equal(h->type, type);
+		assert_int_equal(h->size, size);
+		assert_memory_equal(h, want.bytes, size);
+	}
+	assert_int_equal(pl_spool_next(&s->r, &h), 0);
+	assert_int_equal(pl_spool_reader_tell(&s->r), spool_size(s));
+	assert_int_equal(s->r.skipped, 0);
+	/* at the end it stays at the end */
+	assert_int_equal(read_pids(s, pids, 16), 0);
+}
+
+static void test_spool__reader_skips_garbage(void **state)
+{
+	struct spool *s = *state;
+	static union rec r;
+	static const unsigned char junk[] = "\xde\xad\xbe\xef garbage PLR";
+	unsigned char zeros[24] = { 0 };
+	uint32_t pids[8];
+
+	build_fork(&r, 1, 1);
+	put_rec(s, &r);
+	put(s, junk, sizeof(junk) - 1);
+	build(&r, PL_REC_SOCKETPAIR, 2, 2);
+	put_rec(s, &r);
+	put(s, zeros, 5);
+	build(&r, PL_REC_HELLO, 3, 3);
+	put_rec(s, &r);
+	put(s, zeros, sizeof(zeros)); /* looks like an aligned head of 0s */
+	build_fork(&r, 4, 4);
+	put_rec(s, &r);
+
+	open_reader(s, 0);
+	assert_int_equal(read_pids(s, pids, 8), 4);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(pids[i], i + 1);
+	assert_int_equal(s->r.skipped, sizeof(junk) - 1 + 5 + sizeof(zeros));
+	assert_int_equal(pl_spool_reader_tell(&s->r), spool_size(s));
+}
+
+/* More garbage than one read of the reader, with no magic in it. */
+static void test_spool__reader_skips_long_garbage(void **state)
+{
+	struct spool *s = *state;
+	static union rec r;
+	size_t junk_len = READ_CHUNK + READ_CHUNK / 2 + 3;
+	unsigned char *junk = malloc(junk_len);
+	uint32_t pids[4];
+
+	assert_non_null(junk);
+	memset(junk, 0x5a, junk_len);
+	build_fork(&r, 1, 1);
+	put_rec(s, &r);
+	put(s, junk, junk_len);
+	build_fork(&r, 2, 2);
+	put_rec(s, &r);
+	free(junk);
+
+	open_reader(s, 0);
+	assert_int_equal(read_pids(s, pids, 4), 2);
+	assert_int_equal(pids[0], 1);
+	assert_int_equal(pids[1], 2);
+	assert_int_equal(s->r.skipped, junk_len);
+}
+
+/* A record cut short (its writer killed mid-write), then good records. */
+static void test_spool__reader_skips_torn_record(void **state)
+{
+	struct spool *s = *state;
+	static union rec r;
+	uint32_t pids[8];
+	size_t torn;
+
+	build_fork(&r, 1, 1);
+	put_rec(s, &r);
+	torn = build(&r, PL_REC_SOCKETPAIR, 2, 2) / 2;
+	put(s, r.bytes, torn);
+	build_fork(&r, 3, 3);
+	put_rec(s, &r);
+	build(&r, PL_REC_EXIT, 4, 4);
+	put_rec(s, &r);
+
+	open_reader(s, 0);
+	assert_int_equal(read_pids(s, pids, 8), 3);
+	assert_int_equal(pids[0], 1);
+	assert_int_equal(pids[1], 3);
+	assert_int_equal(pids[2], 4);
+	assert_int_equal(s->r.skipped, torn);
+	assert_int_equal(pl_spool_reader_tell(&s->r), spool_size(s));
+}
+
+/* BUG (known, not fixed here): a torn record followed by one good record
+ * that ends the spool, shorter than what the torn one still lacks. The
+ * torn record's head claims more bytes than the file has, pl_rec_check()
+ * says PL_REC_SHORT and, at end of file, pl_spool_next() stops there as if
+ * the torn record's writer were still at it. But writes to the spool are
+ * O_APPEND and serialised: a record after it means it is done, torn. The
+ * good record (here: the last process's EXIT) is not read until more is
+ * appended to the spool, so a journal queried after the traced tree has
+ * ended never gets it. */
+static void test_spool__reader_torn_record_before_last_record(void **state)
+{
+	struct spool *s = *state;
+	static union rec r;
+	uint32_t pids[8];
+	size_t torn;
+
+	build_fork(&r, 1, 1);
+	put_rec(s, &r);
+	torn = build(&r, PL_REC_SOCKETPAIR, 2, 2) / 2; /* 44 of 88 bytes */
+	put(s, r.bytes, torn);
+	build(&r, PL_REC_EXIT, 3, 3); /* 32 bytes: 76 in all, < 88 */
+	put_rec(s, &r);
+
+	open_reader(s, 0);
+	assert_int_equal(read_pids(s, pids, 8), 2);
+	assert_int_equal(pids[1], 3);
+	assert_int_equal(s->r.skipped, torn);
+	assert_int_equal(pl_spool_reader_tell(&s->r), spool_size(s));
+}
+
+/* The last record is being written: wait for it, do not skip it. */
+static void test_spool__reader_stops_at_incomplete_tail(void **state)
+{
+	struct spool *s = *state;
+	static union rec r;
+	uint32_t pids[8];
+	off_t start;
+	size_t size;
+
+	build_fork(&r, 1, 1);
+	put_rec(s, &r);
+	build_fork(&r, 2, 2);
+	put_rec(s, &r);
+	start = spool_size(s);
+	size = build(&r, PL_REC_HELLO, 3, 3);
+	put(s, r.bytes, size - 8);
+
+	open_reader(s, 0);
+	assert_int_equal(read_pids(s, pids, 8), 2);
+	assert_int_equal(pl_spool_reader_tell(&s->r), start);
+	assert_int_equal(s->r.skipped, 0);
+
+	/* only a few bytes of it, less than a head */
+	open_reader(s, start);
+	assert_int_equal(ftruncate(s->fd, start + 5), 0);
+	assert_int_equal(read_pids(s, pids, 8), 0);
+	assert_int_equal(pl_spool_reader_tell(&s->r), start);
+	assert_int_equal(s->r.skipped, 0);
+
+	/* the writer finishes: the next reader from there gets it whole */
+	assert_int_equal(ftruncate(s->fd, start), 0);
+	assert_int_equal(lseek(s->fd, 0, SEEK_END), start);
+	put_rec(s, &r);
+	open_reader(s, start);
+	assert_int_equal(read_pids(s, pids, 8), 1);
+	assert_int_equal(pids[0], 3);
+	assert_int_equal(pl_spool_reader_tell(&s->r), spool_size(s));
+}
+
+static void test_spool__reader_stops_at_future(void **state)
+{
+	struct spool *s = *state;
+	static union rec r;
+	uint32_t pids[8];
+	off_t at;
+	size_t size;
+
+	build_fork(&r, 1, 1);
+	put_rec(s, &r);
+	at = spool_size(s);
+	size = build_fork(&r, 2, 2);
+	r.head.version = PL_FORMAT_VERSION + 1;
+	r.head.check = 0;
+	r.head.check = pl_rec_checksum(r.bytes, size);
+	put_rec(s, &r);
+	build_fork(&r, 3, 3);
+	put_rec(s, &r);
+
+	open_reader(s, 0);
+	assert_int_equal(read_pids(s, pids, 8), 1);
+	assert_int_equal(pids[0], 1);
+	assert_int_equal(s->r.future, PL_FORMAT_VERSION + 1);
+	assert_int_equal(pl_spool_reader_tell(&s->r), at);
+	assert_int_equal(s->r.skipped, 0);
+}
+
+/* BUG (known, not fixed here): pl_rec_check() believes the version byte
+ * before it checks the checksum, so a record whose version byte is garbled
+ * (here 0x01 became 0xfe) is taken for a record of a newer format: the
+ * reader stops for good there and every ingest fails telling the user to
+ * get a newer peerlog, instead of skipping one bad record. The same
+ * happens when a resync lands on the bytes "PLR1" inside a torn record. */
+static void test_spool__reader_skips_garbled_version(void **state)
+{
+	struct spool *s = *state;
+	static union rec r;
+	uint32_t pids[8];
+
+	build_fork(&r, 1, 1);
+	put_rec(s, &r);
+	build_fork(&r, 2, 2);
+	r.head.version ^= 0xff; /* checksum left as it was */
+	put_rec(s, &r);
+	build_fork(&r, 3, 3);
+	put_rec(s, &r);
+
+	open_reader(s, 0);
+	assert_int_equal(read_pids(s, pids, 8), 2);
+	assert_int_equal(pids[1], 3);
+	assert_int_equal(s->r.future, 0);
+	assert_int_equal(s->r.skipped, r.head.size);
+}
+
+static void test_spool__reader_starts_at_offset(void **state)
+{
+	struct spool *s = *state;
+	static union rec r;
+	uint32_t pids[16];
+	off_t third = 0;
+
+	for (uint32_t i = 1; i <= 10; i++) {
+		if (i == 3)
+			third = spool_size(s);
+		build(&r, (uint8_t)(1 + i % PL_REC_TYPE_MAX), i, i);
+		put_rec(s, &r);
+	}
+	open_reader(s, third);
+	assert_int_equal(pl_spool_reader_tell(&s->r), third);
+	assert_int_equal(read_pids(s, pids, 16), 8);
+	for (uint32_t i = 0; i < 8; i++)
+		assert_int_equal(pids[i], i + 3);
+	assert_int_equal(pl_spool_reader_tell(&s->r), spool_size(s));
+	assert_int_equal(s->r.skipped, 0);
+
+	/* an offset in the middle of a record: skipped up to the next one */
+	open_reader(s, third + 8);
+	assert_int_equal(read_pids(s, pids, 16), 7);
+	assert_int_equal(pids[0], 4);
+	assert_true(s->r.skipped > 0);
+
+	/* at the very end: nothing */
+	open_reader(s, spool_size(s));
+	assert_int_equal(read_pids(s, pids, 16), 0);
+	assert_int_equal(pl_spool_reader_tell(&s->r), spool_size(s));
+}
+
+/* More than a read chunk of records of many sizes, so that records
+ * straddle the end of the reader's buffer at many alignments. */
+static void test_spool__reader_crosses_chunks(void **state)
+{
+	struct spool *s = *state;
+	static union rec r;
+	static char argv[PL_REC_MAX];
+	const struct pl_rec_head *h;
+	size_t total = 0, cap = 3 * READ_CHUNK, n, count = 0;
+	unsigned char *all = malloc(cap);
+	off_t middle = 0;
+
+	assert_non_null(all);
+	memset(argv, 'a', sizeof(argv));
+	for (uint32_t i = 0; total < 2 * READ_CHUNK + 12345; i++) {
+		size_t size;
+
+		if (i % 997 == 0) /* the largest record there can be */
+			size = build_hello(&r, i, i, NULL, argv,
+					   PL_REC_MAX - sizeof(r.hello), 0);
+		else if (i % 3 == 0)
+			size = build_hello(&r, i, i, "/bin/x", argv, i % 301,
+					   i % 7);
+		else
+			size = build(&r, (uint8_t)(1 + i % PL_REC_TYPE_MAX), i,
+				     i);
+		assert_true(total + size <= cap);
+		if (!middle && total >= READ_CHUNK - 100)
+			middle = (off_t)total;
+		memcpy(all + total, r.bytes, size);
+		total += size;
+		count++;
+	}
+	put(s, all, total);
+	free(all);
+
+	open_reader(s, 0);
+	for (n = 0; pl_spool_next(&s->r, &h) == 1; n++)
+		if (h->pid != n)
+			fail_msg("record %zu has pid %u", n, h->pid);
+	assert_int_equal(n, count);
+	assert_int_equal(s->r.skipped, 0);
+	assert_int_equal(pl_spool_reader_tell(&s->r), (off_t)total);
+
+	/* from a record just before the first chunk's end */
+	open_reader(s, middle);
+	n = 0;
+	while (pl_spool_next(&s->r, &h) == 1)
+		n++;
+	assert_true(n > 0 && n < count);
+	assert_int_equal(s->r.skipped, 0);
+	assert_int_equal(pl_spool_reader_tell(&s->r), (off_t)total);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spool__check_accepts_each_type),
+		cmocka_unit_test(test_spool__check_struct_sizes),
+		cmocka_unit_test(test_spool__check_flipped_byte_is_bad),
+		cmocka_unit_test(test_spool__check_wrong_magic_is_bad),
+		cmocka_unit_test(test_spool__check_unaligned_size_is_bad),
+		cmocka_unit_test(test_spool__check_size_out_of_range_is_bad),
+		cmocka_unit_test(test_spool__check_version_zero_is_bad),
+		cmocka_unit_test(test_spool__check_newer_version_is_future),
+		cmocka_unit_test(test_spool__check_partial_is_short),
+		cmocka_unit_test(test_spool__check_unknown_type_is_bad),
+		cmocka_unit_test(test_spool__check_fixed_size_mismatch_is_bad),
+		cmocka_unit_test(test_spool__check_hello_parts_must_fit),
+#define T(f) cmocka_unit_test_setup_teardown(f, spool_setup, spool_teardown)
+		T(test_spool__reader_empty),
+		T(test_spool__reader_reads_in_order),
+		T(test_spool__reader_skips_garbage),
+		T(test_spool__reader_skips_long_garbage),
+		T(test_spool__reader_skips_torn_record),
+		T(test_spool__reader_torn_record_before_last_record),
+		T(test_spool__reader_stops_at_incomplete_tail),
+		T(test_spool__reader_stops_at_future),
+		T(test_spool__reader_skips_garbled_version),
+		T(test_spool__reader_starts_at_offset),
+		T(test_spool__reader_crosses_chunks),
+#undef T
+	};
+
+	return cmocka_run_group_tests_name("spool", tests, NULL, NULL);
+}
