@@ -74,8 +74,6 @@ enum pl_rec_status pl_rec_check(const void *buf, size_t avail,
 	memcpy(&h, buf, sizeof(h));
 	if (h.version == 0)
 		return PL_REC_BAD;
-	if (h.version > PL_FORMAT_VERSION)
-		return PL_REC_FUTURE;
 	if (h.size < sizeof(h) || h.size > PL_REC_MAX || h.size % PL_REC_ALIGN)
 		return PL_REC_BAD;
 	if (h.size > avail)
@@ -85,6 +83,10 @@ enum pl_rec_status pl_rec_check(const void *buf, size_t avail,
 	copy.head.check = 0;
 	if (pl_rec_checksum(copy.bytes, h.size) != check)
 		return PL_REC_BAD;
+	/* The head and checksum are the same in every version, so a newer
+	 * record is told from a garbled version byte by its checksum. */
+	if (h.version > PL_FORMAT_VERSION)
+		return PL_REC_FUTURE;
 	if (!body_fits(&copy.head, h.size))
 		return PL_REC_BAD;
 	*ret_size = h.size;
@@ -160,6 +162,31 @@ static void resync(struct pl_spool_reader *r)
 	}
 }
 
+/* At the end of the file, a record not complete yet is normally one being
+ * written. But if a whole good record follows it, it is a torn one (its
+ * writer was killed or ran out of space) and must not hold back the rest:
+ * the bytes of a record in progress never form a valid record, since a
+ * record head holds NUL bytes and no argument string does. */
+static int good_record_after(const struct pl_spool_reader *r)
+{
+	static const uint32_t magic = PL_REC_MAGIC;
+	size_t at = r->pos + 1;
+
+	while (at < r->len) {
+		const char *hit = memmem(r->buf + at, r->len - at, &magic,
+					 sizeof(magic));
+		size_t size;
+
+		if (!hit)
+			return 0;
+		at = (size_t)(hit - r->buf);
+		if (pl_rec_check(hit, r->len - at, &size) == PL_REC_OK)
+			return 1;
+		at++;
+	}
+	return 0;
+}
+
 int pl_spool_next(struct pl_spool_reader *r, const struct pl_rec_head **ret_rec)
 {
 	for (;;) {
@@ -177,9 +204,10 @@ int pl_spool_next(struct pl_spool_reader *r, const struct pl_rec_head **ret_rec)
 			r->pos += size;
 			return 1;
 		case PL_REC_SHORT:
-			if (r->eof)
-				return 0;
-			/* fill() gave us PL_REC_MAX bytes: cannot be short */
+			if (r->eof && !good_record_after(r))
+				return 0; /* still being written, probably */
+			/* torn; or, with PL_REC_MAX bytes at hand, a size
+			 * no record has: skip it */
 			resync(r);
 			break;
 		case PL_REC_FUTURE:

@@ -11,7 +11,9 @@
  * Integers are in the byte order of the machine that wrote them (spools
  * are not portable between architectures; the journal built from them is).
  * Bump PL_FORMAT_VERSION on any change of layout; readers refuse records
- * of a newer version instead of misreading them.
+ * of a newer version instead of misreading them. struct pl_rec_head and
+ * pl_rec_checksum() stay the same in every version: that is how a reader
+ * tells a newer record from a garbled one.
  */
 #ifndef PEERLOG_SCHEMA_RECORD_H
 #define PEERLOG_SCHEMA_RECORD_H
