@@ -97,17 +97,20 @@ static const char *const queries[Q_COUNT] = {
 	[Q_HOLD_SRC_ANY] =
 		"SELECT id FROM holding WHERE process_id = ?1 AND sock_id = ?2 "
 		"ORDER BY (end_reason IS NULL) DESC, id DESC LIMIT 1",
-	[Q_HOLD_KEPT] =
-		"UPDATE holding SET until_ns = ?2, end_reason = 'kept' "
+	[Q_HOLD_KEPT] = /* ends when its image did: at the exec */
+		"UPDATE holding SET end_reason = 'kept', until_ns = "
+		"(SELECT end_ns FROM process WHERE id = holding.process_id) "
 		"WHERE id = ?1 AND end_reason IS NULL",
 	[Q_EVENT_INSERT] =
 		"INSERT INTO event (process_id, pid, time_ns, kind, fd, arg, "
 		"detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[Q_SPOOL_GET] = "SELECT dev, ino, offset FROM spool WHERE path = ?1",
+	[Q_SPOOL_GET] =
+		"SELECT dev, ino, first, offset FROM spool WHERE path = ?1",
 	[Q_SPOOL_PUT] =
-		"INSERT OR REPLACE INTO spool (path, dev, ino, offset, skipped) "
-		"VALUES (?1, ?2, ?3, ?4, "
-		"COALESCE((SELECT skipped FROM spool WHERE path = ?1), 0) + ?5)",
+		"INSERT OR REPLACE INTO spool (path, dev, ino, first, offset, "
+		"skipped) VALUES (?1, ?2, ?3, ?4, ?5, "
+		"COALESCE((SELECT skipped FROM spool WHERE path = ?1 "
+		"AND dev = ?2 AND ino = ?3 AND first = ?4), 0) + ?6)",
 };
 
 static const char *const kind_names[] = {
@@ -287,7 +290,7 @@ static void hold_at_hello(struct ingest *in, const struct image *img,
 				      (int64_t)s->fd, sock));
 		if (src) {
 			why = "exec";
-			run(in, bind(in, Q_HOLD_KEPT, "ii", src, (int64_t)ns));
+			run(in, bind(in, Q_HOLD_KEPT, "i", src));
 		}
 	} else if (img->parent_id && !strcmp(img->origin, "spawn")) {
 		/* posix_spawn and friends may have moved it to another fd */
@@ -485,6 +488,18 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 	}
 }
 
+/* What tells this spool file from another made later at the same path
+ * (file systems reuse inode numbers): its first record's time and
+ * checksum. 0 while it has no complete head. */
+static int64_t spool_first(int fd)
+{
+	struct pl_rec_head h;
+
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return 0;
+	return (int64_t)(h.time_ns ^ ((uint64_t)h.check << 32));
+}
+
 static void ingest_free(struct ingest *in)
 {
 	for (int i = 0; i < Q_COUNT; i++)
@@ -498,7 +513,7 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 	struct pl_spool_reader reader;
 	const struct pl_rec_head *rec;
 	struct stat st;
-	int64_t offset = 0;
+	int64_t offset = 0, first;
 	int fd, rc, n;
 
 	fd = open(spool_path, O_RDONLY | O_CLOEXEC);
@@ -538,13 +553,15 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 		}
 	}
 
+	first = spool_first(fd);
 	{
 		sqlite3_stmt *q = bind(&in, Q_SPOOL_GET, "t", spool_path);
 
 		if (sqlite3_step(q) == SQLITE_ROW &&
 		    sqlite3_column_int64(q, 0) == (int64_t)st.st_dev &&
-		    sqlite3_column_int64(q, 1) == (int64_t)st.st_ino)
-			offset = sqlite3_column_int64(q, 2);
+		    sqlite3_column_int64(q, 1) == (int64_t)st.st_ino &&
+		    sqlite3_column_int64(q, 2) == first)
+			offset = sqlite3_column_int64(q, 3);
 		sqlite3_reset(q);
 	}
 	if (offset > st.st_size)
@@ -568,8 +585,8 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 		pl_warn("skipped %llu garbled bytes in spool '%s'",
 			(unsigned long long)reader.skipped, spool_path);
 	if (!in.failed)
-		run(&in, bind(&in, Q_SPOOL_PUT, "tiiii", spool_path,
-			      (int64_t)st.st_dev, (int64_t)st.st_ino,
+		run(&in, bind(&in, Q_SPOOL_PUT, "tiiiii", spool_path,
+			      (int64_t)st.st_dev, (int64_t)st.st_ino, first,
 			      (int64_t)pl_spool_reader_tell(&reader),
 			      (int64_t)reader.skipped));
 	pl_spool_reader_free(&reader);

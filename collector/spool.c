@@ -165,8 +165,8 @@ static void resync(struct pl_spool_reader *r)
 /* At the end of the file, a record not complete yet is normally one being
  * written. But if a whole good record follows it, it is a torn one (its
  * writer was killed or ran out of space) and must not hold back the rest:
- * the bytes of a record in progress never form a valid record, since a
- * record head holds NUL bytes and no argument string does. */
+ * the bytes of a record in progress do not form a valid record, checksum
+ * included, unless an argument was crafted to. */
 static int good_record_after(const struct pl_spool_reader *r)
 {
 	static const uint32_t magic = PL_REC_MAGIC;

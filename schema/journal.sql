@@ -14,10 +14,12 @@ PRAGMA user_version = 1;
 -- What has been ingested from each spool: exactly once, because the offset
 -- moves in the same transaction as the rows it produced.
 CREATE TABLE spool (
-	path   TEXT PRIMARY KEY,
-	dev    INTEGER NOT NULL,      -- identity of the spool file read, so that
-	ino    INTEGER NOT NULL,      -- a new spool at the same path starts over
-	offset INTEGER NOT NULL,      -- bytes consumed
+	path    TEXT PRIMARY KEY,
+	dev     INTEGER NOT NULL,     -- identity of the spool file read, so that
+	ino     INTEGER NOT NULL,     -- a new spool at the same path starts
+	first   INTEGER NOT NULL,     -- over: its first record's time and
+	                              -- checksum, since file systems reuse inodes
+	offset  INTEGER NOT NULL,     -- bytes consumed
 	skipped INTEGER NOT NULL DEFAULT 0 -- garbled bytes passed over
 );
 

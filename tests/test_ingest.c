@@ -1,0 +1,1129 @@
+/* Unit tests of the journal model (collector/ingest.c, collector/model.c)
+ * on hand-written record streams: each test writes records into a spool,
+ * ingests it into a fresh journal and checks the rows and the holders the
+ * queries would report.
+ *
+ * Queries use struct pl_query { .live = 0 }: nothing is checked in /proc,
+ * and a holding still open reports "alive".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "model.h"
+#include "peerlog.h"
+#include "spool.h"
+
+#define BOOT "test-boot"
+
+union rec {
+	struct pl_rec_head head;
+	struct pl_rec_hello hello;
+	struct pl_rec_snap snap;
+	struct pl_rec_socketpair pair;
+	struct pl_rec_close close;
+	struct pl_rec_exec exec;
+	struct pl_rec_exec_fail exec_fail;
+	struct pl_rec_fork fork;
+	struct pl_rec_exit exit;
+	uint64_t align;
+	unsigned char bytes[PL_REC_MAX];
+};
+
+/* A journal and its spool in a temporary directory. */
+struct jr {
+	char dir[64];
+	char journal[128];
+	char spool[160];
+	int fd; /* the spool, O_APPEND like the shim's */
+	sqlite3 *db;
+	char text[8192]; /* the last answer of a text helper */
+};
+
+static struct jr *jr_new(void)
+{
+	struct jr *j = calloc(1, sizeof(*j));
+
+	assert_non_null(j);
+	snprintf(j->dir, sizeof(j->dir), "/tmp/peerlog-test-ingest-XXXXXX");
+	assert_non_null(mkdtemp(j->dir));
+	snprintf(j->journal, sizeof(j->journal), "%s/j.db", j->dir);
+	assert_int_equal(pl_spool_path(j->journal, j->spool, sizeof(j->spool)),
+			 0);
+	j->fd = open(j->spool, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	assert_true(j->fd >= 0);
+	assert_int_equal(pl_journal_open(j->journal, &j->db), 0);
+	return j;
+}
+
+static void jr_free(struct jr *j)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal",
+					      ".spool" };
+	char path[192];
+
+	if (!j)
+		return;
+	sqlite3_close(j->db);
+	close(j->fd);
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", j->journal, suffix[i]);
+		unlink(path);
+	}
+	rmdir(j->dir);
+	free(j);
+}
+
+static int jr_setup(void **state)
+{
+	*state = jr_new();
+	return 0;
+}
+
+static int jr_teardown(void **state)
+{
+	jr_free(*state);
+	return 0;
+}
+
+static void ingest(struct jr *j)
+{
+	assert_int_equal(pl_ingest(j->db, j->spool), 0);
+}
+
+/* Writing records */
+
+static void put(struct jr *j, const void *p, size_t n)
+{
+	assert_int_equal(write(j->fd, p, n), (ssize_t)n);
+}
+
+/* Seal R (its body filled in) and append it to the spool. */
+static void emit(struct jr *j, union rec *r, uint8_t type, uint32_t pid,
+		 uint64_t ns, size_t size)
+{
+	r->head.magic = PL_REC_MAGIC;
+	r->head.size = (uint16_t)size;
+	r->head.version = PL_FORMAT_VERSION;
+	r->head.type = type;
+	r->head.pid = pid;
+	r->head.time_ns = ns;
+	r->head.check = 0;
+	r->head.check = pl_rec_checksum(r->bytes, size);
+	put(j, r->bytes, size);
+}
+
+static struct pl_rec_sock S(int fd, uint64_t ino, uint64_t cookie)
+{
+	return (struct pl_rec_sock){ .fd = fd, .ino = ino, .cookie = cookie };
+}
+
+/* The parts of a HELLO after its fixed part: exe, argv (the exe's base
+ * name only), sockets. */
+static void emit_hello(struct jr *j, union rec *r, uint32_t pid, uint64_t ns,
+		       const char *exe, const struct pl_rec_sock *socks,
+		       unsigned nsock)
+{
+	size_t at = sizeof(r->hello);
+
+	memcpy(r->hello.boot_id, BOOT, sizeof(BOOT));
+	if (exe) {
+		const char *arg0 = pl_basename(exe);
+
+		r->hello.exe_len = (uint16_t)(strlen(exe) + 1);
+		memcpy(r->bytes + at, exe, r->hello.exe_len);
+		at += r->hello.exe_len;
+		r->hello.argv_len = (uint16_t)(strlen(arg0) + 1);
+		memcpy(r->bytes + at, arg0, r->hello.argv_len);
+		at += r->hello.argv_len;
+	}
+	at = pl_rec_align(at);
+	r->hello.nsock = (uint16_t)nsock;
+	if (nsock)
+		memcpy(r->bytes + at, socks, nsock * sizeof(*socks));
+	emit(j, r, PL_REC_HELLO, pid, ns, at + nsock * sizeof(*socks));
+}
+
+/* A program image starts: the shim's constructor ran. */
+static void hello_load(struct jr *j, uint32_t pid, uint64_t ns, uint32_t ppid,
+		       uint64_t ticks, const char *exe,
+		       const struct pl_rec_sock *socks, unsigned nsock)
+{
+	union rec r = { 0 };
+
+	r.hello.reason = PL_HELLO_LOAD;
+	r.hello.ppid = ppid;
+	r.hello.start_ticks = ticks;
+	emit_hello(j, &r, pid, ns, exe, socks, nsock);
+}
+
+/* The child side of a fork of the image PARENT said hello at PARENT_NS. */
+static void hello_fork(struct jr *j, uint32_t pid, uint64_t ns,
+		       uint32_t parent, uint64_t parent_ns, uint64_t ticks,
+		       const struct pl_rec_sock *socks, unsigned nsock)
+{
+	union rec r = { 0 };
+
+	r.hello.reason = PL_HELLO_FORK;
+	r.hello.ppid = parent;
+	r.hello.parent_pid = parent;
+	r.hello.parent_hello_ns = parent_ns;
+	r.hello.start_ticks = ticks;
+	emit_hello(j, &r, pid, ns, NULL, socks, nsock);
+}
+
+static void snap(struct jr *j, uint32_t pid, uint64_t ns,
+		 const struct pl_rec_sock *socks, unsigned nsock)
+{
+	union rec r = { 0 };
+
+	r.snap.nsock = nsock;
+	memcpy(r.snap.sock, socks, nsock * sizeof(*socks));
+	emit(j, &r, PL_REC_SNAP, pid, ns,
+	     sizeof(r.snap) + nsock * sizeof(*socks));
+}
+
+static void socketpair_(struct jr *j, uint32_t pid, uint64_t ns,
+			struct pl_rec_sock a, struct pl_rec_sock b)
+{
+	union rec r = { 0 };
+
+	r.pair.domain = 1; /* AF_UNIX */
+	r.pair.type = 1;   /* SOCK_STREAM */
+	r.pair.sock[0] = a;
+	r.pair.sock[1] = b;
+	emit(j, &r, PL_REC_SOCKETPAIR, pid, ns, sizeof(r.pair));
+}
+
+static void close_(struct jr *j, uint32_t pid, uint64_t ns, int fd,
+		   uint64_t ino)
+{
+	union rec r = { 0 };
+
+	r.close.fd = fd;
+	r.close.ino = ino;
+	emit(j, &r, PL_REC_CLOSE, pid, ns, sizeof(r.close));
+}
+
+static void exec_(struct jr *j, uint32_t pid, uint64_t ns, const char *path)
+{
+	union rec r = { 0 };
+
+	r.exec.path_len = (uint16_t)(strlen(path) + 1);
+	memcpy(r.exec.path, path, r.exec.path_len);
+	emit(j, &r, PL_REC_EXEC, pid, ns,
+	     pl_rec_align(sizeof(r.exec) + r.exec.path_len));
+}
+
+static void exec_fail(struct jr *j, uint32_t pid, uint64_t ns, int err)
+{
+	union rec r = { 0 };
+
+	r.exec_fail.err = err;
+	emit(j, &r, PL_REC_EXEC_FAIL, pid, ns, sizeof(r.exec_fail));
+}
+
+static void fork_(struct jr *j, uint32_t pid, uint64_t ns, uint32_t child)
+{
+	union rec r = { 0 };
+
+	r.fork.child_pid = child;
+	emit(j, &r, PL_REC_FORK, pid, ns, sizeof(r.fork));
+}
+
+static void exit_(struct jr *j, uint32_t pid, uint64_t ns, int status)
+{
+	union rec r = { 0 };
+
+	r.exit.status = status;
+	emit(j, &r, PL_REC_EXIT, pid, ns, sizeof(r.exit));
+}
+
+/* Reading the journal */
+
+/* Bind ?1 and ?2 of SQL, as far as it has them, to A and B. */
+static sqlite3_stmt *query(struct jr *j, const char *sql, int64_t a, int64_t b)
+{
+	sqlite3_stmt *st = NULL;
+	int n;
+
+	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(j->db));
+	n = sqlite3_bind_parameter_count(st);
+	if (n >= 1)
+		sqlite3_bind_int64(st, 1, a);
+	if (n >= 2)
+		sqlite3_bind_int64(st, 2, b);
+	return st;
+}
+
+/* The first column of the first row, as text: "NULL" for a null, "none"
+ * when there is no row. */
+static const char *sql_text(struct jr *j, const char *sql, int64_t a,
+			    int64_t b)
+{
+	sqlite3_stmt *st = query(j, sql, a, b);
+
+	if (sqlite3_step(st) != SQLITE_ROW)
+		snprintf(j->text, sizeof(j->text), "none");
+	else if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+		snprintf(j->text, sizeof(j->text), "NULL");
+	else
+		snprintf(j->text, sizeof(j->text), "%s",
+			 (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return j->text;
+}
+
+/* The first column of the first row, as an integer (0 without a row). */
+static int64_t sql_int(struct jr *j, const char *sql, int64_t a, int64_t b)
+{
+	sqlite3_stmt *st = query(j, sql, a, b);
+	int64_t v = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int64_t count(struct jr *j, const char *table_sql)
+{
+	return sql_int(j, table_sql, 0, 0);
+}
+
+/* The socket end PID holds (or last held) at FD. */
+static int64_t sock_at(struct jr *j, int pid, int fd)
+{
+	int64_t id = sql_int(j, "SELECT sock_id FROM holding_span WHERE "
+				"pid = ?1 AND fd = ?2 ORDER BY id DESC LIMIT 1",
+			     pid, fd);
+
+	assert_true(id > 0);
+	return id;
+}
+
+static int64_t sock_by_ino(struct jr *j, uint64_t ino)
+{
+	int64_t id = sql_int(j, "SELECT id FROM sock WHERE ino = ?1",
+			     (int64_t)ino, 0);
+
+	assert_true(id > 0);
+	return id;
+}
+
+/* The other end of the pair of the end PID holds at FD. */
+static int64_t peer_of(struct jr *j, int pid, int fd)
+{
+	int64_t id = sql_int(j, "SELECT peer_id FROM sock_peer "
+				"WHERE sock_id = ?1",
+			     sock_at(j, pid, fd), 0);
+
+	assert_true(id > 0);
+	return id;
+}
+
+/* The holders of SOCK as pl_holders_load() gives them, one line each:
+ * "PID:FD START [from PID:FD] [xEXECS] EXE END[@UNTIL]". */
+static const char *holders(struct jr *j, int64_t sock)
+{
+	const struct pl_query q = { .live = 0 };
+	struct pl_holders hs;
+	size_t at = 0;
+
+	assert_int_equal(pl_holders_load(j->db, &q, sock, &hs), 0);
+	j->text[0] = '\0';
+	for (size_t i = 0; i < hs.n; i++) {
+		const struct pl_holder *h = &hs.v[i];
+		char src[32] = "", execs[16] = "", until[32] = "";
+
+		if (h->source_pid)
+			snprintf(src, sizeof(src), " from %d:%d", h->source_pid,
+				 h->source_fd);
+		if (h->execs)
+			snprintf(execs, sizeof(execs), " x%d", h->execs);
+		if (h->until_ns)
+			snprintf(until, sizeof(until), "@%lld",
+				 (long long)h->until_ns);
+		at += (size_t)snprintf(j->text + at, sizeof(j->text) - at,
+				       "%d:%d %s%s%s %s %s%s\n", h->pid, h->fd,
+				       h->start_reason, src, execs,
+				       h->exe ? h->exe : "-", h->end_reason,
+				       until);
+		assert_true(at < sizeof(j->text));
+	}
+	pl_holders_free(&hs);
+	return j->text;
+}
+
+/* Every process image, one line each, without row ids (which depend on
+ * the order of ingest): "PID@HELLO ORIGIN [of PID@HELLO] EXE END". */
+static const char *processes(struct jr *j)
+{
+	sqlite3_stmt *st = query(j,
+		"SELECT p.pid, p.hello_ns, p.origin, q.pid, q.hello_ns, p.exe,"
+		" p.end_reason, p.end_ns FROM process p "
+		"LEFT JOIN process q ON q.id = p.parent_id "
+		"ORDER BY p.pid, p.hello_ns", 0, 0);
+	size_t at = 0;
+
+	j->text[0] = '\0';
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char parent[48] = "", end[48] = "";
+
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+			snprintf(parent, sizeof(parent), " of %lld@%lld",
+				 (long long)sqlite3_column_int64(st, 3),
+				 (long long)sqlite3_column_int64(st, 4));
+		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+			snprintf(end, sizeof(end), "%s@%lld",
+				 sqlite3_column_text(st, 6),
+				 (long long)sqlite3_column_int64(st, 7));
+		at += (size_t)snprintf(j->text + at, sizeof(j->text) - at,
+				       "%lld@%lld %s%s %s %s\n",
+				       (long long)sqlite3_column_int64(st, 0),
+				       (long long)sqlite3_column_int64(st, 1),
+				       sqlite3_column_text(st, 2), parent,
+				       sqlite3_column_type(st, 5) == SQLITE_NULL
+					       ? "-" : (const char *)
+					       sqlite3_column_text(st, 5),
+				       *end ? end : "-");
+		assert_true(at < sizeof(j->text));
+	}
+	sqlite3_finalize(st);
+	return j->text;
+}
+
+/* Every holding as holding_span has it, without row ids:
+ * "PID:FD INO START END[@UNTIL]". */
+static const char *spans(struct jr *j)
+{
+	sqlite3_stmt *st = query(j,
+		"SELECT pid, fd, ino, start_reason, end_reason, until_ns "
+		"FROM holding_span ORDER BY from_ns, pid, fd", 0, 0);
+	size_t at = 0;
+
+	j->text[0] = '\0';
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char until[32] = "";
+
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			snprintf(until, sizeof(until), "@%lld",
+				 (long long)sqlite3_column_int64(st, 5));
+		at += (size_t)snprintf(j->text + at, sizeof(j->text) - at,
+				       "%d:%d %lld %s %s%s\n",
+				       sqlite3_column_int(st, 0),
+				       sqlite3_column_int(st, 1),
+				       (long long)sqlite3_column_int64(st, 2),
+				       sqlite3_column_text(st, 3),
+				       sqlite3_column_type(st, 4) == SQLITE_NULL
+					       ? "open" : (const char *)
+					       sqlite3_column_text(st, 4),
+				       until);
+		assert_true(at < sizeof(j->text));
+	}
+	sqlite3_finalize(st);
+	return j->text;
+}
+
+/* The classic scenario (issue #2): a parent makes a pair and forks; the
+ * child closes one end, execs and keeps the other; the parent closes the
+ * child's end. One step per record, so that tests can write them in
+ * other orders. Times are those of the events, whatever the order. */
+enum step {
+	P_HELLO,  /* 100 loads /bin/parent */
+	P_PAIR,   /* socketpair: fd 3 (ino 1001), fd 4 (ino 1002) */
+	P_FORK,   /* fork(): child 101 */
+	P_CLOSE4, /* 100 closes the child's end */
+	P_EXEC,   /* 100 execs /bin/parent2, keeping fd 3 */
+	P_HELLO2,
+	P_EXIT,
+	C_HELLO,  /* 101, the fork child, holds fds 3 and 4 */
+	C_CLOSE3, /* 101 closes the parent's end */
+	C_EXEC,   /* 101 execs /bin/child, keeping fd 4 */
+	C_HELLO2,
+	C_EXIT,
+};
+
+static void classic_step(struct jr *j, enum step step)
+{
+	const struct pl_rec_sock s3 = S(3, 1001, 11), s4 = S(4, 1002, 12);
+	const struct pl_rec_sock both[] = { s3, s4 };
+
+	switch (step) {
+	case P_HELLO:
+		hello_load(j, 100, 1000, 1, 5, "/bin/parent", NULL, 0);
+		break;
+	case P_PAIR:
+		socketpair_(j, 100, 2000, s3, s4);
+		break;
+	case P_FORK:
+		fork_(j, 100, 3000, 101);
+		break;
+	case C_HELLO:
+		hello_fork(j, 101, 3100, 100, 1000, 7, both, 2);
+		break;
+	case C_CLOSE3:
+		close_(j, 101, 4000, 3, 1001);
+		break;
+	case C_EXEC:
+		exec_(j, 101, 5000, "/bin/child");
+		break;
+	case C_HELLO2:
+		hello_load(j, 101, 6000, 100, 7, "/bin/child", &s4, 1);
+		break;
+	case P_CLOSE4:
+		close_(j, 100, 7000, 4, 1002);
+		break;
+	case P_EXEC:
+		exec_(j, 100, 8000, "/bin/parent2");
+		break;
+	case P_HELLO2:
+		hello_load(j, 100, 9000, 1, 5, "/bin/parent2", &s3, 1);
+		break;
+	case P_EXIT:
+		exit_(j, 100, 10000, 0);
+		break;
+	case C_EXIT:
+		exit_(j, 101, 11000, 0);
+		break;
+	}
+}
+
+static void classic(struct jr *j)
+{
+	static const enum step order[] = { P_HELLO, P_PAIR, P_FORK, C_HELLO,
+					   C_CLOSE3, C_EXEC, C_HELLO2,
+					   P_CLOSE4 };
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		classic_step(j, order[i]);
+}
+
+static void test_ingest__classic(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_query q = { .live = 0 };
+	struct pl_holders hs;
+	int64_t peer;
+
+	classic(j);
+	ingest(j);
+
+	peer = peer_of(j, 100, 3);
+	assert_int_equal(peer, sock_by_ino(j, 1002));
+	assert_int_equal(peer_of(j, 101, 4), sock_by_ino(j, 1001));
+
+	assert_int_equal(pl_holders_load(j->db, &q, peer, &hs), 0);
+	assert_int_equal(hs.n, 2);
+	assert_int_equal(hs.v[0].pid, 100);
+	assert_int_equal(hs.v[0].fd, 4);
+	assert_string_equal(hs.v[0].start_reason, "create");
+	assert_string_equal(hs.v[0].end_reason, PL_END_CLOSE);
+	assert_int_equal(hs.v[0].from_ns, 2000);
+	assert_int_equal(hs.v[0].until_ns, 7000);
+	assert_int_equal(hs.v[0].execs, 0);
+	assert_int_equal(hs.v[1].pid, 101);
+	assert_int_equal(hs.v[1].fd, 4);
+	assert_string_equal(hs.v[1].start_reason, "fork");
+	assert_int_equal(hs.v[1].source_pid, 100);
+	assert_int_equal(hs.v[1].source_fd, 4);
+	assert_int_equal(hs.v[1].execs, 1);
+	assert_string_equal(hs.v[1].exe, "/bin/child");
+	assert_string_equal(hs.v[1].argv, "[\"child\"]");
+	assert_string_equal(hs.v[1].end_reason, PL_END_ALIVE);
+	assert_int_equal(hs.v[1].from_ns, 3100);
+	assert_int_equal(hs.v[1].until_ns, 0);
+	pl_holders_free(&hs);
+
+	assert_string_equal(holders(j, sock_by_ino(j, 1001)),
+			    "100:3 create /bin/parent alive\n"
+			    "101:3 fork from 100:3 /bin/parent close@4000\n");
+	assert_string_equal(processes(j),
+			    "100@1000 root /bin/parent -\n"
+			    "101@3100 fork of 100@1000 /bin/parent exec@5000\n"
+			    "101@6000 exec of 101@3100 /bin/child -\n");
+	assert_string_equal(spans(j),
+			    "100:3 1001 create open\n"
+			    "100:4 1002 create close@7000\n"
+			    "101:3 1001 fork close@4000\n"
+			    "101:4 1002 fork kept@5000\n"
+			    "101:4 1002 exec open\n");
+	assert_int_equal(count(j, "SELECT count(*) FROM pair"), 1);
+	assert_int_equal(count(j, "SELECT count(*) FROM sock"), 2);
+	assert_int_equal(count(j, "SELECT count(*) FROM event"), 8);
+	assert_string_equal(sql_text(j, "SELECT ppid FROM process WHERE "
+					"pid = 101 AND origin = 'fork'", 0, 0),
+			    "100");
+	assert_string_equal(sql_text(j, "SELECT exec_ns FROM process WHERE "
+					"pid = 101 AND origin = 'fork'", 0, 0),
+			    "NULL");
+}
+
+/* An exit ends with the image what it still held, not what it closed. */
+static void test_ingest__exit_ends_holdings(void **state)
+{
+	struct jr *j = *state;
+
+	hello_load(j, 200, 1000, 1, 5, "/bin/p", NULL, 0);
+	socketpair_(j, 200, 2000, S(3, 2001, 21), S(4, 2002, 22));
+	close_(j, 200, 3000, 3, 2001);
+	exit_(j, 200, 4000, 2);
+	hello_load(j, 201, 1500, 1, 6, "/bin/q", NULL, 0);
+	socketpair_(j, 201, 2500, S(5, 2011, 0), S(6, 2012, 0));
+	exit_(j, 201, 4500, PL_EXIT_UNKNOWN);
+	ingest(j);
+
+	assert_string_equal(spans(j),
+			    "200:3 2001 create close@3000\n"
+			    "200:4 2002 create exit@4000\n"
+			    "201:5 2011 create exit@4500\n"
+			    "201:6 2012 create exit@4500\n");
+	assert_string_equal(holders(j, sock_by_ino(j, 2002)),
+			    "200:4 create /bin/p exit@4000\n");
+	assert_string_equal(sql_text(j, "SELECT end_reason || ' ' || "
+					"exit_status FROM process WHERE "
+					"pid = 200", 0, 0),
+			    "exit 2");
+	assert_string_equal(sql_text(j, "SELECT exit_status FROM process "
+					"WHERE pid = 201", 0, 0),
+			    "NULL");
+	/* a socket created after its image ended goes nowhere */
+	socketpair_(j, 200, 5000, S(3, 2003, 23), S(4, 2004, 24));
+	ingest(j);
+	assert_int_equal(count(j, "SELECT count(*) FROM holding"), 4);
+	assert_string_equal(sql_text(j, "SELECT process_id FROM event "
+					"WHERE time_ns = 5000", 0, 0),
+			    "NULL");
+}
+
+/* A socket the image held but the image after its exec does not list
+ * was closed on exec, when the exec happened. */
+static void test_ingest__closed_on_exec(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_rec_sock kept = S(4, 3002, 32);
+
+	hello_load(j, 300, 1000, 1, 7, "/bin/first", NULL, 0);
+	socketpair_(j, 300, 2000, S(3, 3001, 31), kept);
+	exec_(j, 300, 3000, "/bin/next");
+	hello_load(j, 300, 3500, 1, 7, "/bin/next", &kept, 1);
+	ingest(j);
+
+	assert_string_equal(spans(j),
+			    "300:3 3001 create exec@3000\n"
+			    "300:4 3002 create kept@3000\n"
+			    "300:4 3002 exec open\n");
+	assert_string_equal(holders(j, sock_by_ino(j, 3001)),
+			    "300:3 create /bin/first exec@3000\n");
+	assert_string_equal(holders(j, sock_by_ino(j, 3002)),
+			    "300:4 create x1 /bin/next alive\n");
+	assert_string_equal(processes(j),
+			    "300@1000 root /bin/first exec@3000\n"
+			    "300@3500 exec of 300@1000 /bin/next -\n");
+	assert_string_equal(sql_text(j, "SELECT exec_ns FROM process "
+					"WHERE hello_ns = 1000", 0, 0),
+			    "NULL");
+}
+
+/* A failed exec leaves the image as it was; the next exec is timed by
+ * its own EXEC record. */
+static void test_ingest__exec_fail_leaves_image(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_rec_sock s4 = S(4, 4002, 42);
+
+	hello_load(j, 400, 1000, 1, 8, "/bin/p", NULL, 0);
+	socketpair_(j, 400, 2000, S(3, 4001, 41), s4);
+	exec_(j, 400, 3000, "/nonexistent");
+	ingest(j);
+	/* between the attempt and its outcome: pending */
+	assert_string_equal(sql_text(j, "SELECT exec_ns || ' ' || exec_path "
+					"FROM process", 0, 0),
+			    "3000 /nonexistent");
+
+	exec_fail(j, 400, 3001, ENOENT);
+	ingest(j);
+	assert_string_equal(sql_text(j, "SELECT exec_ns FROM process", 0, 0),
+			    "NULL");
+	assert_string_equal(sql_text(j, "SELECT exec_path FROM process", 0,
+				     0), "NULL");
+	assert_string_equal(processes(j), "400@1000 root /bin/p -\n");
+	assert_string_equal(spans(j),
+			    "400:3 4001 create open\n"
+			    "400:4 4002 create open\n");
+	assert_string_equal(holders(j, sock_by_ino(j, 4001)),
+			    "400:3 create /bin/p alive\n");
+
+	exec_(j, 400, 5000, "/bin/q");
+	hello_load(j, 400, 5500, 1, 8, "/bin/q", &s4, 1);
+	ingest(j);
+	assert_string_equal(processes(j),
+			    "400@1000 root /bin/p exec@5000\n"
+			    "400@5500 exec of 400@1000 /bin/q -\n");
+	assert_string_equal(holders(j, sock_by_ino(j, 4001)),
+			    "400:3 create /bin/p exec@5000\n");
+}
+
+static void table_counts(struct jr *j, int64_t ret[6])
+{
+	ret[0] = count(j, "SELECT count(*) FROM process");
+	ret[1] = count(j, "SELECT count(*) FROM pair");
+	ret[2] = count(j, "SELECT count(*) FROM sock");
+	ret[3] = count(j, "SELECT count(*) FROM holding");
+	ret[4] = count(j, "SELECT count(*) FROM event");
+	ret[5] = count(j, "SELECT offset FROM spool");
+}
+
+static void test_ingest__exactly_once(void **state)
+{
+	struct jr *j = *state;
+	int64_t first[6], again[6];
+	char before[8192];
+	union rec r = { 0 };
+
+	classic(j);
+	ingest(j);
+	table_counts(j, first);
+	assert_int_equal(first[4], 8);
+	assert_int_equal(first[5], lseek(j->fd, 0, SEEK_END));
+	snprintf(before, sizeof(before), "%s", spans(j));
+
+	ingest(j);
+	table_counts(j, again);
+	assert_memory_equal(first, again, sizeof(first));
+	assert_string_equal(spans(j), before);
+
+	/* a new connection to the journal has the same offset */
+	sqlite3_close(j->db);
+	j->db = NULL;
+	assert_int_equal(pl_journal_open(j->journal, &j->db), 0);
+	ingest(j);
+	table_counts(j, again);
+	assert_memory_equal(first, again, sizeof(first));
+
+	/* more records: only those are added */
+	classic_step(j, C_EXIT);
+	ingest(j);
+	table_counts(j, again);
+	assert_int_equal(again[0], first[0]);
+	assert_int_equal(again[3], first[3]);
+	assert_int_equal(again[4], first[4] + 1);
+	assert_int_equal(again[5], lseek(j->fd, 0, SEEK_END));
+	assert_string_equal(holders(j, peer_of(j, 100, 3)),
+			    "100:4 create /bin/parent close@7000\n"
+			    "101:4 fork from 100:4 x1 /bin/child exit@11000\n");
+
+	/* half a record is left for the next ingest, then taken whole */
+	r.exit.status = 0;
+	r.head.magic = PL_REC_MAGIC;
+	r.head.size = sizeof(r.exit);
+	r.head.version = PL_FORMAT_VERSION;
+	r.head.type = PL_REC_EXIT;
+	r.head.pid = 100;
+	r.head.time_ns = 10000;
+	r.head.check = pl_rec_checksum(r.bytes, sizeof(r.exit));
+	put(j, r.bytes, 12);
+	ingest(j);
+	table_counts(j, first);
+	assert_int_equal(first[4], again[4]);
+	assert_int_equal(first[5], again[5]);
+	put(j, r.bytes + 12, sizeof(r.exit) - 12);
+	ingest(j);
+	table_counts(j, first);
+	assert_int_equal(first[4], again[4] + 1);
+	assert_int_equal(first[5], lseek(j->fd, 0, SEEK_END));
+	assert_string_equal(holders(j, sock_by_ino(j, 1001)),
+			    "100:3 create /bin/parent exit@10000\n"
+			    "101:3 fork from 100:3 /bin/parent close@4000\n");
+	assert_int_equal(count(j, "SELECT skipped FROM spool"), 0);
+}
+
+/* The brief's interleaving: the child's hello is written after the
+ * parent closed fd 4 and before the parent's FORK record. */
+static void test_ingest__child_hello_after_parent_close(void **state)
+{
+	static const enum step order[] = { P_HELLO, P_PAIR, P_CLOSE4, C_HELLO,
+					   P_FORK, C_CLOSE3, C_EXEC,
+					   C_HELLO2 };
+	struct jr *j = *state;
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		classic_step(j, order[i]);
+	ingest(j);
+	assert_string_equal(holders(j, peer_of(j, 100, 3)),
+			    "100:4 create /bin/parent close@7000\n"
+			    "101:4 fork from 100:4 x1 /bin/child alive\n");
+	/* the source is the parent's holding, closed before the child's
+	 * hello was ingested */
+	assert_int_equal(count(j, "SELECT count(*) FROM holding h "
+				  "JOIN process c ON c.id = h.process_id "
+				  "JOIN holding s ON s.id = h.source_id "
+				  "JOIN process sp ON sp.id = s.process_id "
+				  "WHERE c.pid = 101 AND c.origin = 'fork' AND "
+				  "h.fd = 4 AND sp.pid = 100 AND s.fd = 4 AND "
+				  "s.end_reason = 'close'"), 1);
+}
+
+/* The whole answer for the classic scenario's pair. */
+static void classic_answer(struct jr *j, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s", processes(j));
+
+	n += snprintf(buf + n, size - (size_t)n, "%s", spans(j));
+	n += snprintf(buf + n, size - (size_t)n, "%s",
+		      holders(j, sock_by_ino(j, 1001)));
+	n += snprintf(buf + n, size - (size_t)n, "%s",
+		      holders(j, sock_by_ino(j, 1002)));
+	assert_true(n > 0 && (size_t)n < size);
+}
+
+/* Parent and child write to the spool at once: after the fork their
+ * records may come in any interleaving, each process's in its own order.
+ * Every interleaving must give the same journal. */
+static void test_ingest__any_interleaving(void **state)
+{
+	static const enum step parent[] = { P_FORK, P_CLOSE4, P_EXEC,
+					    P_HELLO2, P_EXIT };
+	static const enum step child[] = { C_HELLO, C_CLOSE3, C_EXEC,
+					   C_HELLO2, C_EXIT };
+	enum { NP = 5, NC = 5, N = NP + NC };
+	static char want[16384], got[16384];
+	int runs = 0;
+
+	for (unsigned mask = 0; mask < 1u << N; mask++) {
+		struct jr *j;
+		size_t p = 0, c = 0;
+
+		if (__builtin_popcount(mask) != NP)
+			continue;
+		j = jr_new();
+		classic_step(j, P_HELLO);
+		classic_step(j, P_PAIR);
+		for (int i = 0; i < N; i++)
+			classic_step(j, mask & (1u << i) ? parent[p++]
+							  : child[c++]);
+		ingest(j);
+		classic_answer(j, runs ? got : want, sizeof(want));
+		jr_free(j);
+		if (runs++ && strcmp(want, got))
+			fail_msg("order 0x%03x gives\n%s\ninstead of\n%s",
+				 mask, got, want);
+	}
+	assert_int_equal(runs, 252);
+
+	/* and the answer is the right one */
+	assert_string_equal(want,
+		/* processes */
+		"100@1000 root /bin/parent exec@8000\n"
+		"100@9000 exec of 100@1000 /bin/parent2 exit@10000\n"
+		"101@3100 fork of 100@1000 /bin/parent exec@5000\n"
+		"101@6000 exec of 101@3100 /bin/child exit@11000\n"
+		/* holding spans */
+		"100:3 1001 create kept@8000\n"
+		"100:4 1002 create close@7000\n"
+		"101:3 1001 fork close@4000\n"
+		"101:4 1002 fork kept@5000\n"
+		"101:4 1002 exec exit@11000\n"
+		"100:3 1001 exec exit@10000\n"
+		/* holders of 1001, then of 1002 */
+		"100:3 create x1 /bin/parent2 exit@10000\n"
+		"101:3 fork from 100:3 /bin/parent close@4000\n"
+		"100:4 create /bin/parent close@7000\n"
+		"101:4 fork from 100:4 x1 /bin/child exit@11000\n");
+}
+
+/* socketpair() returned an fd we thought still held: we missed how the
+ * old holding ended. */
+static void test_ingest__socketpair_reuses_open_fd(void **state)
+{
+	struct jr *j = *state;
+
+	hello_load(j, 500, 1000, 1, 5, "/bin/p", NULL, 0);
+	socketpair_(j, 500, 2000, S(3, 5001, 51), S(4, 5002, 52));
+	socketpair_(j, 500, 3000, S(3, 5003, 53), S(5, 5004, 54));
+	ingest(j);
+
+	assert_string_equal(spans(j),
+			    "500:3 5001 create unknown@3000\n"
+			    "500:4 5002 create open\n"
+			    "500:3 5003 create open\n"
+			    "500:5 5004 create open\n");
+	assert_string_equal(holders(j, sock_by_ino(j, 5001)),
+			    "500:3 create /bin/p unknown@3000\n");
+	assert_int_equal(sock_at(j, 500, 3), sock_by_ino(j, 5003));
+	assert_int_equal(peer_of(j, 500, 3), sock_by_ino(j, 5004));
+	/* a later close of fd 3 closes the new holding only */
+	close_(j, 500, 4000, 3, 5003);
+	ingest(j);
+	assert_string_equal(holders(j, sock_by_ino(j, 5001)),
+			    "500:3 create /bin/p unknown@3000\n");
+	assert_string_equal(holders(j, sock_by_ino(j, 5003)),
+			    "500:3 create /bin/p close@4000\n");
+}
+
+/* Sockets that do not fit in a hello come in SNAP records after it; in a
+ * fork child they are linked to the parent's holdings all the same. */
+static void test_ingest__snap_continues_hello(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_rec_sock a = S(3, 6001, 61);
+	const struct pl_rec_sock more[] = { S(5, 6003, 63), S(6, 6004, 64) };
+
+	hello_load(j, 600, 1000, 1, 5, "/bin/p", &a, 1);
+	snap(j, 600, 1000, more, 2);
+	socketpair_(j, 600, 2000, S(7, 6005, 65), S(8, 6006, 66));
+	hello_fork(j, 601, 3000, 600, 1000, 9, NULL, 0);
+	snap(j, 601, 3000, more, 1);
+	ingest(j);
+
+	assert_string_equal(spans(j),
+			    "600:3 6001 found open\n"
+			    "600:5 6003 found open\n"
+			    "600:6 6004 found open\n"
+			    "600:7 6005 create open\n"
+			    "600:8 6006 create open\n"
+			    "601:5 6003 fork open\n");
+	assert_string_equal(holders(j, sock_by_ino(j, 6003)),
+			    "600:5 found /bin/p alive\n"
+			    "601:5 fork from 600:5 /bin/p alive\n");
+}
+
+/* A traced program started by a traced parent without a fork we saw
+ * (posix_spawn): the child's sockets come from the parent, wherever the
+ * child has them. */
+static void test_ingest__spawn_inherits(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_rec_sock moved = S(0, 7002, 72);
+
+	hello_load(j, 700, 1000, 1, 5, "/bin/p", NULL, 0);
+	socketpair_(j, 700, 2000, S(3, 7001, 71), S(4, 7002, 72));
+	hello_load(j, 701, 3000, 700, 9, "/bin/c", &moved, 1);
+	ingest(j);
+
+	assert_string_equal(processes(j),
+			    "700@1000 root /bin/p -\n"
+			    "701@3000 spawn of 700@1000 /bin/c -\n");
+	assert_string_equal(holders(j, peer_of(j, 700, 3)),
+			    "700:4 create /bin/p alive\n"
+			    "701:0 inherit from 700:4 /bin/c alive\n");
+}
+
+/* A pid seen again after its process ended, or with another start time,
+ * is a new process, not an exec. */
+static void test_ingest__reused_pid_is_new_process(void **state)
+{
+	struct jr *j = *state;
+
+	hello_load(j, 800, 1000, 1, 5, "/bin/a", NULL, 0);
+	exit_(j, 800, 2000, 0);
+	hello_load(j, 800, 3000, 1, 5, "/bin/b", NULL, 0);
+	hello_load(j, 800, 4000, 1, 99, "/bin/c", NULL, 0); /* killed b */
+	ingest(j);
+
+	assert_string_equal(processes(j),
+			    "800@1000 root /bin/a exit@2000\n"
+			    "800@3000 root /bin/b -\n"
+			    "800@4000 root /bin/c -\n");
+}
+
+/* Without socket cookies (older kernels), sockets are matched by inode. */
+static void test_ingest__no_cookie_matches_by_inode(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_rec_sock s3 = S(3, 9001, 0), s4 = S(4, 9002, 0);
+	const struct pl_rec_sock both[] = { s3, s4 };
+
+	hello_load(j, 900, 1000, 1, 5, "/bin/p", NULL, 0);
+	socketpair_(j, 900, 2000, s3, s4);
+	hello_fork(j, 901, 3000, 900, 1000, 6, both, 2);
+	ingest(j);
+
+	assert_int_equal(count(j, "SELECT count(*) FROM sock"), 2);
+	assert_string_equal(holders(j, peer_of(j, 900, 3)),
+			    "900:4 create /bin/p alive\n"
+			    "901:4 fork from 900:4 /bin/p alive\n");
+}
+
+/* Records of a pid we never saw say hello still go to the event log, and
+ * garbage between records is skipped and counted. */
+static void test_ingest__stray_records_and_garbage(void **state)
+{
+	struct jr *j = *state;
+	static const char junk[] = "not a record";
+
+	close_(j, 999, 1000, 3, 1);
+	put(j, junk, sizeof(junk)); /* 13 bytes */
+	fork_(j, 999, 2000, 1000);
+	ingest(j);
+
+	assert_int_equal(count(j, "SELECT count(*) FROM event WHERE "
+				  "pid = 999 AND process_id IS NULL"), 2);
+	assert_int_equal(count(j, "SELECT count(*) FROM process"), 0);
+	assert_int_equal(count(j, "SELECT skipped FROM spool"), sizeof(junk));
+	assert_int_equal(count(j, "SELECT offset FROM spool"),
+			 lseek(j->fd, 0, SEEK_END));
+}
+
+/* A record of a newer format stops the ingest with an error, after what
+ * came before it is in; the next ingest stops at the same place. */
+static void test_ingest__future_record_stops(void **state)
+{
+	struct jr *j = *state;
+	union rec r = { 0 };
+	off_t at;
+
+	classic_step(j, P_HELLO);
+	classic_step(j, P_PAIR);
+	at = lseek(j->fd, 0, SEEK_END);
+	r.fork.child_pid = 101;
+	r.head.magic = PL_REC_MAGIC;
+	r.head.size = sizeof(r.fork);
+	r.head.version = PL_FORMAT_VERSION + 1;
+	r.head.type = PL_REC_FORK;
+	r.head.pid = 100;
+	r.head.time_ns = 3000;
+	r.head.check = pl_rec_checksum(r.bytes, sizeof(r.fork));
+	put(j, r.bytes, sizeof(r.fork));
+	classic_step(j, C_HELLO);
+
+	assert_int_equal(pl_ingest(j->db, j->spool), PL_EXIT_JOURNAL);
+	assert_int_equal(count(j, "SELECT count(*) FROM event"), 2);
+	assert_int_equal(count(j, "SELECT offset FROM spool"), at);
+	assert_int_equal(pl_ingest(j->db, j->spool), PL_EXIT_JOURNAL);
+	assert_int_equal(count(j, "SELECT count(*) FROM event"), 2);
+	assert_string_equal(processes(j), "100@1000 root /bin/parent -\n");
+}
+
+struct race {
+	struct jr *j;
+	sqlite3 *other;
+	int calls, rc;
+};
+
+/* The busy handler of the journal connection: its pl_ingest() waits for
+ * the write lock that OTHER holds. Meanwhile a record is appended, and
+ * OTHER lets go of the lock and ingests it. */
+static int ingest_meanwhile(void *arg, int n)
+{
+	struct race *r = arg;
+
+	if (r->calls++ == 0) {
+		classic_step(r->j, C_EXIT);
+		sqlite3_exec(r->other, "ROLLBACK", NULL, NULL, NULL);
+		r->rc = pl_ingest(r->other, r->j->spool);
+	}
+	return r->calls < 1000;
+}
+
+/* Two ingests at once: the one that waited for the write lock must take
+ * the spool's size after it, or the size can be older than the offset the
+ * other ingest stored meanwhile; "offset > st.st_size" then takes the spool
+ * for truncated and the whole of it is ingested a second time (every event
+ * twice, images made again). Before ea87c53 pl_ingest() did its fstat()
+ * before BEGIN IMMEDIATE; this test reproduced that deterministically. */
+static void test_ingest__concurrent_ingest_once(void **state)
+{
+	struct jr *j = *state;
+	struct race r = { .j = j, .rc = -1 };
+	int64_t events, images;
+
+	classic(j);
+	ingest(j);
+	events = count(j, "SELECT count(*) FROM event");
+	images = count(j, "SELECT count(*) FROM process");
+	assert_int_equal(pl_journal_open(j->journal, &r.other), 0);
+	assert_int_equal(sqlite3_exec(r.other, "BEGIN IMMEDIATE", NULL, NULL,
+				      NULL), SQLITE_OK);
+	sqlite3_busy_handler(j->db, ingest_meanwhile, &r);
+
+	assert_int_equal(pl_ingest(j->db, j->spool), 0);
+	sqlite3_busy_timeout(j->db, 30000);
+	sqlite3_close(r.other);
+	assert_int_equal(r.calls > 0, 1); /* it did wait */
+	assert_int_equal(r.rc, 0);
+
+	if (count(j, "SELECT count(*) FROM event") != events + 1)
+		fail_msg("a concurrent ingest re-read the spool: %lld "
+			 "events instead of %lld, %lld images instead of %lld",
+			 (long long)count(j, "SELECT count(*) FROM event"),
+			 (long long)events + 1,
+			 (long long)count(j, "SELECT count(*) FROM process"),
+			 (long long)images);
+	assert_int_equal(count(j, "SELECT count(*) FROM process"), images);
+	assert_int_equal(count(j, "SELECT offset FROM spool"),
+			 lseek(j->fd, 0, SEEK_END));
+}
+
+/* A spool deleted and made again at the same path is read from its start,
+ * even where the file system gives the new file the inode number the old
+ * one just freed (ext4 does): the journal also keeps the first record's
+ * identity. */
+static void test_ingest__replaced_spool_read_from_start(void **state)
+{
+	struct jr *j = *state;
+	struct stat old, cur;
+
+	classic(j);
+	ingest(j);
+	assert_int_equal(fstat(j->fd, &old), 0);
+	close(j->fd);
+	assert_int_equal(unlink(j->spool), 0);
+	j->fd = open(j->spool, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	assert_true(j->fd >= 0);
+	assert_int_equal(fstat(j->fd, &cur), 0);
+
+	/* a new trace, longer than the old spool */
+	hello_load(j, 1100, 20000, 1, 50, "/bin/again", NULL, 0);
+	for (int i = 0; i < 10; i++)
+		socketpair_(j, 1100, 21000 + i, S(3 + 2 * i, 11000 + 2 * i, 0),
+			    S(4 + 2 * i, 11001 + 2 * i, 0));
+	assert_true(lseek(j->fd, 0, SEEK_END) > old.st_size);
+	ingest(j);
+
+	if (count(j, "SELECT count(*) FROM process WHERE pid = 1100") != 1)
+		fail_msg("the new spool (inode %llu, old %llu) was read from "
+			 "the old spool's offset %lld, not from its start",
+			 (unsigned long long)cur.st_ino,
+			 (unsigned long long)old.st_ino,
+			 (long long)old.st_size);
+	assert_int_equal(count(j, "SELECT count(*) FROM holding "
+				  "JOIN process p ON p.id = process_id "
+				  "WHERE p.pid = 1100"), 20);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, jr_setup, jr_teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_ingest__classic),
+		T(test_ingest__exit_ends_holdings),
+		T(test_ingest__closed_on_exec),
+		T(test_ingest__exec_fail_leaves_image),
+		T(test_ingest__exactly_once),
+		T(test_ingest__child_hello_after_parent_close),
+		cmocka_unit_test(test_ingest__any_interleaving),
+		T(test_ingest__socketpair_reuses_open_fd),
+		T(test_ingest__snap_continues_hello),
+		T(test_ingest__spawn_inherits),
+		T(test_ingest__reused_pid_is_new_process),
+		T(test_ingest__no_cookie_matches_by_inode),
+		T(test_ingest__stray_records_and_garbage),
+		T(test_ingest__future_record_stops),
+		T(test_ingest__concurrent_ingest_once),
+		T(test_ingest__replaced_spool_read_from_start),
+	};
+#undef T
+
+	return cmocka_run_group_tests_name("ingest", tests, NULL, NULL);
+}
