@@ -420,10 +420,11 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 		apply_snap(in, (const void *)h);
 		return;
 	}
-	/* Records without an image of their own (a vfork child we did not
-	 * see start) still go to the event log. */
+	/* Records without a running image of their own (a vfork child we did
+	 * not see start, a destructor closing after our EXIT) still go to the
+	 * event log, but change nothing in the model. */
 	current_image(in, h->pid, &img);
-	if (img.ended && h->type != PL_REC_CLOSE)
+	if (img.ended)
 		img.id = 0;
 
 	switch (h->type) {

@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "shim.h"
 
@@ -81,20 +83,32 @@ static int close_spool_fd(int fd)
 	return -1;
 }
 
+/* Are we a child that shares our parent's memory (vfork, or a clone we
+ * did not see)? Then the fd table is the parent's and must stay as it is.
+ * One syscall, paid only when a tracked fd is closed. */
+static int in_shared_child(pid_t *ret_pid)
+{
+	*ret_pid = (pid_t)syscall(SYS_getpid);
+	return *ret_pid != pl__self.pid;
+}
+
 PL_EXPORT int close(int fd)
 {
 	uint64_t ino, cookie;
+	pid_t pid = pl__self.pid;
 	int ret, err;
 
 	if (!pl__real.close)
 		pl__resolve();
 	if (fd >= 0 && fd < PL_FD_TABLE) {
-		ino = pl__fd_forget(fd);
+		ino = __atomic_load_n(&fd_ino[fd], __ATOMIC_RELAXED);
 		if (!ino) {
 			if (fd == pl__self.spool_fd && !pl__busy)
 				return close_spool_fd(fd);
 			return pl__real.close(fd);
 		}
+		if (!in_shared_child(&pid))
+			ino = pl__fd_forget(fd);
 	} else if (fd < 0 || pl__self.spool_fd < 0 ||
 		   pl__sock_ident(fd, &ino, &cookie) != 0) {
 		return pl__real.close(fd);
@@ -104,10 +118,11 @@ PL_EXPORT int close(int fd)
 	err = errno;
 	/* close() fails with EBADF only when nothing was closed; on EINTR
 	 * and EIO Linux has released the fd all the same. */
-	if ((ret == 0 || err != EBADF) && pl__enter()) {
+	if (ino && (ret == 0 || err != EBADF) && pl__enter()) {
 		struct pl_rec_close r = { .fd = fd, .ino = ino };
 
 		pl__rec_init(&r.head, PL_REC_CLOSE, sizeof(r));
+		r.head.pid = (uint32_t)pid;
 		pl__emit(&r, sizeof(r));
 		pl__leave();
 	}

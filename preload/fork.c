@@ -1,4 +1,6 @@
-/* Process creation: fork(). */
+/* Process creation: fork(). The child's side (its hello) is done by the
+ * pthread_atfork handler pl__after_fork_child(); here we record the
+ * parent's side. */
 #include <errno.h>
 #include <unistd.h>
 
@@ -15,15 +17,7 @@ PL_EXPORT pid_t fork(void)
 	if (pid < 0)
 		return pid;
 	err = errno;
-	if (pid == 0) {
-		/* Always: even a fork from a signal handler that interrupted
-		 * the shim must give the child its own identity. */
-		int busy = pl__busy;
-
-		pl__busy = 1;
-		pl__after_fork_child();
-		pl__busy = busy;
-	} else if (pl__enter()) {
+	if (pid > 0 && pl__enter()) {
 		struct pl_rec_fork r = { .child_pid = (uint32_t)pid };
 
 		pl__rec_init(&r.head, PL_REC_FORK, sizeof(r));

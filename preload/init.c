@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -290,17 +291,28 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv,
 	pl__busy = 1;
 	pl__hello(PL_HELLO_LOAD, 0, 0, argc, argv);
 	pl__busy = 0;
+	/* Every glibc fork() runs this in the child, also the ones libc makes
+	 * itself (daemon(), say) where our fork wrapper never sees them. */
+	pthread_atfork(NULL, NULL, pl__after_fork_child);
 	pl__self.ready = 1;
 }
 
-/* The fork child: a new process running the same image. Called with the
- * recursion guard held; allocates nothing. */
+/* The fork child: a new process running the same image. Runs as a
+ * pthread_atfork child handler, before any other code of the child;
+ * allocates nothing. Always says hello, even when the fork came from a
+ * signal handler that interrupted the shim: the child must not go on with
+ * its parent's identity. */
 void pl__after_fork_child(void)
 {
 	pid_t parent = pl__self.pid;
 	uint64_t parent_hello = pl__self.hello_ns;
+	int busy = pl__busy;
 
 	pl__self.pid = (pid_t)syscall(SYS_getpid);
+	if (pl__self.spool_fd < 0)
+		return;
+	pl__busy = 1;
 	pl__self.start_ticks = read_start_ticks();
 	pl__hello(PL_HELLO_FORK, parent, parent_hello, 0, NULL);
+	pl__busy = busy;
 }

@@ -6,6 +6,10 @@
  *   scenario noclose   child keeps its end and _exit()s without closing
  *   scenario cloexec   SOCK_CLOEXEC pair; the child execs /bin/true
  *   scenario errno     wrapped calls that fail and succeed; prints errno
+ *   scenario daemon    daemon() (a fork inside libc); the daemon closes
+ *                      fd0 and keeps fd1
+ *   scenario vfork     the vfork child closes fd0 and execs /bin/true; the
+ *                      parent closes fd0 itself, later
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static unsigned long ino_of(int fd)
@@ -82,6 +87,49 @@ static int cloexec(void)
 	return WEXITSTATUS(status);
 }
 
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int daemonize(void)
+{
+	int fds[2];
+
+	pair(SOCK_STREAM, fds);
+	fflush(stdout);
+	if (daemon(1, 1) != 0)
+		return 1;
+	printf("daemon %d\n", (int)getpid());
+	close(fds[0]);
+	return 0;
+}
+
+static int vforked(void)
+{
+	int fds[2], status;
+	pid_t child;
+
+	pair(SOCK_STREAM, fds);
+	fflush(stdout);
+	child = vfork();
+	if (child == 0) {
+		close(fds[0]);
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	printf("child %d\n", (int)child);
+	waitpid(child, &status, 0);
+	usleep(20000);
+	printf("closing_ns %lld\n", now_ns());
+	close(fds[0]);
+	close(fds[1]);
+	return 0;
+}
+
 /* errno after each wrapped call, success and failure alike. */
 static int errnos(void)
 {
@@ -139,6 +187,10 @@ int main(int argc, char **argv)
 		return cloexec();
 	if (!strcmp(mode, "errno"))
 		return errnos();
-	fprintf(stderr, "usage: scenario kill|noclose|cloexec|errno\n");
+	if (!strcmp(mode, "daemon"))
+		return daemonize();
+	if (!strcmp(mode, "vfork"))
+		return vforked();
+	fprintf(stderr, "usage: scenario kill|noclose|cloexec|errno|daemon|vfork\n");
 	return 2;
 }
