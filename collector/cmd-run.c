@@ -5,6 +5,7 @@
  * between it and its parent. The journal is ingested on the next query.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -90,6 +91,24 @@ int cmd_run(int argc, char **argv)
 		pl_buf_addf(&journal, "%s/", cwd);
 	}
 	pl_buf_adds(&journal, opts.journal);
+
+	/* Say now, once, if nothing could be recorded, rather than let every
+	 * traced process say it. The shim opens the spool the same way. */
+	{
+		char spool[PATH_MAX] = "";
+		int fd = -1;
+
+		errno = ENAMETOOLONG;
+		if (pl_spool_path(journal.p, spool, sizeof(spool)) == 0)
+			fd = open(spool, O_WRONLY | O_APPEND | O_CREAT |
+					 O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			pl_error("cannot record into '%s': %s", spool,
+				 strerror(errno));
+			return PL_EXIT_JOURNAL;
+		}
+		close(fd);
+	}
 
 	/* Ours first, other preloads after. */
 	pl_buf_adds(&preload, shim);

@@ -88,14 +88,18 @@ static const char *const queries[Q_COUNT] = {
 		"start_reason, source_id, cloexec) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[Q_HOLD_END] =
-		"UPDATE holding SET until_ns = ?3, end_reason = ?4 "
+		"UPDATE holding INDEXED BY holding_open "
+		"SET until_ns = ?3, end_reason = ?4 "
 		"WHERE process_id = ?1 AND fd = ?2 AND end_reason IS NULL",
+	/* by socket first: a socket has few holdings, an fd may have had
+	 * millions */
 	[Q_HOLD_SRC_FD] =
-		"SELECT id FROM holding WHERE process_id = ?1 AND fd = ?2 "
-		"AND sock_id = ?3 ORDER BY (end_reason IS NULL) DESC, id DESC "
-		"LIMIT 1",
+		"SELECT id FROM holding INDEXED BY holding_by_sock "
+		"WHERE sock_id = ?3 AND process_id = ?1 AND fd = ?2 "
+		"ORDER BY (end_reason IS NULL) DESC, id DESC LIMIT 1",
 	[Q_HOLD_SRC_ANY] =
-		"SELECT id FROM holding WHERE process_id = ?1 AND sock_id = ?2 "
+		"SELECT id FROM holding INDEXED BY holding_by_sock "
+		"WHERE sock_id = ?2 AND process_id = ?1 "
 		"ORDER BY (end_reason IS NULL) DESC, id DESC LIMIT 1",
 	[Q_HOLD_KEPT] = /* ends when its image did: at the exec */
 		"UPDATE holding SET end_reason = 'kept', until_ns = "

@@ -93,7 +93,11 @@ CREATE TABLE holding (
 	cloexec      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX holding_by_process ON holding (process_id, fd);
-CREATE INDEX holding_by_sock ON holding (sock_id);
+-- The holdings still open: what a close, a new socket at the same fd or a
+-- snapshot looks up. Partial, so that a process reusing fd 3 a million
+-- times does not make each lookup scan a million closed holdings.
+CREATE INDEX holding_open ON holding (process_id, fd) WHERE end_reason IS NULL;
+CREATE INDEX holding_by_sock ON holding (sock_id, process_id, fd);
 CREATE INDEX holding_by_source ON holding (source_id);
 
 -- Every record ingested, for history and debugging. kind is the record

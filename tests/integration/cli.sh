@@ -24,6 +24,7 @@ expect 2 frobnicate
 expect 2 who --frob 1
 expect 2 pairs extra
 expect 2 run
+expect 3 run -j "$WORK/no/such/dir/x.db" -- true   # cannot record: say so, run nothing
 echo 'not a database at all, just text' >bogus.db
 expect 3 -j bogus.db pairs
 sqlite3 other.db 'CREATE TABLE t(x); INSERT INTO t VALUES (1);' 2>/dev/null &&
