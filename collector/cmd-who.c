@@ -156,6 +156,43 @@ static void text_holders(const struct pl_holders *hs)
 	}
 }
 
+/* The answer first: who holds the peer now, or who held it last. */
+static void text_answer(int64_t peer_ino, const struct pl_holders *hs)
+{
+	const struct pl_holder *last = NULL;
+	int alive = 0;
+
+	for (size_t i = 0; i < hs->n; i++) {
+		const struct pl_holder *h = &hs->v[i];
+
+		if (strcmp(h->end_reason, PL_END_ALIVE) != 0) {
+			if (!last || h->until_ns >= last->until_ns)
+				last = h;
+			continue;
+		}
+		printf("%s pid %d (%s) at fd %d",
+		       alive ? "\n    and" : "  the peer is held by", h->pid,
+		       h->exe ? h->exe : "?", h->fd);
+		alive++;
+	}
+	if (alive) {
+		putchar('\n');
+	} else if (last) {
+		struct pl_buf how = { 0 };
+		const char *end;
+
+		pl_holder_how(last, &how);
+		end = strchr(how.p, ';');
+		printf("  the peer was last held by pid %d (%s) at fd %d (%s)\n",
+		       last->pid, last->exe ? last->exe : "?", last->fd,
+		       end ? end + 2 : how.p);
+		pl_buf_free(&how);
+	} else {
+		printf("  nobody we saw held the peer socket:[%lld]\n",
+		       (long long)peer_ino);
+	}
+}
+
 static void json_end(struct pl_json *j, const char *key, int64_t ino,
 		     int64_t cookie, const struct pl_holders *hs)
 {
@@ -214,6 +251,7 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 	if (si.pair_id) {
 		char at[32];
 
+		text_answer(si.peer_ino, &peer);
 		pl_fmt_time((uint64_t)si.created_ns, 0, at, sizeof(at));
 		printf("  end %lld of a %s socketpair made by pid %lld (%s) "
 		       "at %s\n", (long long)si.side,

@@ -41,12 +41,17 @@ CFD=$(json live.json "$holder[0]['fd']")
 # Text output names child1 too.
 peerlog who "$PARENT" "$FD" >live.txt || fail "who (text) failed"
 grep -q "^  $CHILD .*child1 .*alive" live.txt || fail "text output: $(cat live.txt)"
+grep -q "^  the peer is held by pid $CHILD (.*/child1) at fd $CFD$" live.txt ||
+	fail "text answer line: $(cat live.txt)"
 
 exec 3>&-
 wait $RUN || fail "traced parent failed: $(cat err)"
 grep -q 'child1 exited with 0' out || fail "example did not finish: $(cat out)"
 
 peerlog who "$PARENT" "$FD" --json >after.json || fail "who failed after exit"
+peerlog who "$PARENT" "$FD" >after.txt || fail "who (text) failed after exit"
+grep -q "^  the peer was last held by pid $CHILD (.*/child1) at fd $CFD (closed)$" after.txt ||
+	fail "post-mortem text answer line: $(cat after.txt)"
 [ "$(json after.json "$holder[0]['exe'].endswith('/child1')")" = true ] || fail "post-mortem: child1 missing"
 [ "$(json after.json "$holder[0]['end_reason']")" = close ] || fail "post-mortem: child1 should have closed it"
 [ "$(json after.json "$holder[0]['until'] is not None")" = true ] || fail "post-mortem: no until"
