@@ -519,7 +519,7 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 	const struct pl_rec_head *rec;
 	struct stat st;
 	int64_t offset = 0, first;
-	int fd, rc, n;
+	int fd, rc, n = 0;
 
 	fd = open(spool_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
