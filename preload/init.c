@@ -120,12 +120,11 @@ struct snap_writer {
 	size_t used;         /* its bytes so far */
 	uint32_t count;      /* entries in it */
 	int hello_sent;
-	union {
+	char *hello;
+	union {             /* last: struct pl_rec_snap ends in an array */
 		struct pl_rec_snap snap;
 		char bytes[PL_REC_MAX];
 	} snap_buf;
-	char *hello;
-	size_t hello_size;
 };
 
 static void snap_flush(struct snap_writer *w)
