@@ -52,13 +52,13 @@ static const char procs_sql[] =
 
 enum {
 	H_FD, H_INO, H_PEER_INO, H_START, H_END, H_FROM, H_UNTIL, H_SRC_PID,
-	H_P_END, H_P_END_NS, H_BOOT, H_PID, H_TICKS, H_EXEC_NS
+	H_P_END, H_P_END_NS, H_BOOT, H_PID, H_TICKS, H_EXEC_NS, H_SRC_FD
 };
 
 static const char holdings_sql[] =
 	"SELECT h.fd, s.ino, o.ino, h.start_reason, h.end_reason, h.from_ns,"
 	" h.until_ns, sp.pid, p.end_reason, p.end_ns, p.boot, p.pid, "
-	" p.start_ticks, p.exec_ns "
+	" p.start_ticks, p.exec_ns, sh.fd "
 	"FROM holding h JOIN process p ON p.id = h.process_id "
 	"JOIN sock s ON s.id = h.sock_id "
 	"LEFT JOIN sock o ON o.pair_id = s.pair_id AND o.side = 1 - s.side "
@@ -193,8 +193,8 @@ static int holdings(struct tree *t, const struct node *nd, int depth)
 		} else {
 			struct pl_buf how = { 0 }, peer = { 0 };
 
-			pl_how(start, sqlite3_column_int(st, H_SRC_PID), 0, end,
-			       &how);
+			pl_how(start, sqlite3_column_int(st, H_SRC_PID),
+			       sqlite3_column_int(st, H_SRC_FD), 0, end, &how);
 			if (sqlite3_column_type(st, H_PEER_INO) != SQLITE_NULL)
 				pl_buf_addf(&peer, "[%lld]", (long long)
 					    sqlite3_column_int64(st, H_PEER_INO));

@@ -41,6 +41,10 @@ enum {
 	Q_HOLD_SRC_FD,
 	Q_HOLD_SRC_ANY,
 	Q_HOLD_KEPT,
+	Q_HOLD_OPEN_AT,
+	Q_HOLD_SETFD,
+	Q_HOLD_END_RANGE,
+	Q_HOLD_CLOEXEC_RANGE,
 	Q_EVENT_INSERT,
 	Q_SPOOL_GET,
 	Q_SPOOL_PUT,
@@ -105,6 +109,21 @@ static const char *const queries[Q_COUNT] = {
 		"UPDATE holding SET end_reason = 'kept', until_ns = "
 		"(SELECT end_ns FROM process WHERE id = holding.process_id) "
 		"WHERE id = ?1 AND end_reason IS NULL",
+	[Q_HOLD_OPEN_AT] =
+		"SELECT id, sock_id FROM holding INDEXED BY holding_open "
+		"WHERE process_id = ?1 AND fd = ?2 AND end_reason IS NULL "
+		"ORDER BY id DESC LIMIT 1",
+	[Q_HOLD_SETFD] =
+		"UPDATE holding INDEXED BY holding_open SET cloexec = ?3 "
+		"WHERE process_id = ?1 AND fd = ?2 AND end_reason IS NULL",
+	[Q_HOLD_END_RANGE] =
+		"UPDATE holding INDEXED BY holding_open "
+		"SET until_ns = ?4, end_reason = 'close' WHERE process_id = ?1 "
+		"AND fd BETWEEN ?2 AND ?3 AND end_reason IS NULL",
+	[Q_HOLD_CLOEXEC_RANGE] =
+		"UPDATE holding INDEXED BY holding_open SET cloexec = 1 "
+		"WHERE process_id = ?1 AND fd BETWEEN ?2 AND ?3 "
+		"AND end_reason IS NULL",
 	[Q_EVENT_INSERT] =
 		"INSERT INTO event (process_id, pid, time_ns, kind, fd, arg, "
 		"detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -122,6 +141,8 @@ static const char *const kind_names[] = {
 	[PL_REC_SOCKETPAIR] = "socketpair", [PL_REC_CLOSE] = "close",
 	[PL_REC_EXEC] = "exec",		[PL_REC_EXEC_FAIL] = "exec_fail",
 	[PL_REC_FORK] = "fork",		[PL_REC_EXIT] = "exit",
+	[PL_REC_DUP] = "dup",		[PL_REC_SETFD] = "setfd",
+	[PL_REC_CLOSE_RANGE] = "close_range",
 };
 
 struct ingest {
@@ -261,20 +282,49 @@ static int64_t find_or_add_sock(struct ingest *in, const char *boot,
 }
 
 /* A new holding of IMG at FD. Whatever IMG held there before and did not
- * close in our sight ended without our seeing how. */
-static void hold(struct ingest *in, int64_t proc, const struct pl_rec_sock *s,
-		 int64_t sock, uint64_t ns, const char *why, int64_t source)
+ * close in our sight ended without our seeing how; dup2 and dup3 close it
+ * themselves, and say so with WAS. */
+static void hold_over(struct ingest *in, int64_t proc,
+		      const struct pl_rec_sock *s, int64_t sock, uint64_t ns,
+		      const char *why, int64_t source, const char *was)
 {
 	sqlite3_stmt *st;
 
 	run(in, bind(in, Q_HOLD_END, "iiit", proc, (int64_t)s->fd, (int64_t)ns,
-		     "unknown"));
+		     was));
 	st = bind(in, Q_HOLD_INSERT, "iiiitii", proc, (int64_t)s->fd, sock,
 		  (int64_t)ns, why, source,
 		  (int64_t)((s->flags & PL_SOCK_CLOEXEC) != 0));
 	if (!source)
 		sqlite3_bind_null(st, 6);
 	run(in, st);
+}
+
+static void hold(struct ingest *in, int64_t proc, const struct pl_rec_sock *s,
+		 int64_t sock, uint64_t ns, const char *why, int64_t source)
+{
+	hold_over(in, proc, s, sock, ns, why, source, "unknown");
+}
+
+/* NEWFD became a copy of OLDFD. */
+static void apply_dup(struct ingest *in, const struct image *img,
+		      const struct pl_rec_dup *r)
+{
+	sqlite3_stmt *st = bind(in, Q_HOLD_OPEN_AT, "ii", img->id,
+				(int64_t)r->oldfd);
+	struct pl_rec_sock s = {
+		.fd = r->newfd, .flags = r->flags, .ino = r->ino,
+	};
+	int64_t src = 0, sock = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		src = sqlite3_column_int64(st, 0);
+		sock = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (!sock) /* copied from an fd we had lost track of */
+		sock = find_or_add_sock(in, img->boot, &s);
+	hold_over(in, img->id, &s, sock, r->head.time_ns, "dup", src, "close");
 }
 
 /* A socket IMG held when it said hello: link it to where it came from. */
@@ -473,6 +523,39 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 		const struct pl_rec_fork *r = (const void *)h;
 
 		event(in, img.id, h, 0, r->child_pid, NULL, 0, 1);
+		break;
+	}
+	case PL_REC_DUP: {
+		const struct pl_rec_dup *r = (const void *)h;
+
+		if (img.id)
+			apply_dup(in, &img, r);
+		event(in, img.id, h, r->newfd, r->oldfd, NULL, 1, 1);
+		break;
+	}
+	case PL_REC_SETFD: {
+		const struct pl_rec_setfd *r = (const void *)h;
+		int64_t on = (r->flags & PL_SOCK_CLOEXEC) != 0;
+
+		if (img.id)
+			run(in, bind(in, Q_HOLD_SETFD, "iii", img.id,
+				     (int64_t)r->fd, on));
+		event(in, img.id, h, r->fd, on, NULL, 1, 1);
+		break;
+	}
+	case PL_REC_CLOSE_RANGE: {
+		const struct pl_rec_close_range *r = (const void *)h;
+		int cloexec = (r->flags & PL_RANGE_CLOEXEC) != 0;
+
+		if (img.id && cloexec)
+			run(in, bind(in, Q_HOLD_CLOEXEC_RANGE, "iii", img.id,
+				     (int64_t)r->first, (int64_t)r->last));
+		else if (img.id)
+			run(in, bind(in, Q_HOLD_END_RANGE, "iiii", img.id,
+				     (int64_t)r->first, (int64_t)r->last,
+				     (int64_t)h->time_ns));
+		event(in, img.id, h, r->first, r->last,
+		      cloexec ? "cloexec" : NULL, 1, 1);
 		break;
 	}
 	case PL_REC_EXIT: {

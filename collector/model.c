@@ -160,11 +160,13 @@ void pl_holders_free(struct pl_holders *hs)
 }
 
 /* "fork of 2495, exec; alive": how a holding started and ended. */
-void pl_how(const char *start, int source_pid, int execs, const char *end,
-	    struct pl_buf *b)
+void pl_how(const char *start, int source_pid, int source_fd, int execs,
+	    const char *end, struct pl_buf *b)
 {
 	if (!strcmp(start, "create"))
 		pl_buf_adds(b, "created");
+	else if (!strcmp(start, "dup"))
+		pl_buf_addf(b, "dup of fd %d", source_fd);
 	else if (!strcmp(start, "fork"))
 		pl_buf_addf(b, "fork of %d", source_pid);
 	else if (!strcmp(start, "inherit"))
@@ -193,7 +195,8 @@ void pl_how(const char *start, int source_pid, int execs, const char *end,
 
 void pl_holder_how(const struct pl_holder *h, struct pl_buf *b)
 {
-	pl_how(h->start_reason, h->source_pid, h->execs, h->end_reason, b);
+	pl_how(h->start_reason, h->source_pid, h->source_fd, h->execs,
+	       h->end_reason, b);
 }
 
 void pl_json_holder(struct pl_json *j, const struct pl_holder *h)

@@ -23,7 +23,7 @@ struct pl_holder {
 	int pid, fd;
 	char *exe, *argv;          /* argv: JSON array text */
 	int64_t from_ns, until_ns; /* until 0: still held, or not known */
-	char start_reason[8];      /* create fork exec inherit found */
+	char start_reason[8];      /* create fork exec dup inherit found */
 	const char *end_reason;    /* PL_END_* */
 	int execs;                 /* execs it was kept across */
 	int source_pid, source_fd; /* where a fork or inherit took it from */
@@ -54,8 +54,8 @@ const char *pl_image_end(const struct pl_query *q, sqlite3_stmt *st,
 
 /* Text helpers */
 const char *pl_basename(const char *path);
-void pl_how(const char *start, int source_pid, int execs, const char *end,
-	    struct pl_buf *b);
+void pl_how(const char *start, int source_pid, int source_fd, int execs,
+	    const char *end, struct pl_buf *b);
 void pl_holder_how(const struct pl_holder *h, struct pl_buf *b);
 void pl_json_holder(struct pl_json *j, const struct pl_holder *h);
 const char *pl_sock_type_name(int type);

@@ -47,6 +47,12 @@ static int body_fits(const struct pl_rec_head *h, size_t size)
 		return size == sizeof(struct pl_rec_fork);
 	case PL_REC_EXIT:
 		return size == sizeof(struct pl_rec_exit);
+	case PL_REC_DUP:
+		return size == sizeof(struct pl_rec_dup);
+	case PL_REC_SETFD:
+		return size == sizeof(struct pl_rec_setfd);
+	case PL_REC_CLOSE_RANGE:
+		return size == sizeof(struct pl_rec_close_range);
 	default:
 		return 0;
 	}

@@ -1,12 +1,22 @@
-/* Descriptors: the in-memory table of tracked socket fds and close().
+/* Descriptors: the in-memory table of tracked socket fds, and the calls
+ * that copy, flag and drop fds: close, dup, dup2, dup3, fcntl (F_DUPFD,
+ * F_DUPFD_CLOEXEC, F_SETFD), ioctl (FIOCLEX, FIONCLEX), close_range and
+ * closefrom.
  *
- * close() is called for every file a program closes, so its common case,
- * an fd we do not track, is one load from a table indexed by fd: no
- * syscall, no lock. Entries are updated with atomics so that threads
- * closing and creating sockets at once never see a torn entry.
+ * These run for every file a program touches, so their common case, an fd
+ * we do not track, is one load from a table indexed by fd: no syscall, no
+ * lock. Entries are updated with atomics so that threads closing and
+ * creating sockets at once never see a torn entry.
+ *
+ * The same calls are where a program can hit the descriptor we write the
+ * spool to: closing it, dup2()ing onto it, or closing every fd. We move it
+ * out of the way, or keep it out of the range, and the program sees what
+ * it would have seen had the fd never been open.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -16,6 +26,12 @@
 
 #ifndef SO_COOKIE
 #define SO_COOKIE 57
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
 #endif
 
 /* fd -> inode of the socket it holds, 0 when untracked. Sized for the
@@ -41,6 +57,13 @@ uint64_t pl__fd_forget(int fd)
 	if (!__atomic_load_n(&fd_ino[fd], __ATOMIC_RELAXED))
 		return 0;
 	return __atomic_exchange_n(&fd_ino[fd], 0, __ATOMIC_RELAXED);
+}
+
+static uint64_t fd_lookup(int fd)
+{
+	if (fd < 0 || fd >= PL_FD_TABLE)
+		return 0;
+	return __atomic_load_n(&fd_ino[fd], __ATOMIC_RELAXED);
 }
 
 /* Forget every fd: the caller is about to list them all again. */
@@ -69,27 +92,41 @@ int pl__sock_ident(int fd, uint64_t *ret_ino, uint64_t *ret_cookie)
 	return 0;
 }
 
-/* The program closes the descriptor we write the spool to: keep ours on
- * another number, and answer as if that number had never been open. */
-static int close_spool_fd(int fd)
-{
-	int moved = fcntl(fd, F_DUPFD_CLOEXEC, fd + 1);
-
-	if (moved < 0)
-		moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	__atomic_store_n(&pl__self.spool_fd, moved, __ATOMIC_RELEASE);
-	pl__real.close(fd);
-	errno = EBADF;
-	return -1;
-}
-
 /* Are we a child that shares our parent's memory (vfork, or a clone we
- * did not see)? Then the fd table is the parent's and must stay as it is.
- * One syscall, paid only when a tracked fd is closed. */
+ * did not see)? Then the fd table is the parent's and must stay as it is,
+ * and records go out under our own pid. One syscall, paid only when a
+ * tracked fd changes. */
 static int in_shared_child(pid_t *ret_pid)
 {
 	*ret_pid = (pid_t)syscall(SYS_getpid);
 	return *ret_pid != pl__self.pid;
+}
+
+/* Move the spool descriptor off FD: to the lowest free number above it,
+ * else the lowest above 2. */
+static int move_spool_fd(int fd)
+{
+	int moved = pl__real.fcntl(fd, F_DUPFD_CLOEXEC, fd + 1);
+
+	if (moved < 0)
+		moved = pl__real.fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (moved < 0)
+		return -1;
+	__atomic_store_n(&pl__self.spool_fd, moved, __ATOMIC_RELEASE);
+	pl__real.close(fd);
+	return moved;
+}
+
+static void emit_close(pid_t pid, int fd, uint64_t ino)
+{
+	struct pl_rec_close r = { .fd = fd, .ino = ino };
+
+	if (!pl__enter())
+		return;
+	pl__rec_init(&r.head, PL_REC_CLOSE, sizeof(r));
+	r.head.pid = (uint32_t)pid;
+	pl__emit(&r, sizeof(r));
+	pl__leave();
 }
 
 PL_EXPORT int close(int fd)
@@ -101,10 +138,14 @@ PL_EXPORT int close(int fd)
 	if (!pl__real.close)
 		pl__resolve();
 	if (fd >= 0 && fd < PL_FD_TABLE) {
-		ino = __atomic_load_n(&fd_ino[fd], __ATOMIC_RELAXED);
+		ino = fd_lookup(fd);
 		if (!ino) {
-			if (fd == pl__self.spool_fd && !pl__busy)
-				return close_spool_fd(fd);
+			if (fd == pl__self.spool_fd && !pl__busy) {
+				/* as if it had never been open */
+				move_spool_fd(fd);
+				errno = EBADF;
+				return -1;
+			}
 			return pl__real.close(fd);
 		}
 		if (!in_shared_child(&pid))
@@ -118,14 +159,280 @@ PL_EXPORT int close(int fd)
 	err = errno;
 	/* close() fails with EBADF only when nothing was closed; on EINTR
 	 * and EIO Linux has released the fd all the same. */
-	if (ino && (ret == 0 || err != EBADF) && pl__enter()) {
-		struct pl_rec_close r = { .fd = fd, .ino = ino };
+	if (ino && (ret == 0 || err != EBADF))
+		emit_close(pid, fd, ino);
+	errno = err;
+	return ret;
+}
 
-		pl__rec_init(&r.head, PL_REC_CLOSE, sizeof(r));
+/* Calls on our descriptor fail as they would had it never been open. */
+static int is_spool(int fd)
+{
+	if (fd < 0 || fd != pl__self.spool_fd || pl__busy)
+		return 0;
+	errno = EBADF;
+	return 1;
+}
+
+/* After NEWFD became a copy of OLDFD (INO, 0 when untracked): update the
+ * table and say so. PREV is what NEWFD held before, now closed. */
+static void copied(int oldfd, int newfd, uint64_t ino, uint64_t prev,
+		   int cloexec)
+{
+	pid_t pid = pl__self.pid;
+	int shared = in_shared_child(&pid);
+
+	if (!ino) {
+		if (prev) {
+			if (!shared)
+				pl__fd_forget(newfd);
+			emit_close(pid, newfd, prev);
+		}
+		return;
+	}
+	if (!shared)
+		pl__fd_track(newfd, ino);
+	if (pl__enter()) {
+		struct pl_rec_dup r = {
+			.oldfd = oldfd, .newfd = newfd, .ino = ino,
+			.flags = cloexec ? PL_SOCK_CLOEXEC : 0,
+		};
+
+		pl__rec_init(&r.head, PL_REC_DUP, sizeof(r));
 		r.head.pid = (uint32_t)pid;
 		pl__emit(&r, sizeof(r));
 		pl__leave();
 	}
+}
+
+static void set_cloexec(int fd, int on)
+{
+	pid_t pid = pl__self.pid;
+	struct pl_rec_setfd r = {
+		.fd = fd, .flags = on ? PL_SOCK_CLOEXEC : 0,
+	};
+
+	in_shared_child(&pid);
+	if (!pl__enter())
+		return;
+	pl__rec_init(&r.head, PL_REC_SETFD, sizeof(r));
+	r.head.pid = (uint32_t)pid;
+	pl__emit(&r, sizeof(r));
+	pl__leave();
+}
+
+PL_EXPORT int dup(int oldfd)
+{
+	int ret, err;
+
+	if (!pl__real.dup)
+		pl__resolve();
+	if (is_spool(oldfd))
+		return -1;
+	ret = pl__real.dup(oldfd);
+	if (ret < 0 || !fd_lookup(oldfd))
+		return ret;
+	err = errno;
+	copied(oldfd, ret, fd_lookup(oldfd), 0, 0);
 	errno = err;
 	return ret;
+}
+
+/* dup2 and dup3: NEWFD may be ours (move first) or a tracked socket
+ * (closed by the call). */
+static int dup_onto(int oldfd, int newfd, int flags, int three)
+{
+	uint64_t ino = fd_lookup(oldfd), prev = fd_lookup(newfd);
+	int ret, err;
+
+	if (is_spool(oldfd))
+		return -1;
+	if (newfd == pl__self.spool_fd && newfd != oldfd && newfd >= 0 &&
+	    !pl__busy)
+		move_spool_fd(newfd);
+	ret = three ? pl__real.dup3(oldfd, newfd, flags)
+		    : pl__real.dup2(oldfd, newfd);
+	if (ret < 0 || oldfd == newfd || (!ino && !prev))
+		return ret;
+	err = errno;
+	copied(oldfd, newfd, ino, prev, flags & O_CLOEXEC);
+	errno = err;
+	return ret;
+}
+
+PL_EXPORT int dup2(int oldfd, int newfd)
+{
+	if (!pl__real.dup2)
+		pl__resolve();
+	return dup_onto(oldfd, newfd, 0, 0);
+}
+
+PL_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	if (!pl__real.dup3)
+		pl__resolve();
+	return dup_onto(oldfd, newfd, flags, 1);
+}
+
+/* fcntl's third argument is an int or a pointer depending on the command;
+ * like glibc, take it as a pointer-sized value and pass it through. */
+static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd,
+			void *arg)
+{
+	int ret, err;
+
+	if (is_spool(fd))
+		return -1;
+	ret = real(fd, cmd, arg);
+	if (ret < 0 || !fd_lookup(fd))
+		return ret;
+	err = errno;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		copied(fd, ret, fd_lookup(fd), 0, cmd == F_DUPFD_CLOEXEC);
+		break;
+	case F_SETFD:
+		set_cloexec(fd, ((long)arg & FD_CLOEXEC) != 0);
+		break;
+	}
+	errno = err;
+	return ret;
+}
+
+PL_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!pl__real.fcntl)
+		pl__resolve();
+	return fcntl_common(pl__real.fcntl, fd, cmd, arg);
+}
+
+PL_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!pl__real.fcntl64)
+		pl__resolve();
+	if (!pl__real.fcntl64) /* a libc older than 2.28 */
+		return fcntl_common(pl__real.fcntl, fd, cmd, arg);
+	return fcntl_common(pl__real.fcntl64, fd, cmd, arg);
+}
+
+PL_EXPORT int ioctl(int fd, unsigned long request, ...)
+{
+	va_list ap;
+	void *arg;
+	int ret, err;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!pl__real.ioctl)
+		pl__resolve();
+	if (is_spool(fd))
+		return -1;
+	ret = pl__real.ioctl(fd, request, arg);
+	if (ret < 0 || (request != FIOCLEX && request != FIONCLEX) ||
+	    !fd_lookup(fd))
+		return ret;
+	err = errno;
+	set_cloexec(fd, request == FIOCLEX);
+	errno = err;
+	return ret;
+}
+
+/* The tracked fds in [first, last] were closed (or made close-on-exec):
+ * one record for the range, whatever its size. */
+static void range_done(unsigned first, unsigned last, unsigned flags)
+{
+	pid_t pid = pl__self.pid;
+	int shared = in_shared_child(&pid);
+	int top = __atomic_load_n(&fd_high, __ATOMIC_RELAXED);
+	int any = 0;
+	struct pl_rec_close_range r = {
+		.first = first, .last = last,
+		.flags = (flags & CLOSE_RANGE_CLOEXEC) ? PL_RANGE_CLOEXEC : 0,
+	};
+
+	for (unsigned fd = first; fd <= last && fd < (unsigned)top; fd++) {
+		if (!fd_lookup((int)fd))
+			continue;
+		any = 1;
+		if (!shared && !(flags & CLOSE_RANGE_CLOEXEC))
+			pl__fd_forget((int)fd);
+	}
+	if (!any || !pl__enter())
+		return;
+	pl__rec_init(&r.head, PL_REC_CLOSE_RANGE, sizeof(r));
+	r.head.pid = (uint32_t)pid;
+	pl__emit(&r, sizeof(r));
+	pl__leave();
+}
+
+/* close_range() that leaves the spool descriptor open: the range is split
+ * around it. The program cannot tell, as it never knew that fd. */
+static int close_range_around(unsigned first, unsigned last, int flags)
+{
+	unsigned spool = (unsigned)pl__self.spool_fd;
+	int ret = 0;
+
+	if (pl__self.spool_fd < 0 || spool < first || spool > last ||
+	    (flags & CLOSE_RANGE_CLOEXEC) ||
+	    (flags & ~(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE)))
+		return pl__real.close_range(first, last, flags);
+	if (spool > first)
+		ret = pl__real.close_range(first, spool - 1, flags);
+	if (ret == 0 && spool < last)
+		ret = pl__real.close_range(spool + 1, last,
+					   flags & ~CLOSE_RANGE_UNSHARE);
+	return ret;
+}
+
+PL_EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+	int ret, err;
+
+	if (!pl__real.close_range)
+		pl__resolve();
+	ret = close_range_around(first, last, flags);
+	if (ret != 0)
+		return ret;
+	err = errno;
+	range_done(first, last, (unsigned)flags);
+	errno = err;
+	return ret;
+}
+
+PL_EXPORT void closefrom(int lowfd)
+{
+	int spool = pl__self.spool_fd;
+	int err = errno;
+
+	if (!pl__real.closefrom)
+		pl__resolve();
+	if (lowfd < 0)
+		lowfd = 0;
+	if (spool >= lowfd) {
+		/* the same as glibc's closefrom, around our descriptor */
+		if (spool > lowfd &&
+		    pl__real.close_range((unsigned)lowfd, (unsigned)spool - 1,
+					 0) != 0)
+			for (int fd = lowfd; fd < spool; fd++)
+				pl__real.close(fd);
+		pl__real.closefrom(spool + 1);
+	} else {
+		pl__real.closefrom(lowfd);
+	}
+	range_done((unsigned)lowfd, ~0u, 0);
+	errno = err;
 }

@@ -26,6 +26,14 @@ void pl__resolve(void)
 	if (!pl__real.name) \
 		*(void **)&pl__real.name = dlsym(RTLD_NEXT, #name)
 	RESOLVE(close);
+	RESOLVE(dup);
+	RESOLVE(dup2);
+	RESOLVE(dup3);
+	RESOLVE(fcntl);
+	RESOLVE(fcntl64);
+	RESOLVE(ioctl);
+	RESOLVE(close_range);
+	RESOLVE(closefrom);
 	RESOLVE(socketpair);
 	RESOLVE(fork);
 	RESOLVE(execve);
@@ -108,7 +116,7 @@ static int describe_socket(int fd, struct pl_rec_sock *out)
 
 	if (pl__sock_ident(fd, &out->ino, &out->cookie) != 0)
 		return 0;
-	fl = fcntl(fd, F_GETFD);
+	fl = pl__real.fcntl(fd, F_GETFD);
 	out->fd = fd;
 	out->flags = (fl >= 0 && (fl & FD_CLOEXEC)) ? PL_SOCK_CLOEXEC : 0;
 	return 1;

@@ -24,6 +24,14 @@
 /* The real functions, filled by pl__resolve(). */
 struct pl_real {
 	int (*close)(int);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*fcntl)(int, int, ...);
+	int (*fcntl64)(int, int, ...);
+	int (*ioctl)(int, unsigned long, ...);
+	int (*close_range)(unsigned, unsigned, int);
+	void (*closefrom)(int);
 	int (*socketpair)(int, int, int, int[2]);
 	pid_t (*fork)(void);
 	int (*execve)(const char *, char *const[], char *const[]);

@@ -69,7 +69,7 @@ int pl__spool_open(const char *journal)
 		say_once("cannot open spool", path, err);
 		return -err;
 	}
-	high = fcntl(fd, F_DUPFD_CLOEXEC, spool_fd_floor());
+	high = pl__real.fcntl(fd, F_DUPFD_CLOEXEC, spool_fd_floor());
 	if (high >= 0) {
 		pl__real.close(fd);
 		fd = high;

@@ -73,8 +73,9 @@ CREATE INDEX sock_by_cookie ON sock (boot, cookie);
 -- An interval during which one program image held a socket end at an fd.
 -- start_reason: create (socketpair), fork (inherited at fork; source_id is
 -- the parent's holding), exec (kept across exec; source_id is the holding
--- of the image before), inherit (present when a traced parent's child
--- started without a fork we saw), found (present at start, source unknown).
+-- of the image before), dup (dup, dup2, dup3, F_DUPFD: source_id is the
+-- holding copied), inherit (present when a traced parent's child started
+-- without a fork we saw), found (present at start, source unknown).
 -- end_reason is set only by what ended the holding itself: close, kept
 -- (the image exec'd and the fd survived: the holding whose source_id is
 -- this one goes on) or unknown (the fd was reused behind our back). A
@@ -86,12 +87,13 @@ CREATE TABLE holding (
 	sock_id      INTEGER NOT NULL REFERENCES sock(id),
 	from_ns      INTEGER NOT NULL,
 	start_reason TEXT NOT NULL
-		CHECK (start_reason IN ('create', 'fork', 'exec', 'inherit', 'found')),
+		CHECK (start_reason IN ('create', 'fork', 'exec', 'dup', 'inherit',
+					'found')),
 	source_id    INTEGER REFERENCES holding(id),
 	until_ns     INTEGER,
 	end_reason   TEXT CHECK (end_reason IN ('close', 'kept', 'unknown')),
-	cloexec      INTEGER NOT NULL DEFAULT 0
-);
+	cloexec      INTEGER NOT NULL DEFAULT 0 -- as last set: at creation,
+);                                      -- dup, F_SETFD, FIOCLEX, close_range
 CREATE INDEX holding_by_process ON holding (process_id, fd);
 -- The holdings still open: what a close, a new socket at the same fd or a
 -- snapshot looks up. Partial, so that a process reusing fd 3 a million

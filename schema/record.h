@@ -35,7 +35,10 @@ enum pl_rec_type {
 	PL_REC_EXEC_FAIL = 6,  /* ... and it failed */
 	PL_REC_FORK = 7,       /* fork() returned in the parent */
 	PL_REC_EXIT = 8,       /* the process is exiting */
-	PL_REC_TYPE_MAX = 8
+	PL_REC_DUP = 9,        /* a tracked fd was copied to another fd */
+	PL_REC_SETFD = 10,     /* close-on-exec of a tracked fd changed */
+	PL_REC_CLOSE_RANGE = 11, /* close_range(), closefrom() */
+	PL_REC_TYPE_MAX = 11
 };
 
 /* Why a HELLO was written. */
@@ -139,6 +142,35 @@ struct pl_rec_exit {
 	uint32_t pad;
 };
 #define PL_EXIT_UNKNOWN (-1)
+
+/* PL_REC_DUP: dup, dup2, dup3, F_DUPFD, F_DUPFD_CLOEXEC. Whatever newfd
+ * held before was closed by it. */
+struct pl_rec_dup {
+	struct pl_rec_head head;
+	int32_t oldfd;
+	int32_t newfd;
+	uint64_t ino;
+	uint32_t flags; /* PL_SOCK_CLOEXEC: newfd is close-on-exec */
+	uint32_t pad;
+};
+
+/* PL_REC_SETFD: F_SETFD, FIOCLEX, FIONCLEX on a tracked fd. */
+struct pl_rec_setfd {
+	struct pl_rec_head head;
+	int32_t fd;
+	uint32_t flags; /* PL_SOCK_CLOEXEC or 0 */
+};
+
+/* PL_REC_CLOSE_RANGE: every fd from first to last closed, or with
+ * PL_RANGE_CLOEXEC made close-on-exec. */
+struct pl_rec_close_range {
+	struct pl_rec_head head;
+	uint32_t first;
+	uint32_t last;
+	uint32_t flags;
+	uint32_t pad;
+};
+#define PL_RANGE_CLOEXEC 1u
 
 static inline size_t pl_rec_align(size_t n)
 {

@@ -10,8 +10,19 @@
  *                      fd0 and keeps fd1
  *   scenario vfork     the vfork child closes fd0 and execs /bin/true; the
  *                      parent closes fd0 itself, later
+ *   scenario dupexec HOLDER
+ *                      the child moves fd1 to fd 7 (dup2), copies it to a
+ *                      close-on-exec fd (F_DUPFD_CLOEXEC) and execs HOLDER
+ *   scenario closerange
+ *                      children drop every fd (close_range, closefrom, and
+ *                      dup2 over every fd first), then make a new pair
+ *   scenario rangecloexec HOLDER
+ *                      the child marks every fd close-on-exec with
+ *                      close_range and execs HOLDER
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +141,97 @@ static int vforked(void)
 	return 0;
 }
 
+static int dupexec(const char *holder)
+{
+	int fds[2], status;
+	pid_t child;
+
+	pair(SOCK_STREAM, fds);
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		int copy;
+
+		close(fds[0]);
+		if (dup2(fds[1], 7) != 7 || close(fds[1]) != 0)
+			_exit(3);
+		copy = fcntl(7, F_DUPFD_CLOEXEC, 10);
+		if (copy < 10)
+			_exit(3);
+		printf("cloexec_copy %d\n", copy);
+		fflush(stdout);
+		execl(holder, "holder", (char *)NULL);
+		_exit(127);
+	}
+	printf("child %d\n", (int)child);
+	close(fds[1]);
+	waitpid(child, &status, 0);
+	close(fds[0]);
+	return WEXITSTATUS(status);
+}
+
+/* One child per way of dropping every fd; each makes a new pair after. */
+static int closerange(void)
+{
+	for (int how = 0; how < 3; how++) {
+		int fds[2], pipefd[2], status;
+		pid_t child;
+
+		pair(SOCK_STREAM, fds);
+		if (pipe(pipefd) != 0)
+			return 1;
+		child = fork();
+		if (child == 0) {
+			int out = dup(1), nfds[2];
+			char line[128];
+
+			if (how == 2) /* dup2 over every fd, the shim's too */
+				for (int fd = 3; fd < 1024; fd++)
+					if (fd != out)
+						dup2(fds[0], fd);
+			if (how == 0)
+				close_range(3, ~0U, 0);
+			else
+				closefrom(3);
+			/* out was closed too: report through stdout */
+			if (socketpair(AF_UNIX, SOCK_STREAM, 0, nfds) != 0)
+				_exit(4);
+			snprintf(line, sizeof(line),
+				 "child%d %d\nnew%d_fd0 %d\nnew%d_ino0 %lu\n",
+				 how, (int)getpid(), how, nfds[0], how,
+				 ino_of(nfds[0]));
+			if (write(1, line, strlen(line)) < 0)
+				_exit(5);
+			_exit(0);
+		}
+		waitpid(child, &status, 0);
+		close(fds[0]);
+		close(fds[1]);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			return 1;
+	}
+	return 0;
+}
+
+static int rangecloexec(const char *holder)
+{
+	int fds[2], status;
+	pid_t child;
+
+	pair(SOCK_STREAM, fds);
+	child = fork();
+	if (child == 0) {
+		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+		execl(holder, "holder", (char *)NULL);
+		_exit(127);
+	}
+	printf("child %d\n", (int)child);
+	waitpid(child, &status, 0);
+	return WEXITSTATUS(status);
+}
+
 /* errno after each wrapped call, success and failure alike. */
 static int errnos(void)
 {
@@ -191,6 +293,13 @@ int main(int argc, char **argv)
 		return daemonize();
 	if (!strcmp(mode, "vfork"))
 		return vforked();
-	fprintf(stderr, "usage: scenario kill|noclose|cloexec|errno|daemon|vfork\n");
+	if (!strcmp(mode, "dupexec") && argc > 2)
+		return dupexec(argv[2]);
+	if (!strcmp(mode, "closerange"))
+		return closerange();
+	if (!strcmp(mode, "rangecloexec") && argc > 2)
+		return rangecloexec(argv[2]);
+	fprintf(stderr, "usage: scenario kill|noclose|cloexec|errno|daemon|"
+			"vfork|dupexec|closerange|rangecloexec [HOLDER]\n");
 	return 2;
 }
