@@ -142,7 +142,7 @@ static const char *const kind_names[] = {
 	[PL_REC_EXEC] = "exec",		[PL_REC_EXEC_FAIL] = "exec_fail",
 	[PL_REC_FORK] = "fork",		[PL_REC_EXIT] = "exit",
 	[PL_REC_DUP] = "dup",		[PL_REC_SETFD] = "setfd",
-	[PL_REC_CLOSE_RANGE] = "close_range",
+	[PL_REC_CLOSE_RANGE] = "close_range", [PL_REC_SPAWN] = "spawn",
 };
 
 struct ingest {
@@ -523,6 +523,15 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 		const struct pl_rec_fork *r = (const void *)h;
 
 		event(in, img.id, h, 0, r->child_pid, NULL, 0, 1);
+		break;
+	}
+	case PL_REC_SPAWN: {
+		/* the child says hello itself, naming us as its ppid */
+		const struct pl_rec_spawn *r = (const void *)h;
+		char path[600];
+
+		snprintf(path, sizeof(path), "%.*s", (int)r->path_len, r->path);
+		event(in, img.id, h, 0, r->child_pid, path, 0, 1);
 		break;
 	}
 	case PL_REC_DUP: {

@@ -43,6 +43,11 @@ static int body_fits(const struct pl_rec_head *h, size_t size)
 	}
 	case PL_REC_EXEC_FAIL:
 		return size == sizeof(struct pl_rec_exec_fail);
+	case PL_REC_SPAWN: {
+		const struct pl_rec_spawn *r = (const void *)h;
+
+		return size >= sizeof(*r) && sizeof(*r) + r->path_len <= size;
+	}
 	case PL_REC_FORK:
 		return size == sizeof(struct pl_rec_fork);
 	case PL_REC_EXIT:

@@ -68,25 +68,30 @@ static void exec_failed(int err)
 		return ret_;                                          \
 	} while (0)
 
+/* The variants without an envp use environ, which the program may have
+ * stripped of our variables: they go through the envp variants. */
 PL_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	if (!pl__real.execve)
 		pl__resolve();
-	TRACED_EXEC(path, pl__real.execve(path, argv, envp));
+	PL_ENV(env, envp);
+	TRACED_EXEC(path, pl__real.execve(path, argv, env));
 }
 
 PL_EXPORT int execv(const char *path, char *const argv[])
 {
-	if (!pl__real.execv)
+	if (!pl__real.execve)
 		pl__resolve();
-	TRACED_EXEC(path, pl__real.execv(path, argv));
+	PL_ENV(env, environ);
+	TRACED_EXEC(path, pl__real.execve(path, argv, env));
 }
 
 PL_EXPORT int execvp(const char *file, char *const argv[])
 {
-	if (!pl__real.execvp)
+	if (!pl__real.execvpe)
 		pl__resolve();
-	TRACED_EXEC(file, pl__real.execvp(file, argv));
+	PL_ENV(env, environ);
+	TRACED_EXEC(file, pl__real.execvpe(file, argv, env));
 }
 
 PL_EXPORT int execvpe(const char *file, char *const argv[],
@@ -94,7 +99,8 @@ PL_EXPORT int execvpe(const char *file, char *const argv[],
 {
 	if (!pl__real.execvpe)
 		pl__resolve();
-	TRACED_EXEC(file, pl__real.execvpe(file, argv, envp));
+	PL_ENV(env, envp);
+	TRACED_EXEC(file, pl__real.execvpe(file, argv, env));
 }
 
 PL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
@@ -104,7 +110,8 @@ PL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	if (!pl__real.fexecve)
 		pl__resolve();
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	TRACED_EXEC(path, pl__real.fexecve(fd, argv, envp));
+	PL_ENV(env, envp);
+	TRACED_EXEC(path, pl__real.fexecve(fd, argv, env));
 }
 
 PL_EXPORT int execveat(int dirfd, const char *path, char *const argv[],
@@ -112,7 +119,8 @@ PL_EXPORT int execveat(int dirfd, const char *path, char *const argv[],
 {
 	if (!pl__real.execveat)
 		pl__resolve();
-	TRACED_EXEC(path, pl__real.execveat(dirfd, path, argv, envp, flags));
+	PL_ENV(env, envp);
+	TRACED_EXEC(path, pl__real.execveat(dirfd, path, argv, env, flags));
 }
 
 /* The execl variants take their arguments as a NULL-terminated list; we

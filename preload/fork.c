@@ -1,23 +1,17 @@
-/* Process creation: fork(). The child's side (its hello) is done by the
- * pthread_atfork handler pl__after_fork_child(); here we record the
+/* Process creation: fork() and _Fork(). For fork() the child's side (its
+ * hello) is done by the pthread_atfork handler pl__after_fork_child();
+ * _Fork() runs no handler, so its wrapper calls it. Both record the
  * parent's side. */
 #include <errno.h>
 #include <unistd.h>
 
 #include "shim.h"
 
-PL_EXPORT pid_t fork(void)
+static void forked(pid_t pid)
 {
-	pid_t pid;
-	int err;
+	int err = errno;
 
-	if (!pl__real.fork)
-		pl__resolve();
-	pid = pl__real.fork();
-	if (pid < 0)
-		return pid;
-	err = errno;
-	if (pid > 0 && pl__enter()) {
+	if (pl__enter()) {
 		struct pl_rec_fork r = { .child_pid = (uint32_t)pid };
 
 		pl__rec_init(&r.head, PL_REC_FORK, sizeof(r));
@@ -25,5 +19,34 @@ PL_EXPORT pid_t fork(void)
 		pl__leave();
 	}
 	errno = err;
+}
+
+PL_EXPORT pid_t fork(void)
+{
+	pid_t pid;
+
+	if (!pl__real.fork)
+		pl__resolve();
+	pid = pl__real.fork();
+	if (pid > 0)
+		forked(pid);
+	return pid;
+}
+
+PL_EXPORT pid_t _Fork(void)
+{
+	pid_t pid;
+
+	if (!pl__real._Fork)
+		pl__resolve();
+	pid = pl__real._Fork();
+	if (pid == 0) {
+		int err = errno;
+
+		pl__after_fork_child();
+		errno = err;
+	} else if (pid > 0) {
+		forked(pid);
+	}
 	return pid;
 }

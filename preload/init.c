@@ -36,6 +36,9 @@ void pl__resolve(void)
 	RESOLVE(closefrom);
 	RESOLVE(socketpair);
 	RESOLVE(fork);
+	RESOLVE(_Fork);
+	RESOLVE(posix_spawn);
+	RESOLVE(posix_spawnp);
 	RESOLVE(execve);
 	RESOLVE(execv);
 	RESOLVE(execvp);
@@ -291,6 +294,7 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv,
 	fd = pl__spool_open(journal);
 	if (fd < 0)
 		return;
+	pl__env_init(journal);
 	pl__self.pid = getpid();
 	pl__self.start_ticks = read_start_ticks();
 	read_boot_id(pl__self.boot_id);

@@ -13,6 +13,8 @@
 #ifndef PEERLOG_PRELOAD_SHIM_H
 #define PEERLOG_PRELOAD_SHIM_H
 
+#include <limits.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -34,6 +36,15 @@ struct pl_real {
 	void (*closefrom)(int);
 	int (*socketpair)(int, int, int, int[2]);
 	pid_t (*fork)(void);
+	pid_t (*_Fork)(void);
+	int (*posix_spawn)(pid_t *, const char *,
+			   const posix_spawn_file_actions_t *,
+			   const posix_spawnattr_t *, char *const[],
+			   char *const[]);
+	int (*posix_spawnp)(pid_t *, const char *,
+			    const posix_spawn_file_actions_t *,
+			    const posix_spawnattr_t *, char *const[],
+			    char *const[]);
 	int (*execve)(const char *, char *const[], char *const[]);
 	int (*execv)(const char *, char *const[]);
 	int (*execvp)(const char *, char *const[]);
@@ -91,6 +102,21 @@ void pl__fd_track(int fd, uint64_t ino);
 uint64_t pl__fd_forget(int fd);
 void pl__fd_reset(void);
 int pl__sock_ident(int fd, uint64_t *ret_ino, uint64_t *ret_cookie);
+
+/* env.c: our variables in the environment of what we exec. */
+struct pl_envfix {
+	char preload[PATH_MAX + 64];
+	char journal[PATH_MAX + 32];
+};
+void pl__env_init(const char *journal);
+size_t pl__env_count(char *const *envp);
+char *const *pl__env_fix(char *const *envp, char **out, struct pl_envfix *fx);
+
+/* Declare ENV: ENVP with our variables, built in the caller's frame. */
+#define PL_ENV(env, envp)                                              \
+	struct pl_envfix env##_fx;                                     \
+	char *env##_out[pl__env_count(envp) + 3];                      \
+	char *const *env = pl__env_fix(envp, env##_out, &env##_fx)
 
 /* exit.c */
 void pl__emit_exit(int status);

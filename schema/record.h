@@ -38,7 +38,8 @@ enum pl_rec_type {
 	PL_REC_DUP = 9,        /* a tracked fd was copied to another fd */
 	PL_REC_SETFD = 10,     /* close-on-exec of a tracked fd changed */
 	PL_REC_CLOSE_RANGE = 11, /* close_range(), closefrom() */
-	PL_REC_TYPE_MAX = 11
+	PL_REC_SPAWN = 12,     /* posix_spawn() started a child */
+	PL_REC_TYPE_MAX = 12
 };
 
 /* Why a HELLO was written. */
@@ -118,6 +119,16 @@ struct pl_rec_exec {
 	uint16_t path_len;
 	uint16_t pad16;
 	uint32_t pad;
+	char path[];
+};
+
+/* PL_REC_SPAWN: the parent side of posix_spawn(), posix_spawnp();
+ * followed by the path like PL_REC_EXEC. */
+struct pl_rec_spawn {
+	struct pl_rec_head head;
+	uint32_t child_pid; /* 0 when the caller did not ask for it */
+	uint16_t path_len;
+	uint16_t pad;
 	char path[];
 };
 

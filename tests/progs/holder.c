@@ -1,8 +1,10 @@
 /* Reports the sockets this process holds, as the kernel tells it (fstat
  * of each fd in /proc/self/fd): "holder PID" then "fd N ino I" lines.
+ * With -p, first makes a socketpair of its own ("own_fd0 N", "own_ino0 I").
  * With -w, then waits until its stdin ends. Used as the program a traced
  * child execs. */
 #include <dirent.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,18 @@ int main(int argc, char **argv)
 	char buf[64];
 
 	printf("holder %d\n", (int)getpid());
+	for (int i = 1; i < argc; i++) {
+		int fds[2];
+		struct stat st;
+
+		if (strcmp(argv[i], "-p") != 0)
+			continue;
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0 ||
+		    fstat(fds[0], &st) != 0)
+			return 1;
+		printf("own_fd0 %d\nown_ino0 %lu\n", fds[0],
+		       (unsigned long)st.st_ino);
+	}
 	while (d && (e = readdir(d))) {
 		struct stat st;
 		int fd = atoi(e->d_name);
@@ -28,8 +42,9 @@ int main(int argc, char **argv)
 	if (d)
 		closedir(d);
 	fflush(stdout);
-	if (argc > 1 && !strcmp(argv[1], "-w"))
-		while (fgets(buf, sizeof(buf), stdin))
-			;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-w"))
+			while (fgets(buf, sizeof(buf), stdin))
+				;
 	return 0;
 }

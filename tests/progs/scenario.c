@@ -19,11 +19,19 @@
  *   scenario rangecloexec HOLDER
  *                      the child marks every fd close-on-exec with
  *                      close_range and execs HOLDER
+ *   scenario clearenv HOLDER
+ *                      the child execs "HOLDER -p" with an empty environment
+ *   scenario spawn HOLDER
+ *                      posix_spawn of HOLDER with file actions: fd1 moved to
+ *                      fd 5, both ends closed
+ *   scenario system HOLDER
+ *                      system("HOLDER") with the pair open
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +40,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+extern char **environ;
 
 static unsigned long ino_of(int fd)
 {
@@ -232,6 +242,56 @@ static int rangecloexec(const char *holder)
 	return WEXITSTATUS(status);
 }
 
+static int clearenv_exec(const char *holder)
+{
+	int fds[2], status;
+	pid_t child;
+
+	pair(SOCK_STREAM, fds);
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		char *argv[] = { "holder", "-p", NULL }, *envp[] = { NULL };
+
+		execve(holder, argv, envp);
+		_exit(127);
+	}
+	printf("child %d\n", (int)child);
+	waitpid(child, &status, 0);
+	return WEXITSTATUS(status);
+}
+
+static int spawn(const char *holder)
+{
+	posix_spawn_file_actions_t fa;
+	char *argv[] = { "holder", NULL };
+	int fds[2], status;
+	pid_t child;
+
+	pair(SOCK_STREAM, fds);
+	fflush(stdout);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 5);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	posix_spawn_file_actions_addclose(&fa, fds[1]);
+	if (posix_spawn(&child, holder, &fa, NULL, argv, environ) != 0)
+		return 1;
+	posix_spawn_file_actions_destroy(&fa);
+	printf("child %d\n", (int)child);
+	close(fds[1]);
+	waitpid(child, &status, 0);
+	return WEXITSTATUS(status);
+}
+
+static int run_system(const char *holder)
+{
+	int fds[2];
+
+	pair(SOCK_STREAM, fds);
+	fflush(stdout);
+	return system(holder) == 0 ? 0 : 1;
+}
+
 /* errno after each wrapped call, success and failure alike. */
 static int errnos(void)
 {
@@ -299,7 +359,14 @@ int main(int argc, char **argv)
 		return closerange();
 	if (!strcmp(mode, "rangecloexec") && argc > 2)
 		return rangecloexec(argv[2]);
+	if (!strcmp(mode, "clearenv") && argc > 2)
+		return clearenv_exec(argv[2]);
+	if (!strcmp(mode, "spawn") && argc > 2)
+		return spawn(argv[2]);
+	if (!strcmp(mode, "system") && argc > 2)
+		return run_system(argv[2]);
 	fprintf(stderr, "usage: scenario kill|noclose|cloexec|errno|daemon|"
-			"vfork|dupexec|closerange|rangecloexec [HOLDER]\n");
+			"vfork|dupexec|closerange|rangecloexec|clearenv|spawn|"
+			"system [HOLDER]\n");
 	return 2;
 }
