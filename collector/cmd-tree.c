@@ -26,6 +26,7 @@ struct node {
 	char *exe, *argv, *origin;
 	int64_t start_ns, end_ns;
 	const char *state;      /* PL_END_* of the image itself */
+	char *untraced;         /* it exec'd this, which never said hello */
 	int64_t exit_status;    /* -1: unknown */
 	size_t first_child, next_sibling; /* indexes + 1; 0: none */
 };
@@ -41,24 +42,22 @@ struct tree {
 };
 
 enum {
-	P_ID, P_PARENT, P_PID, P_EXE, P_ARGV, P_ORIGIN, P_HELLO, P_END_NS,
-	P_END, P_STATUS, P_BOOT, P_TICKS, P_EXEC_NS
+	P_ID, P_PARENT, P_PID, P_EXE, P_ARGV, P_ORIGIN, P_HELLO, P_STATUS,
+	P_IMAGE
 };
 
 static const char procs_sql[] =
-	"SELECT id, parent_id, pid, exe, argv, origin, hello_ns, end_ns, "
-	"end_reason, exit_status, boot, start_ticks, exec_ns "
-	"FROM process ORDER BY id";
+	"SELECT p.id, p.parent_id, p.pid, p.exe, p.argv, p.origin, p.hello_ns,"
+	" p.exit_status, " PL_IMAGE_COLS " FROM process p ORDER BY p.id";
 
 enum {
 	H_FD, H_INO, H_PEER_INO, H_START, H_END, H_FROM, H_UNTIL, H_SRC_PID,
-	H_P_END, H_P_END_NS, H_BOOT, H_PID, H_TICKS, H_EXEC_NS, H_SRC_FD
+	H_SRC_FD, H_CLOEXEC, H_IMAGE
 };
 
 static const char holdings_sql[] =
 	"SELECT h.fd, s.ino, o.ino, h.start_reason, h.end_reason, h.from_ns,"
-	" h.until_ns, sp.pid, p.end_reason, p.end_ns, p.boot, p.pid, "
-	" p.start_ticks, p.exec_ns, sh.fd "
+	" h.until_ns, sp.pid, sh.fd, h.cloexec, " PL_IMAGE_COLS " "
 	"FROM holding h JOIN process p ON p.id = h.process_id "
 	"JOIN sock s ON s.id = h.sock_id "
 	"LEFT JOIN sock o ON o.pair_id = s.pair_id AND o.side = 1 - s.side "
@@ -83,7 +82,9 @@ static int load(struct tree *t)
 		return PL_EXIT_JOURNAL;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct node *nd;
+		struct pl_image img;
 		int64_t until;
+		int untraced;
 
 		if (t->n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -102,9 +103,12 @@ static int load(struct tree *t)
 		nd->argv = dup_col(st, P_ARGV);
 		nd->origin = dup_col(st, P_ORIGIN);
 		nd->start_ns = sqlite3_column_int64(st, P_HELLO);
-		nd->state = pl_image_end(&t->q, st, P_END, P_END_NS, P_BOOT,
-					 P_PID, P_TICKS, P_EXEC_NS, &until);
+		pl_image_read(st, P_IMAGE, &img);
+		nd->state = pl_image_state(&t->q, &img, &until, &untraced);
 		nd->end_ns = until;
+		if (untraced)
+			nd->untraced = strdup(img.exec_path ? img.exec_path
+							    : "?");
 		nd->exit_status = sqlite3_column_type(st, P_STATUS) == SQLITE_NULL
 					  ? -1 : sqlite3_column_int64(st, P_STATUS);
 	}
@@ -140,7 +144,9 @@ static int load(struct tree *t)
 
 static void state_text(const struct node *nd, struct pl_buf *b)
 {
-	if (!strcmp(nd->state, PL_END_EXEC))
+	if (nd->untraced)
+		pl_buf_addf(b, "exec'd %s, not traced", nd->untraced);
+	else if (!strcmp(nd->state, PL_END_EXEC))
 		pl_buf_adds(b, "exec'd");
 	else if (!strcmp(nd->state, PL_END_ALIVE))
 		pl_buf_adds(b, "running");
@@ -165,11 +171,16 @@ static int holdings(struct tree *t, const struct node *nd, int depth)
 		const char *start = (const char *)sqlite3_column_text(st, H_START);
 		const char *end = (const char *)sqlite3_column_text(st, H_END);
 		int64_t until = sqlite3_column_int64(st, H_UNTIL);
+		int inferred = 0;
 
-		if (!end)
-			end = pl_image_end(&t->q, st, H_P_END, H_P_END_NS, H_BOOT,
-					   H_PID, H_TICKS, H_EXEC_NS, &until);
-		else if (!strcmp(end, "close"))
+		if (!end) {
+			struct pl_image img;
+
+			pl_image_read(st, H_IMAGE, &img);
+			end = pl_holding_end(&t->q, &img,
+					     sqlite3_column_int(st, H_CLOEXEC),
+					     &until, &inferred);
+		} else if (!strcmp(end, "close"))
 			end = PL_END_CLOSE;
 		else if (!strcmp(end, "kept"))
 			end = PL_END_KEPT;
@@ -189,12 +200,15 @@ static int holdings(struct tree *t, const struct node *nd, int depth)
 			pl_json_time(&t->j, "until", until);
 			pl_json_str(&t->j, "start_reason", start);
 			pl_json_str(&t->j, "end_reason", end);
+			pl_json_bool(&t->j, "inferred", inferred);
 			pl_json_close(&t->j, '}');
 		} else {
 			struct pl_buf how = { 0 }, peer = { 0 };
 
 			pl_how(start, sqlite3_column_int(st, H_SRC_PID),
 			       sqlite3_column_int(st, H_SRC_FD), 0, end, &how);
+			if (inferred)
+				pl_buf_adds(&how, " (inferred)");
 			if (sqlite3_column_type(st, H_PEER_INO) != SQLITE_NULL)
 				pl_buf_addf(&peer, "[%lld]", (long long)
 					    sqlite3_column_int64(st, H_PEER_INO));
@@ -227,6 +241,7 @@ static int show(struct tree *t, size_t i, int depth)
 		pl_json_time(&t->j, "start", nd->start_ns);
 		pl_json_time(&t->j, "end", nd->end_ns);
 		pl_json_str(&t->j, "end_reason", nd->state);
+		pl_json_str(&t->j, "untraced_exec", nd->untraced);
 		if (nd->exit_status >= 0)
 			pl_json_int(&t->j, "exit_status", nd->exit_status);
 		else
@@ -299,6 +314,7 @@ int cmd_tree(int argc, char **argv)
 		free(t.v[i].exe);
 		free(t.v[i].argv);
 		free(t.v[i].origin);
+		free(t.v[i].untraced);
 	}
 	free(t.v);
 	sqlite3_close(t.db);

@@ -170,9 +170,11 @@ static void text_answer(int64_t peer_ino, const struct pl_holders *hs)
 				last = h;
 			continue;
 		}
-		printf("%s pid %d (%s) at fd %d",
+		printf("%s pid %d (%s) at fd %d%s",
 		       alive ? "\n    and" : "  the peer is held by", h->pid,
-		       h->exe ? h->exe : "?", h->fd);
+		       h->exe ? h->exe : "?", h->fd,
+		       h->inferred ? ", inferred: that program is not traced"
+				   : "");
 		alive++;
 	}
 	if (alive) {

@@ -32,42 +32,72 @@ const char *pl_sock_type_name(int type)
 	}
 }
 
-const char *pl_image_end(const struct pl_query *q, sqlite3_stmt *st,
-			 int col_end_reason, int col_end_ns, int col_boot,
-			 int col_pid, int col_start, int col_exec_ns,
-			 int64_t *until_ns)
+void pl_image_read(sqlite3_stmt *st, int col, struct pl_image *img)
 {
-	const char *why = (const char *)sqlite3_column_text(st, col_end_reason);
+	img->end_reason = (const char *)sqlite3_column_text(st, col);
+	img->end_ns = sqlite3_column_int64(st, col + 1);
+	img->boot = (const char *)sqlite3_column_text(st, col + 2);
+	img->pid = sqlite3_column_int(st, col + 3);
+	img->start_ticks = (uint64_t)sqlite3_column_int64(st, col + 4);
+	img->exec_ns = sqlite3_column_int64(st, col + 5);
+	img->exec_path = (const char *)sqlite3_column_text(st, col + 6);
+}
 
-	*until_ns = 0;
-	if (why) {
-		*until_ns = sqlite3_column_int64(st, col_end_ns);
-		return !strcmp(why, "exec") ? PL_END_EXEC : PL_END_EXIT;
-	}
-	if (q->live &&
-	    pl_proc_alive((const char *)sqlite3_column_text(st, col_boot),
-			  sqlite3_column_int(st, col_pid),
-			  (uint64_t)sqlite3_column_int64(st, col_start)))
-		return PL_END_ALIVE;
+static int running(const struct pl_query *q, const struct pl_image *img)
+{
 	if (!q->live)
-		return PL_END_ALIVE; /* as far as the journal knows */
-	/* Gone without telling us: killed, most likely. If it was in the
-	 * middle of an exec we never saw finish, we cannot say more. */
-	if (sqlite3_column_type(st, col_exec_ns) != SQLITE_NULL)
-		return PL_END_UNKNOWN;
-	return PL_END_EXIT;
+		return 1; /* as far as the journal knows */
+	return pl_proc_alive(img->boot, img->pid, img->start_ticks);
+}
+
+const char *pl_image_state(const struct pl_query *q, const struct pl_image *img,
+			   int64_t *until_ns, int *untraced)
+{
+	*until_ns = 0;
+	*untraced = 0;
+	if (img->end_reason) {
+		*until_ns = img->end_ns;
+		return !strcmp(img->end_reason, "exec") ? PL_END_EXEC
+							: PL_END_EXIT;
+	}
+	if (img->exec_ns) {
+		*until_ns = img->exec_ns;
+		*untraced = 1;
+		return PL_END_EXEC;
+	}
+	/* not running: killed, most likely, at a time nobody recorded */
+	return running(q, img) ? PL_END_ALIVE : PL_END_EXIT;
+}
+
+const char *pl_holding_end(const struct pl_query *q, const struct pl_image *img,
+			   int cloexec, int64_t *until_ns, int *inferred)
+{
+	*until_ns = 0;
+	*inferred = 0;
+	if (img->end_reason) {
+		*until_ns = img->end_ns;
+		return !strcmp(img->end_reason, "exec") ? PL_END_EXEC
+							: PL_END_EXIT;
+	}
+	if (img->exec_ns) {
+		*inferred = 1;
+		if (cloexec) {
+			*until_ns = img->exec_ns;
+			return PL_END_EXEC;
+		}
+	}
+	return running(q, img) ? PL_END_ALIVE : PL_END_EXIT;
 }
 
 enum {
 	C_ID, C_PROC, C_PID, C_FD, C_FROM, C_START, C_SOURCE, C_UNTIL, C_END,
-	C_P_END_NS, C_P_END, C_EXE, C_ARGV, C_BOOT, C_TICKS, C_EXEC_NS,
-	C_SRC_PID, C_SRC_FD
+	C_EXE, C_ARGV, C_SRC_PID, C_SRC_FD, C_CLOEXEC, C_IMAGE
 };
 
 static const char holders_sql[] =
 	"SELECT h.id, h.process_id, p.pid, h.fd, h.from_ns, h.start_reason,"
-	" h.source_id, h.until_ns, h.end_reason, p.end_ns, p.end_reason,"
-	" p.exe, p.argv, p.boot, p.start_ticks, p.exec_ns, sp.pid, sh.fd "
+	" h.source_id, h.until_ns, h.end_reason, p.exe, p.argv, sp.pid, sh.fd,"
+	" h.cloexec, " PL_IMAGE_COLS " "
 	"FROM holding h JOIN process p ON p.id = h.process_id "
 	"LEFT JOIN holding sh ON sh.id = h.source_id "
 	"LEFT JOIN process sp ON sp.id = sh.process_id "
@@ -133,10 +163,23 @@ int pl_holders_load(sqlite3 *db, const struct pl_query *q, int64_t sock_id,
 		h->pid = sqlite3_column_int(st, C_PID);
 		h->exe = dup_col(st, C_EXE);
 		h->argv = dup_col(st, C_ARGV);
+		h->inferred = 0;
 		if (!end) {
-			h->end_reason = pl_image_end(q, st, C_P_END, C_P_END_NS,
-						     C_BOOT, C_PID, C_TICKS,
-						     C_EXEC_NS, &h->until_ns);
+			struct pl_image img;
+
+			pl_image_read(st, C_IMAGE, &img);
+			h->end_reason = pl_holding_end(
+				q, &img, sqlite3_column_int(st, C_CLOEXEC),
+				&h->until_ns, &h->inferred);
+			if (h->inferred && strcmp(h->end_reason, PL_END_EXEC)) {
+				/* went on in the program it exec'd */
+				free(h->exe);
+				free(h->argv);
+				h->exe = img.exec_path ? strdup(img.exec_path)
+						       : NULL;
+				h->argv = NULL;
+				h->execs++;
+			}
 		} else {
 			h->until_ns = sqlite3_column_int64(st, C_UNTIL);
 			h->end_reason = !strcmp(end, "close") ? PL_END_CLOSE
@@ -197,6 +240,8 @@ void pl_holder_how(const struct pl_holder *h, struct pl_buf *b)
 {
 	pl_how(h->start_reason, h->source_pid, h->source_fd, h->execs,
 	       h->end_reason, b);
+	if (h->inferred)
+		pl_buf_adds(b, " (inferred)");
 }
 
 void pl_json_holder(struct pl_json *j, const struct pl_holder *h)
@@ -211,6 +256,7 @@ void pl_json_holder(struct pl_json *j, const struct pl_holder *h)
 	pl_json_str(j, "start_reason", h->start_reason);
 	pl_json_str(j, "end_reason", h->end_reason);
 	pl_json_int(j, "execs", h->execs);
+	pl_json_bool(j, "inferred", h->inferred);
 	if (h->source_pid) {
 		pl_json_open(j, "source", '{');
 		pl_json_int(j, "pid", h->source_pid);

@@ -26,6 +26,8 @@ struct pl_holder {
 	char start_reason[8];      /* create fork exec dup inherit found */
 	const char *end_reason;    /* PL_END_* */
 	int execs;                 /* execs it was kept across */
+	int inferred;              /* the last exec was not seen to finish:
+				      exe is the path it was given */
 	int source_pid, source_fd; /* where a fork or inherit took it from */
 };
 
@@ -44,13 +46,36 @@ int pl_holders_load(sqlite3 *db, const struct pl_query *q, int64_t sock_id,
 		    struct pl_holders *ret);
 void pl_holders_free(struct pl_holders *h);
 
-/* The end reason of a holding whose own end_reason is NULL, from its
- * image: closed on exec, ended with the process, or still alive. Sets
- * *until_ns when the time is known. */
-const char *pl_image_end(const struct pl_query *q, sqlite3_stmt *st,
-			 int col_end_reason, int col_end_ns, int col_boot,
-			 int col_pid, int col_start, int col_exec_ns,
-			 int64_t *until_ns);
+/* What the journal knows of how a program image ended. Queries select
+ * PL_IMAGE_COLS of process p as one block and read it with
+ * pl_image_read(). */
+#define PL_IMAGE_COLS \
+	"p.end_reason, p.end_ns, p.boot, p.pid, p.start_ticks, p.exec_ns, " \
+	"p.exec_path"
+struct pl_image {
+	const char *end_reason; /* exec, exit, or NULL: not seen to end */
+	int64_t end_ns;
+	const char *boot;
+	int pid;
+	uint64_t start_ticks;
+	int64_t exec_ns;        /* an exec attempt that never said hello */
+	const char *exec_path;
+};
+void pl_image_read(sqlite3_stmt *st, int col, struct pl_image *img);
+
+/* How the image itself ended: PL_END_EXEC (*untraced set when it became a
+ * program we cannot see: static, setuid, preload refused), PL_END_EXIT,
+ * or PL_END_ALIVE. Sets *until_ns when the time is known. */
+const char *pl_image_state(const struct pl_query *q, const struct pl_image *img,
+			   int64_t *until_ns, int *untraced);
+
+/* The end of a holding whose own end_reason is NULL, from its image:
+ * closed on exec, ended with the process, or still held. *inferred is set
+ * when it rests on an exec we did not see complete: then a close-on-exec
+ * holding was closed at the exec, and any other is held by the program
+ * the image became. */
+const char *pl_holding_end(const struct pl_query *q, const struct pl_image *img,
+			   int cloexec, int64_t *until_ns, int *inferred);
 
 /* Text helpers */
 const char *pl_basename(const char *path);

@@ -26,6 +26,9 @@
  *                      fd 5, both ends closed
  *   scenario system HOLDER
  *                      system("HOLDER") with the pair open
+ *   scenario execw HOLDER
+ *                      the child closes fd0 and execs "HOLDER -w", which
+ *                      waits for the end of its stdin
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -283,6 +286,26 @@ static int spawn(const char *holder)
 	return WEXITSTATUS(status);
 }
 
+static int execw(const char *holder)
+{
+	int fds[2], status;
+	pid_t child;
+
+	pair(SOCK_STREAM, fds);
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		close(fds[0]);
+		execl(holder, "holder", "-w", (char *)NULL);
+		_exit(127);
+	}
+	printf("child %d\n", (int)child);
+	close(fds[1]);
+	waitpid(child, &status, 0);
+	close(fds[0]);
+	return WEXITSTATUS(status);
+}
+
 static int run_system(const char *holder)
 {
 	int fds[2];
@@ -365,8 +388,10 @@ int main(int argc, char **argv)
 		return spawn(argv[2]);
 	if (!strcmp(mode, "system") && argc > 2)
 		return run_system(argv[2]);
+	if (!strcmp(mode, "execw") && argc > 2)
+		return execw(argv[2]);
 	fprintf(stderr, "usage: scenario kill|noclose|cloexec|errno|daemon|"
 			"vfork|dupexec|closerange|rangecloexec|clearenv|spawn|"
-			"system [HOLDER]\n");
+			"system|execw [HOLDER]\n");
 	return 2;
 }
