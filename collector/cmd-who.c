@@ -133,6 +133,19 @@ static int sock_info(sqlite3 *db, int64_t id, struct sock_info *si)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+static void text_flights(const struct pl_holders *hs)
+{
+	for (size_t i = 0; i < hs->nflights; i++) {
+		const struct pl_flight *f = &hs->flights[i];
+		char at[32];
+
+		pl_fmt_time((uint64_t)f->sent_ns, 0, at, sizeof(at));
+		printf("  in flight since %s: sent by pid %d fd %d over "
+		       "socket:[%lld], not received\n", at, f->from_pid,
+		       f->from_fd, (long long)f->channel_ino);
+	}
+}
+
 static void text_holders(const struct pl_holders *hs)
 {
 	printf("  %-7s %3s  %-10s %-13s%-13s%s\n", "PID", "FD", "PROGRAM",
@@ -179,6 +192,13 @@ static void text_answer(int64_t peer_ino, const struct pl_holders *hs)
 	}
 	if (alive) {
 		putchar('\n');
+	} else if (hs->nflights) {
+		const struct pl_flight *f = &hs->flights[hs->nflights - 1];
+		char at[32];
+
+		pl_fmt_time((uint64_t)f->sent_ns, 0, at, sizeof(at));
+		printf("  the peer is in flight: sent by pid %d with SCM_RIGHTS at "
+		       "%s, not received yet\n", f->from_pid, at);
 	} else if (last) {
 		struct pl_buf how = { 0 };
 		const char *end;
@@ -204,6 +224,20 @@ static void json_end(struct pl_json *j, const char *key, int64_t ino,
 	pl_json_open(j, "holders", '[');
 	for (size_t i = 0; i < hs->n; i++)
 		pl_json_holder(j, &hs->v[i]);
+	pl_json_close(j, ']');
+	pl_json_open(j, "in_flight", '[');
+	for (size_t i = 0; i < hs->nflights; i++) {
+		const struct pl_flight *f = &hs->flights[i];
+
+		pl_json_open(j, NULL, '{');
+		pl_json_time(j, "sent", f->sent_ns);
+		pl_json_int(j, "channel_inode", f->channel_ino);
+		pl_json_open(j, "from", '{');
+		pl_json_int(j, "pid", f->from_pid);
+		pl_json_int(j, "fd", f->from_fd);
+		pl_json_close(j, '}');
+		pl_json_close(j, '}');
+	}
 	pl_json_close(j, ']');
 	pl_json_close(j, '}');
 }
@@ -263,12 +297,14 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 		printf("  peer socket:[%lld] held by:\n",
 		       (long long)si.peer_ino);
 		text_holders(&peer);
+		text_flights(&peer);
 	} else {
 		printf("  its creation was not recorded, so its peer is "
 		       "unknown\n");
 	}
 	printf("  socket:[%lld] itself held by:\n", (long long)si.ino);
 	text_holders(&mine);
+	text_flights(&mine);
 out:
 	pl_holders_free(&mine);
 	pl_holders_free(&peer);

@@ -45,6 +45,9 @@ enum {
 	Q_HOLD_SETFD,
 	Q_HOLD_END_RANGE,
 	Q_HOLD_CLOEXEC_RANGE,
+	Q_FLIGHT_INSERT,
+	Q_FLIGHT_OLDEST,
+	Q_FLIGHT_LAND,
 	Q_EVENT_INSERT,
 	Q_SPOOL_GET,
 	Q_SPOOL_PUT,
@@ -124,6 +127,13 @@ static const char *const queries[Q_COUNT] = {
 		"UPDATE holding INDEXED BY holding_open SET cloexec = 1 "
 		"WHERE process_id = ?1 AND fd BETWEEN ?2 AND ?3 "
 		"AND end_reason IS NULL",
+	[Q_FLIGHT_INSERT] =
+		"INSERT INTO flight (sock_id, source_id, sent_ns, channel_ino) "
+		"VALUES (?1, ?2, ?3, ?4)",
+	[Q_FLIGHT_OLDEST] = /* sockets are queued: first sent, first received */
+		"SELECT id, source_id FROM flight WHERE sock_id = ?1 "
+		"AND received_id IS NULL ORDER BY id LIMIT 1",
+	[Q_FLIGHT_LAND] = "UPDATE flight SET received_id = ?2 WHERE id = ?1",
 	[Q_EVENT_INSERT] =
 		"INSERT INTO event (process_id, pid, time_ns, kind, fd, arg, "
 		"detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -143,6 +153,7 @@ static const char *const kind_names[] = {
 	[PL_REC_FORK] = "fork",		[PL_REC_EXIT] = "exit",
 	[PL_REC_DUP] = "dup",		[PL_REC_SETFD] = "setfd",
 	[PL_REC_CLOSE_RANGE] = "close_range", [PL_REC_SPAWN] = "spawn",
+	[PL_REC_SEND_FDS] = "send_fds",	[PL_REC_RECV_FDS] = "recv_fds",
 };
 
 struct ingest {
@@ -304,6 +315,51 @@ static void hold(struct ingest *in, int64_t proc, const struct pl_rec_sock *s,
 		 int64_t sock, uint64_t ns, const char *why, int64_t source)
 {
 	hold_over(in, proc, s, sock, ns, why, source, "unknown");
+}
+
+/* Sockets passed with SCM_RIGHTS take off: one flight each, from the
+ * sender's holding at the fd it passed. */
+static void apply_send(struct ingest *in, const struct image *img,
+		       const struct pl_rec_fds *r)
+{
+	for (unsigned i = 0; i < r->nsock; i++) {
+		const struct pl_rec_sock *s = &r->sock[i];
+		int64_t sock = find_or_add_sock(in, img->boot, s), src = 0;
+		sqlite3_stmt *st = bind(in, Q_HOLD_OPEN_AT, "ii", img->id,
+					(int64_t)s->fd);
+
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_int64(st, 1) == sock)
+			src = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		st = bind(in, Q_FLIGHT_INSERT, "iiii", sock, src,
+			  (int64_t)r->head.time_ns, (int64_t)r->channel_ino);
+		if (!src)
+			sqlite3_bind_null(st, 2);
+		run(in, st);
+	}
+}
+
+/* ... and land: each received socket is the oldest of its flights. */
+static void apply_recv(struct ingest *in, const struct image *img,
+		       const struct pl_rec_fds *r)
+{
+	for (unsigned i = 0; i < r->nsock; i++) {
+		const struct pl_rec_sock *s = &r->sock[i];
+		int64_t sock = find_or_add_sock(in, img->boot, s);
+		int64_t flight = 0, src = 0;
+		sqlite3_stmt *st = bind(in, Q_FLIGHT_OLDEST, "i", sock);
+
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			flight = sqlite3_column_int64(st, 0);
+			src = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+		hold(in, img->id, s, sock, r->head.time_ns, "recv", src);
+		if (flight)
+			run(in, bind(in, Q_FLIGHT_LAND, "ii", flight,
+				     sqlite3_last_insert_rowid(in->db)));
+	}
 }
 
 /* NEWFD became a copy of OLDFD. */
@@ -565,6 +621,18 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 				     (int64_t)h->time_ns));
 		event(in, img.id, h, r->first, r->last,
 		      cloexec ? "cloexec" : NULL, 1, 1);
+		break;
+	}
+	case PL_REC_SEND_FDS:
+	case PL_REC_RECV_FDS: {
+		const struct pl_rec_fds *r = (const void *)h;
+
+		if (img.id && h->type == PL_REC_SEND_FDS)
+			apply_send(in, &img, r);
+		else if (img.id)
+			apply_recv(in, &img, r);
+		event(in, img.id, h, r->channel_fd, r->nsock,
+		      (r->flags & PL_FDS_CTRUNC) ? "ctrunc" : NULL, 1, 1);
 		break;
 	}
 	case PL_REC_EXIT: {

@@ -110,6 +110,37 @@ static char *dup_col(sqlite3_stmt *st, int col)
 	return s ? strdup(s) : NULL;
 }
 
+static int flights_load(sqlite3 *db, int64_t sock_id, struct pl_holders *ret)
+{
+	sqlite3_stmt *st = pl_db_prepare(
+		db, "SELECT f.sent_ns, f.channel_ino, sp.pid, sh.fd FROM flight f "
+		    "LEFT JOIN holding sh ON sh.id = f.source_id "
+		    "LEFT JOIN process sp ON sp.id = sh.process_id "
+		    "WHERE f.sock_id = ?1 AND f.received_id IS NULL ORDER BY f.id");
+	int rc;
+
+	if (!st)
+		return PL_EXIT_JOURNAL;
+	sqlite3_bind_int64(st, 1, sock_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct pl_flight *f;
+
+		f = realloc(ret->flights, (ret->nflights + 1) * sizeof(*f));
+		if (!f) {
+			sqlite3_finalize(st);
+			return PL_EXIT_SYSTEM;
+		}
+		ret->flights = f;
+		f += ret->nflights++;
+		f->sent_ns = sqlite3_column_int64(st, 0);
+		f->channel_ino = sqlite3_column_int64(st, 1);
+		f->from_pid = sqlite3_column_int(st, 2);
+		f->from_fd = sqlite3_column_int(st, 3);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : pl_db_fail(db, "cannot read flights");
+}
+
 int pl_holders_load(sqlite3 *db, const struct pl_query *q, int64_t sock_id,
 		    struct pl_holders *ret)
 {
@@ -189,7 +220,7 @@ int pl_holders_load(sqlite3 *db, const struct pl_query *q, int64_t sock_id,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return pl_db_fail(db, "cannot read holders");
-	return 0;
+	return flights_load(db, sock_id, ret);
 }
 
 void pl_holders_free(struct pl_holders *hs)
@@ -199,6 +230,7 @@ void pl_holders_free(struct pl_holders *hs)
 		free(hs->v[i].argv);
 	}
 	free(hs->v);
+	free(hs->flights);
 	memset(hs, 0, sizeof(*hs));
 }
 
@@ -210,6 +242,10 @@ void pl_how(const char *start, int source_pid, int source_fd, int execs,
 		pl_buf_adds(b, "created");
 	else if (!strcmp(start, "dup"))
 		pl_buf_addf(b, "dup of fd %d", source_fd);
+	else if (!strcmp(start, "recv") && source_pid)
+		pl_buf_addf(b, "received from %d", source_pid);
+	else if (!strcmp(start, "recv"))
+		pl_buf_adds(b, "received");
 	else if (!strcmp(start, "fork"))
 		pl_buf_addf(b, "fork of %d", source_pid);
 	else if (!strcmp(start, "inherit"))

@@ -31,9 +31,17 @@ struct pl_holder {
 	int source_pid, source_fd; /* where a fork or inherit took it from */
 };
 
+/* A passing with SCM_RIGHTS not received (yet): the end is in flight. */
+struct pl_flight {
+	int64_t sent_ns, channel_ino;
+	int from_pid, from_fd; /* 0: the sender is not known */
+};
+
 struct pl_holders {
 	struct pl_holder *v;
 	size_t n;
+	struct pl_flight *flights;
+	size_t nflights;
 };
 
 /* Settings of a query that do not depend on the journal. */
@@ -41,7 +49,7 @@ struct pl_query {
 	int live; /* check liveness of processes in /proc */
 };
 
-/* All holders of socket SOCK_ID, in order of start. */
+/* All holders of socket SOCK_ID, in order of start, and its flights. */
 int pl_holders_load(sqlite3 *db, const struct pl_query *q, int64_t sock_id,
 		    struct pl_holders *ret);
 void pl_holders_free(struct pl_holders *h);

@@ -43,6 +43,13 @@ static int body_fits(const struct pl_rec_head *h, size_t size)
 	}
 	case PL_REC_EXEC_FAIL:
 		return size == sizeof(struct pl_rec_exec_fail);
+	case PL_REC_SEND_FDS:
+	case PL_REC_RECV_FDS: {
+		const struct pl_rec_fds *r = (const void *)h;
+
+		return size >= sizeof(*r) &&
+		       sizeof(*r) + (size_t)r->nsock * sizeof(r->sock[0]) <= size;
+	}
 	case PL_REC_SPAWN: {
 		const struct pl_rec_spawn *r = (const void *)h;
 

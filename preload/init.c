@@ -35,6 +35,10 @@ void pl__resolve(void)
 	RESOLVE(close_range);
 	RESOLVE(closefrom);
 	RESOLVE(socketpair);
+	RESOLVE(sendmsg);
+	RESOLVE(recvmsg);
+	RESOLVE(sendmmsg);
+	RESOLVE(recvmmsg);
 	RESOLVE(fork);
 	RESOLVE(_Fork);
 	RESOLVE(posix_spawn);

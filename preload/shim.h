@@ -16,7 +16,9 @@
 #include <limits.h>
 #include <spawn.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "../schema/record.h"
 
@@ -35,6 +37,11 @@ struct pl_real {
 	int (*close_range)(unsigned, unsigned, int);
 	void (*closefrom)(int);
 	int (*socketpair)(int, int, int, int[2]);
+	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
+	int (*sendmmsg)(int, struct mmsghdr *, unsigned int, int);
+	int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int,
+			struct timespec *);
 	pid_t (*fork)(void);
 	pid_t (*_Fork)(void);
 	int (*posix_spawn)(pid_t *, const char *,

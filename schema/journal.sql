@@ -74,7 +74,8 @@ CREATE INDEX sock_by_cookie ON sock (boot, cookie);
 -- start_reason: create (socketpair), fork (inherited at fork; source_id is
 -- the parent's holding), exec (kept across exec; source_id is the holding
 -- of the image before), dup (dup, dup2, dup3, F_DUPFD: source_id is the
--- holding copied), inherit (present when a traced parent's child started
+-- holding copied), recv (received with SCM_RIGHTS: source_id is the
+-- sender's holding), inherit (present when a traced parent's child started
 -- without a fork we saw), found (present at start, source unknown).
 -- end_reason is set only by what ended the holding itself: close, kept
 -- (the image exec'd and the fd survived: the holding whose source_id is
@@ -87,8 +88,8 @@ CREATE TABLE holding (
 	sock_id      INTEGER NOT NULL REFERENCES sock(id),
 	from_ns      INTEGER NOT NULL,
 	start_reason TEXT NOT NULL
-		CHECK (start_reason IN ('create', 'fork', 'exec', 'dup', 'inherit',
-					'found')),
+		CHECK (start_reason IN ('create', 'fork', 'exec', 'dup', 'recv',
+					'inherit', 'found')),
 	source_id    INTEGER REFERENCES holding(id),
 	until_ns     INTEGER,
 	end_reason   TEXT CHECK (end_reason IN ('close', 'kept', 'unknown')),
@@ -101,6 +102,19 @@ CREATE INDEX holding_by_process ON holding (process_id, fd);
 CREATE INDEX holding_open ON holding (process_id, fd) WHERE end_reason IS NULL;
 CREATE INDEX holding_by_sock ON holding (sock_id, process_id, fd);
 CREATE INDEX holding_by_source ON holding (source_id);
+
+-- A socket end passed with SCM_RIGHTS: from the sender's holding until a
+-- receive gives it a new holding. Unreceived ones are in flight: held by
+-- no process, only by the kernel, in the channel socket's queue.
+CREATE TABLE flight (
+	id          INTEGER PRIMARY KEY,
+	sock_id     INTEGER NOT NULL REFERENCES sock(id),
+	source_id   INTEGER REFERENCES holding(id),
+	sent_ns     INTEGER NOT NULL,
+	channel_ino INTEGER NOT NULL,  -- the socket it was sent over
+	received_id INTEGER REFERENCES holding(id)
+);
+CREATE INDEX flight_by_sock ON flight (sock_id, received_id);
 
 -- Every record ingested, for history and debugging. kind is the record
 -- type; fd/arg/detail depend on it (socketpair: fd and arg are the two fds;

@@ -39,7 +39,9 @@ enum pl_rec_type {
 	PL_REC_SETFD = 10,     /* close-on-exec of a tracked fd changed */
 	PL_REC_CLOSE_RANGE = 11, /* close_range(), closefrom() */
 	PL_REC_SPAWN = 12,     /* posix_spawn() started a child */
-	PL_REC_TYPE_MAX = 12
+	PL_REC_SEND_FDS = 13,  /* sockets passed with SCM_RIGHTS */
+	PL_REC_RECV_FDS = 14,  /* sockets received with SCM_RIGHTS */
+	PL_REC_TYPE_MAX = 14
 };
 
 /* Why a HELLO was written. */
@@ -131,6 +133,22 @@ struct pl_rec_spawn {
 	uint16_t pad;
 	char path[];
 };
+
+/* PL_REC_SEND_FDS, PL_REC_RECV_FDS: SCM_RIGHTS over the socket at
+ * channel_fd. For a send, sock[].fd are the sender's fds; for a receive,
+ * the new fds (flags: PL_SOCK_CLOEXEC with MSG_CMSG_CLOEXEC). Only sockets
+ * are listed. A message with more fds than fit goes in several records. */
+struct pl_rec_fds {
+	struct pl_rec_head head;
+	int32_t channel_fd;
+	uint16_t nsock;
+	uint16_t flags; /* PL_FDS_CTRUNC: the kernel dropped some (receive) */
+	uint64_t channel_ino;
+	struct pl_rec_sock sock[];
+};
+#define PL_FDS_CTRUNC 1u
+#define PL_FDS_MAX ((PL_REC_MAX - sizeof(struct pl_rec_fds)) / \
+		    sizeof(struct pl_rec_sock))
 
 /* PL_REC_EXEC_FAIL */
 struct pl_rec_exec_fail {

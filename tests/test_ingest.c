@@ -35,6 +35,9 @@ union rec {
 	struct pl_rec_exec_fail exec_fail;
 	struct pl_rec_fork fork;
 	struct pl_rec_exit exit;
+	struct pl_rec_dup dup;
+	struct pl_rec_setfd setfd;
+	struct pl_rec_close_range close_range;
 	uint64_t align;
 	unsigned char bytes[PL_REC_MAX];
 };
@@ -248,6 +251,42 @@ static void exit_(struct jr *j, uint32_t pid, uint64_t ns, int status)
 	emit(j, &r, PL_REC_EXIT, pid, ns, sizeof(r.exit));
 }
 
+/* NEWFD became a copy of OLDFD (socket INO); FLAGS: PL_SOCK_CLOEXEC when
+ * the copy is close-on-exec (dup3 O_CLOEXEC, F_DUPFD_CLOEXEC). */
+static void dup_(struct jr *j, uint32_t pid, uint64_t ns, int oldfd, int newfd,
+		 uint64_t ino, uint32_t flags)
+{
+	union rec r = { 0 };
+
+	r.dup.oldfd = oldfd;
+	r.dup.newfd = newfd;
+	r.dup.ino = ino;
+	r.dup.flags = flags;
+	emit(j, &r, PL_REC_DUP, pid, ns, sizeof(r.dup));
+}
+
+static void setfd_(struct jr *j, uint32_t pid, uint64_t ns, int fd,
+		   uint32_t flags)
+{
+	union rec r = { 0 };
+
+	r.setfd.fd = fd;
+	r.setfd.flags = flags;
+	emit(j, &r, PL_REC_SETFD, pid, ns, sizeof(r.setfd));
+}
+
+/* close_range(FIRST, LAST, FLAGS); closefrom(N) is N..0xffffffff. */
+static void close_range_(struct jr *j, uint32_t pid, uint64_t ns,
+			 uint32_t first, uint32_t last, uint32_t flags)
+{
+	union rec r = { 0 };
+
+	r.close_range.first = first;
+	r.close_range.last = last;
+	r.close_range.flags = flags;
+	emit(j, &r, PL_REC_CLOSE_RANGE, pid, ns, sizeof(r.close_range));
+}
+
 /* Reading the journal */
 
 /* Bind ?1 and ?2 of SQL, as far as it has them, to A and B. */
@@ -429,6 +468,60 @@ static const char *spans(struct jr *j)
 					       ? "open" : (const char *)
 					       sqlite3_column_text(st, 4),
 				       until);
+		assert_true(at < sizeof(j->text));
+	}
+	sqlite3_finalize(st);
+	return j->text;
+}
+
+/* Every holding with its close-on-exec flag, in the order of spans():
+ * "PID:FD INO CLOEXEC". */
+static const char *cloexecs(struct jr *j)
+{
+	sqlite3_stmt *st = query(j,
+		"SELECT p.pid, h.fd, s.ino, h.cloexec FROM holding h "
+		"JOIN process p ON p.id = h.process_id "
+		"JOIN sock s ON s.id = h.sock_id "
+		"ORDER BY h.from_ns, p.pid, h.fd, h.id", 0, 0);
+	size_t at = 0;
+
+	j->text[0] = '\0';
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		at += (size_t)snprintf(j->text + at, sizeof(j->text) - at,
+				       "%d:%d %lld %d\n",
+				       sqlite3_column_int(st, 0),
+				       sqlite3_column_int(st, 1),
+				       (long long)sqlite3_column_int64(st, 2),
+				       sqlite3_column_int(st, 3));
+		assert_true(at < sizeof(j->text));
+	}
+	sqlite3_finalize(st);
+	return j->text;
+}
+
+/* The events of PID, one line each: "KIND FD ARG DETAIL PROC" with NULL
+ * columns as "-" and PROC "img" or "-" as the event has an image or not. */
+static const char *events(struct jr *j, int pid)
+{
+	sqlite3_stmt *st = query(j,
+		"SELECT kind, fd, arg, detail, process_id IS NOT NULL "
+		"FROM event WHERE pid = ?1 ORDER BY id", pid, 0);
+	size_t at = 0;
+
+	j->text[0] = '\0';
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char col[3][32];
+
+		for (int c = 1; c <= 3; c++)
+			snprintf(col[c - 1], sizeof(col[0]), "%s",
+				 sqlite3_column_type(st, c) == SQLITE_NULL
+					 ? "-" : (const char *)
+					 sqlite3_column_text(st, c));
+		at += (size_t)snprintf(j->text + at, sizeof(j->text) - at,
+				       "%s %s %s %s %s\n",
+				       sqlite3_column_text(st, 0), col[0],
+				       col[1], col[2],
+				       sqlite3_column_int(st, 4) ? "img" : "-");
 		assert_true(at < sizeof(j->text));
 	}
 	sqlite3_finalize(st);
@@ -1102,6 +1195,466 @@ static void test_ingest__replaced_spool_read_from_start(void **state)
 				  "WHERE p.pid = 1100"), 20);
 }
 
+/* dup(4) gave 7: a new holding of the same end, started by "dup", whose
+ * source is the holding at fd 4; the original goes on. */
+static void test_ingest__dup_copies_holding(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_query q = { .live = 0 };
+	struct pl_holders hs;
+	int64_t sock;
+
+	hello_load(j, 1200, 1000, 1, 5, "/bin/p", NULL, 0);
+	socketpair_(j, 1200, 2000, S(3, 12001, 121), S(4, 12002, 122));
+	dup_(j, 1200, 3000, 4, 7, 12002, 0);
+	ingest(j);
+
+	assert_string_equal(spans(j),
+			    "1200:3 12001 create open\n"
+			    "1200:4 12002 create open\n"
+			    "1200:7 12002 dup open\n");
+	sock = sock_by_ino(j, 12002);
+	assert_int_equal(sock_at(j, 1200, 7), sock);
+	assert_int_equal(count(j, "SELECT count(*) FROM sock"), 2);
+	assert_string_equal(sql_text(j, "SELECT h.start_reason || ' ' || "
+					"h.from_ns || ' ' || h.cloexec FROM "
+					"holding h WHERE h.fd = 7", 0, 0),
+			    "dup 3000 0");
+	assert_true(sql_int(j, "SELECT id FROM holding WHERE fd = 4", 0, 0)
+		    > 0);
+	assert_int_equal(sql_int(j, "SELECT source_id FROM holding "
+				    "WHERE fd = 7", 0, 0),
+			 sql_int(j, "SELECT id FROM holding WHERE fd = 4",
+				 0, 0));
+
+	assert_int_equal(pl_holders_load(j->db, &q, sock, &hs), 0);
+	assert_int_equal(hs.n, 2);
+	assert_int_equal(hs.v[0].fd, 4);
+	assert_string_equal(hs.v[0].start_reason, "create");
+	assert_int_equal(hs.v[1].pid, 1200);
+	assert_int_equal(hs.v[1].fd, 7);
+	assert_string_equal(hs.v[1].start_reason, "dup");
+	assert_int_equal(hs.v[1].source_pid, 1200);
+	assert_int_equal(hs.v[1].source_fd, 4);
+	assert_int_equal(hs.v[1].from_ns, 3000);
+	assert_string_equal(hs.v[1].end_reason, PL_END_ALIVE);
+	pl_holders_free(&hs);
+	assert_string_equal(holders(j, sock),
+			    "1200:4 create /bin/p alive\n"
+			    "1200:7 dup from 1200:4 /bin/p alive\n");
+	assert_string_equal(events(j, 1200),
+			    "hello - 1 - img\n"
+			    "socketpair 3 4 - img\n"
+			    "dup 7 4 - img\n");
+
+	/* closing the original leaves the copy, and the reverse */
+	close_(j, 1200, 4000, 4, 12002);
+	ingest(j);
+	assert_string_equal(holders(j, sock),
+			    "1200:4 create /bin/p close@4000\n"
+			    "1200:7 dup from 1200:4 /bin/p alive\n");
+	close_(j, 1200, 5000, 7, 12002);
+	ingest(j);
+	assert_string_equal(holders(j, sock),
+			    "1200:4 create /bin/p close@4000\n"
+			    "1200:7 dup from 1200:4 /bin/p close@5000\n");
+
+	/* a fork child holding the copy got it from the parent's fd 7 */
+	dup_(j, 1200, 6000, 3, 9, 12001, 0);
+	hello_fork(j, 1201, 7000, 1200, 1000, 9, (struct pl_rec_sock[]){
+			   S(3, 12001, 121), S(9, 12001, 121) }, 2);
+	ingest(j);
+	assert_string_equal(holders(j, sock_by_ino(j, 12001)),
+			    "1200:3 create /bin/p alive\n"
+			    "1200:9 dup from 1200:3 /bin/p alive\n"
+			    "1201:3 fork from 1200:3 /bin/p alive\n"
+			    "1201:9 fork from 1200:9 /bin/p alive\n");
+}
+
+/* dup2(3, 4) while fd 4 holds the other end: dup2 closed it, which the
+ * journal says ("close", at the dup), not "unknown"; fd 4 now holds the
+ * end of fd 3. */
+static void test_ingest__dup2_over_tracked_fd(void **state)
+{
+	struct jr *j = *state;
+
+	hello_load(j, 1300, 1000, 1, 5, "/bin/p", NULL, 0);
+	socketpair_(j, 1300, 2000, S(3, 13001, 131), S(4, 13002, 132));
+	dup_(j, 1300, 3000, 3, 4, 13001, 0);
+	ingest(j);
+
+	assert_string_equal(spans(j),
+			    "1300:3 13001 create open\n"
+			    "1300:4 13002 create close@3000\n"
+			    "1300:4 13001 dup open\n");
+	assert_string_equal(holders(j, sock_by_ino(j, 13002)),
+			    "1300:4 create /bin/p close@3000\n");
+	assert_string_equal(holders(j, sock_by_ino(j, 13001)),
+			    "1300:3 create /bin/p alive\n"
+			    "1300:4 dup from 1300:3 /bin/p alive\n");
+	assert_int_equal(sock_at(j, 1300, 4), sock_by_ino(j, 13001));
+	assert_int_equal(sock_at(j, 1300, 4), sock_at(j, 1300, 3));
+	assert_int_equal(count(j, "SELECT count(*) FROM holding WHERE "
+				  "fd = 4 AND end_reason IS NULL"), 1);
+
+	/* dup3(4, 3, O_CLOEXEC): onto a copy of the same end */
+	dup_(j, 1300, 4000, 4, 3, 13001, PL_SOCK_CLOEXEC);
+	close_(j, 1300, 5000, 4, 13001);
+	ingest(j);
+	assert_string_equal(spans(j),
+			    "1300:3 13001 create close@4000\n"
+			    "1300:4 13002 create close@3000\n"
+			    "1300:4 13001 dup close@5000\n"
+			    "1300:3 13001 dup open\n");
+	assert_string_equal(cloexecs(j),
+			    "1300:3 13001 0\n"
+			    "1300:4 13002 0\n"
+			    "1300:4 13001 0\n"
+			    "1300:3 13001 1\n");
+	assert_string_equal(holders(j, sock_by_ino(j, 13001)),
+			    "1300:3 create /bin/p close@4000\n"
+			    "1300:4 dup from 1300:3 /bin/p close@5000\n"
+			    "1300:3 dup from 1300:4 /bin/p alive\n");
+}
+
+/* A copy of an fd the journal has no open holding for (it was lost
+ * track of) still makes a holding, of the socket named by its inode. */
+static void test_ingest__dup_of_untracked_fd(void **state)
+{
+	struct jr *j = *state;
+
+	hello_load(j, 1400, 1000, 1, 5, "/bin/p", NULL, 0);
+	socketpair_(j, 1400, 2000, S(3, 14001, 141), S(4, 14002, 142));
+	dup_(j, 1400, 3000, 9, 10, 14001, 0);  /* a socket we know */
+	dup_(j, 1400, 4000, 11, 12, 14099, 0); /* one we never saw */
+	ingest(j);
+
+	assert_string_equal(spans(j),
+			    "1400:3 14001 create open\n"
+			    "1400:4 14002 create open\n"
+			    "1400:10 14001 dup open\n"
+			    "1400:12 14099 dup open\n");
+	assert_int_equal(sock_at(j, 1400, 10), sock_by_ino(j, 14001));
+	assert_int_equal(count(j, "SELECT count(*) FROM sock"), 3);
+	assert_int_equal(count(j, "SELECT count(*) FROM holding WHERE "
+				  "start_reason = 'dup' AND "
+				  "source_id IS NULL"), 2);
+}
+
+/* A close-on-exec copy not listed by the image after the exec was
+ * closed on exec; a plain copy it lists was kept. */
+static void test_ingest__dup_cloexec_closed_on_exec(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_rec_sock after[] = { S(3, 15001, 151),
+					     S(4, 15002, 152),
+					     S(8, 15002, 152) };
+	const struct pl_query q = { .live = 0 };
+	struct pl_holders hs;
+
+	hello_load(j, 1500, 1000, 1, 7, "/bin/first", NULL, 0);
+	socketpair_(j, 1500, 2000, S(3, 15001, 151), S(4, 15002, 152));
+	dup_(j, 1500, 3000, 4, 7, 15002, PL_SOCK_CLOEXEC); /* F_DUPFD_CLOEXEC */
+	dup_(j, 1500, 3100, 4, 8, 15002, 0);
+	exec_(j, 1500, 4000, "/bin/next");
+	hello_load(j, 1500, 4500, 1, 7, "/bin/next", after, 3);
+	ingest(j);
+
+	assert_string_equal(spans(j),
+			    "1500:3 15001 create kept@4000\n"
+			    "1500:4 15002 create kept@4000\n"
+			    "1500:7 15002 dup exec@4000\n"
+			    "1500:8 15002 dup kept@4000\n"
+			    "1500:3 15001 exec open\n"
+			    "1500:4 15002 exec open\n"
+			    "1500:8 15002 exec open\n");
+	assert_string_equal(cloexecs(j),
+			    "1500:3 15001 0\n"
+			    "1500:4 15002 0\n"
+			    "1500:7 15002 1\n"
+			    "1500:8 15002 0\n"
+			    "1500:3 15001 0\n"
+			    "1500:4 15002 0\n"
+			    "1500:8 15002 0\n");
+	/* the kept copy's next holding comes from it, not from fd 4 */
+	assert_int_equal(sql_int(j, "SELECT s.fd FROM holding h JOIN "
+				    "holding s ON s.id = h.source_id WHERE "
+				    "h.fd = 8 AND h.start_reason = 'exec'",
+				 0, 0), 8);
+	assert_string_equal(sql_text(j, "SELECT s.start_reason FROM holding "
+					"h JOIN holding s ON s.id = "
+					"h.source_id WHERE h.fd = 8 AND "
+					"h.start_reason = 'exec'", 0, 0),
+			    "dup");
+	assert_string_equal(holders(j, sock_by_ino(j, 15002)),
+			    "1500:4 create x1 /bin/next alive\n"
+			    "1500:7 dup from 1500:4 /bin/first exec@4000\n"
+			    "1500:8 dup from 1500:4 x1 /bin/next alive\n");
+	assert_int_equal(pl_holders_load(j->db, &q, sock_by_ino(j, 15002),
+					 &hs), 0);
+	assert_int_equal(hs.n, 3);
+	assert_string_equal(hs.v[1].start_reason, "dup");
+	assert_string_equal(hs.v[1].end_reason, PL_END_EXEC);
+	assert_int_equal(hs.v[1].until_ns, 4000);
+	assert_string_equal(hs.v[2].start_reason, "dup");
+	assert_int_equal(hs.v[2].execs, 1);
+	assert_string_equal(hs.v[2].exe, "/bin/next");
+	pl_holders_free(&hs);
+}
+
+/* F_SETFD, FIOCLEX, FIONCLEX: the flag of the open holding at that fd of
+ * that image, and of no other holding. */
+static void test_ingest__setfd_sets_cloexec_of_that_fd(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_rec_sock both[] = { S(3, 16001, 161),
+					    S(4, 16002, 162) };
+
+	hello_load(j, 1600, 1000, 1, 5, "/bin/p", NULL, 0);
+	socketpair_(j, 1600, 2000, both[0], both[1]);
+	hello_fork(j, 1601, 2500, 1600, 1000, 9, both, 2);
+	setfd_(j, 1600, 3000, 4, PL_SOCK_CLOEXEC);
+	ingest(j);
+	assert_string_equal(cloexecs(j),
+			    "1600:3 16001 0\n"
+			    "1600:4 16002 1\n"
+			    "1601:3 16001 0\n"
+			    "1601:4 16002 0\n");
+	assert_string_equal(spans(j),
+			    "1600:3 16001 create open\n"
+			    "1600:4 16002 create open\n"
+			    "1601:3 16001 fork open\n"
+			    "1601:4 16002 fork open\n");
+
+	/* cleared again */
+	setfd_(j, 1600, 4000, 4, 0);
+	ingest(j);
+	assert_string_equal(cloexecs(j),
+			    "1600:3 16001 0\n"
+			    "1600:4 16002 0\n"
+			    "1601:3 16001 0\n"
+			    "1601:4 16002 0\n");
+
+	/* a closed holding at the same fd keeps the flag it had */
+	setfd_(j, 1600, 5000, 4, PL_SOCK_CLOEXEC);
+	close_(j, 1600, 6000, 4, 16002);
+	socketpair_(j, 1600, 7000,
+		    (struct pl_rec_sock){ .fd = 4, .ino = 16003, .cookie = 163,
+					  .flags = PL_SOCK_CLOEXEC },
+		    (struct pl_rec_sock){ .fd = 5, .ino = 16004, .cookie = 164,
+					  .flags = PL_SOCK_CLOEXEC });
+	setfd_(j, 1600, 8000, 4, 0);
+	/* an fd with no holding: nothing to change, nothing made */
+	setfd_(j, 1600, 9000, 9, PL_SOCK_CLOEXEC);
+	ingest(j);
+	assert_string_equal(cloexecs(j),
+			    "1600:3 16001 0\n"
+			    "1600:4 16002 1\n"
+			    "1601:3 16001 0\n"
+			    "1601:4 16002 0\n"
+			    "1600:4 16003 0\n"
+			    "1600:5 16004 1\n");
+	assert_int_equal(count(j, "SELECT count(*) FROM holding"), 6);
+	assert_string_equal(events(j, 1600),
+			    "hello - 1 - img\n"
+			    "socketpair 3 4 - img\n"
+			    "setfd 4 1 - img\n"
+			    "setfd 4 0 - img\n"
+			    "setfd 4 1 - img\n"
+			    "close 4 - - img\n"
+			    "socketpair 4 5 - img\n"
+			    "setfd 4 0 - img\n"
+			    "setfd 9 1 - img\n");
+}
+
+/* close_range(4, 8, 0): the holdings open at fds 4 to 8 close, at the
+ * record's time; others, and other processes', stay open. */
+static void test_ingest__close_range_ends_range(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_rec_sock child[] = { S(4, 17002, 172),
+					     S(5, 17003, 173) };
+
+	hello_load(j, 1700, 1000, 1, 5, "/bin/p", NULL, 0);
+	socketpair_(j, 1700, 2000, S(3, 17001, 171), S(4, 17002, 172));
+	socketpair_(j, 1700, 2100, S(5, 17003, 173), S(6, 17004, 174));
+	socketpair_(j, 1700, 2200, S(8, 17005, 175), S(9, 17006, 176));
+	dup_(j, 1700, 2300, 3, 20, 17001, 0);
+	hello_fork(j, 1701, 2400, 1700, 1000, 9, child, 2);
+	close_(j, 1700, 2500, 5, 17003);
+	close_range_(j, 1700, 3000, 4, 8, 0);
+	ingest(j);
+
+	assert_string_equal(spans(j),
+			    "1700:3 17001 create open\n"
+			    "1700:4 17002 create close@3000\n"
+			    "1700:5 17003 create close@2500\n"
+			    "1700:6 17004 create close@3000\n"
+			    "1700:8 17005 create close@3000\n"
+			    "1700:9 17006 create open\n"
+			    "1700:20 17001 dup open\n"
+			    "1701:4 17002 fork open\n"
+			    "1701:5 17003 fork open\n");
+	assert_string_equal(holders(j, sock_by_ino(j, 17004)),
+			    "1700:6 create /bin/p close@3000\n");
+	assert_string_equal(events(j, 1700),
+			    "hello - 1 - img\n"
+			    "socketpair 3 4 - img\n"
+			    "socketpair 5 6 - img\n"
+			    "socketpair 8 9 - img\n"
+			    "dup 20 3 - img\n"
+			    "close 5 - - img\n"
+			    "close_range 4 8 - img\n");
+	/* a range of one fd, at its edges */
+	close_range_(j, 1700, 4000, 9, 9, 0);
+	close_range_(j, 1700, 4100, 21, 30, 0);
+	ingest(j);
+	assert_string_equal(sql_text(j, "SELECT end_reason || '@' || "
+					"until_ns FROM holding WHERE fd = 9",
+				     0, 0), "close@4000");
+	assert_int_equal(count(j, "SELECT count(*) FROM holding h JOIN "
+				  "process p ON p.id = h.process_id WHERE "
+				  "p.pid = 1700 AND h.end_reason IS NULL"), 2);
+}
+
+/* close_range(3, 9, CLOSE_RANGE_CLOEXEC): the holdings in range become
+ * close-on-exec and none ends; an exec then closes those the new image
+ * does not list. */
+static void test_ingest__close_range_cloexec_ends_nothing(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_rec_sock kept = S(20, 18001, 181);
+
+	hello_load(j, 1800, 1000, 1, 5, "/bin/p", NULL, 0);
+	socketpair_(j, 1800, 2000, S(3, 18001, 181), S(4, 18002, 182));
+	socketpair_(j, 1800, 2100, S(9, 18003, 183), S(10, 18004, 184));
+	dup_(j, 1800, 2200, 3, 20, 18001, 0);
+	close_range_(j, 1800, 3000, 3, 9, PL_RANGE_CLOEXEC);
+	ingest(j);
+
+	assert_string_equal(spans(j),
+			    "1800:3 18001 create open\n"
+			    "1800:4 18002 create open\n"
+			    "1800:9 18003 create open\n"
+			    "1800:10 18004 create open\n"
+			    "1800:20 18001 dup open\n");
+	assert_string_equal(cloexecs(j),
+			    "1800:3 18001 1\n"
+			    "1800:4 18002 1\n"
+			    "1800:9 18003 1\n"
+			    "1800:10 18004 0\n"
+			    "1800:20 18001 0\n");
+	assert_string_equal(sql_text(j, "SELECT kind || ' ' || fd || ' ' || "
+					"arg || ' ' || detail FROM event "
+					"WHERE kind = 'close_range'", 0, 0),
+			    "close_range 3 9 cloexec");
+
+	exec_(j, 1800, 4000, "/bin/q");
+	hello_load(j, 1800, 4500, 1, 5, "/bin/q", &kept, 1);
+	ingest(j);
+	assert_string_equal(spans(j),
+			    "1800:3 18001 create exec@4000\n"
+			    "1800:4 18002 create exec@4000\n"
+			    "1800:9 18003 create exec@4000\n"
+			    "1800:10 18004 create exec@4000\n"
+			    "1800:20 18001 dup kept@4000\n"
+			    "1800:20 18001 exec open\n");
+}
+
+/* closefrom(4) is close_range(4, ~0U, 0): the last fd must not be read
+ * as -1 (an empty range), nor cut to an int. */
+static void test_ingest__closefrom_covers_large_fds(void **state)
+{
+	struct jr *j = *state;
+
+	hello_load(j, 1900, 1000, 1, 5, "/bin/p", NULL, 0);
+	socketpair_(j, 1900, 2000, S(3, 19001, 191), S(4, 19002, 192));
+	socketpair_(j, 1900, 2100, S(5, 19003, 193), S(1000, 19004, 194));
+	dup_(j, 1900, 2200, 5, 1048575, 19003, 0);
+	dup_(j, 1900, 2300, 4, 0x7fffffff, 19002, 0);
+	/* another image, to be made close-on-exec from fd 0 up */
+	hello_load(j, 1901, 1500, 1, 6, "/bin/q", NULL, 0);
+	socketpair_(j, 1901, 2400, S(0, 19011, 0), S(0x7ffffffe, 19012, 0));
+	close_range_(j, 1900, 3000, 4, 0xffffffffu, 0);
+	close_range_(j, 1901, 3100, 0, 0xffffffffu, PL_RANGE_CLOEXEC);
+	ingest(j);
+
+	assert_string_equal(spans(j),
+			    "1900:3 19001 create open\n"
+			    "1900:4 19002 create close@3000\n"
+			    "1900:5 19003 create close@3000\n"
+			    "1900:1000 19004 create close@3000\n"
+			    "1900:1048575 19003 dup close@3000\n"
+			    "1900:2147483647 19002 dup close@3000\n"
+			    "1901:0 19011 create open\n"
+			    "1901:2147483646 19012 create open\n");
+	assert_string_equal(cloexecs(j),
+			    "1900:3 19001 0\n"
+			    "1900:4 19002 0\n"
+			    "1900:5 19003 0\n"
+			    "1900:1000 19004 0\n"
+			    "1900:1048575 19003 0\n"
+			    "1900:2147483647 19002 0\n"
+			    "1901:0 19011 1\n"
+			    "1901:2147483646 19012 1\n");
+	assert_string_equal(sql_text(j, "SELECT fd || ' ' || arg FROM event "
+					"WHERE kind = 'close_range' AND "
+					"pid = 1900", 0, 0),
+			    "4 4294967295");
+}
+
+/* Records of these types from a pid with no image (never said hello, or
+ * its image ended) go to the event log and change no holding, not even
+ * those of another image at the same fds. */
+static void test_ingest__fd_records_without_image(void **state)
+{
+	struct jr *j = *state;
+	char before[8192];
+
+	hello_load(j, 2001, 1000, 1, 5, "/bin/p", NULL, 0);
+	socketpair_(j, 2001, 2000, S(3, 20001, 201), S(4, 20002, 202));
+	hello_load(j, 2002, 1100, 1, 6, "/bin/q", NULL, 0);
+	socketpair_(j, 2002, 2100, S(3, 20003, 203), S(4, 20004, 204));
+	exit_(j, 2002, 2200, 0);
+	ingest(j);
+	snprintf(before, sizeof(before), "%s", spans(j));
+
+	/* 2000 never said hello; 2002 has exited */
+	for (uint32_t pid = 2000; pid <= 2002; pid += 2) {
+		dup_(j, pid, 3000, 3, 7, 20001, PL_SOCK_CLOEXEC);
+		dup_(j, pid, 3001, 3, 4, 20003, 0);
+		setfd_(j, pid, 3002, 3, PL_SOCK_CLOEXEC);
+		close_range_(j, pid, 3003, 3, 3, PL_RANGE_CLOEXEC);
+		close_range_(j, pid, 3004, 0, 0xffffffffu, 0);
+	}
+	ingest(j);
+
+	assert_string_equal(spans(j), before);
+	assert_string_equal(cloexecs(j),
+			    "2001:3 20001 0\n"
+			    "2001:4 20002 0\n"
+			    "2002:3 20003 0\n"
+			    "2002:4 20004 0\n");
+	assert_int_equal(count(j, "SELECT count(*) FROM holding"), 4);
+	assert_int_equal(count(j, "SELECT count(*) FROM sock"), 4);
+	assert_int_equal(count(j, "SELECT count(*) FROM process"), 2);
+	assert_string_equal(events(j, 2000),
+			    "dup 7 3 - -\n"
+			    "dup 4 3 - -\n"
+			    "setfd 3 1 - -\n"
+			    "close_range 3 3 cloexec -\n"
+			    "close_range 0 4294967295 - -\n");
+	assert_string_equal(events(j, 2002),
+			    "hello - 1 - img\n"
+			    "socketpair 3 4 - img\n"
+			    "exit - 0 - img\n"
+			    "dup 7 3 - -\n"
+			    "dup 4 3 - -\n"
+			    "setfd 3 1 - -\n"
+			    "close_range 3 3 cloexec -\n"
+			    "close_range 0 4294967295 - -\n");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, jr_setup, jr_teardown)
@@ -1122,6 +1675,15 @@ int main(void)
 		T(test_ingest__future_record_stops),
 		T(test_ingest__concurrent_ingest_once),
 		T(test_ingest__replaced_spool_read_from_start),
+		T(test_ingest__dup_copies_holding),
+		T(test_ingest__dup2_over_tracked_fd),
+		T(test_ingest__dup_of_untracked_fd),
+		T(test_ingest__dup_cloexec_closed_on_exec),
+		T(test_ingest__setfd_sets_cloexec_of_that_fd),
+		T(test_ingest__close_range_ends_range),
+		T(test_ingest__close_range_cloexec_ends_nothing),
+		T(test_ingest__closefrom_covers_large_fds),
+		T(test_ingest__fd_records_without_image),
 	};
 #undef T
 

@@ -29,6 +29,11 @@ union rec {
 	struct pl_rec_exec_fail exec_fail;
 	struct pl_rec_fork fork;
 	struct pl_rec_exit exit;
+	struct pl_rec_dup dup;
+	struct pl_rec_setfd setfd;
+	struct pl_rec_close_range close_range;
+	struct pl_rec_spawn spawn;
+	struct pl_rec_fds fds;
 	uint64_t align;
 	unsigned char bytes[PL_REC_MAX];
 };
@@ -137,6 +142,41 @@ static size_t build(union rec *r, uint8_t type, uint32_t pid, uint64_t ns)
 		r->exit.status = 3;
 		size = sizeof(r->exit);
 		break;
+	case PL_REC_DUP:
+		r->dup.oldfd = 4;
+		r->dup.newfd = 7;
+		r->dup.ino = 1002;
+		r->dup.flags = PL_SOCK_CLOEXEC;
+		size = sizeof(r->dup);
+		break;
+	case PL_REC_SETFD:
+		r->setfd.fd = 3;
+		r->setfd.flags = PL_SOCK_CLOEXEC;
+		size = sizeof(r->setfd);
+		break;
+	case PL_REC_CLOSE_RANGE:
+		r->close_range.first = 3;
+		r->close_range.last = 0xffffffffu;
+		r->close_range.flags = PL_RANGE_CLOEXEC;
+		size = sizeof(r->close_range);
+		break;
+	case PL_REC_SPAWN: /* only so that the every-type loops cover it */
+		r->spawn.child_pid = pid + 1;
+		r->spawn.path_len = sizeof("/bin/true");
+		memcpy(r->spawn.path, "/bin/true", sizeof("/bin/true"));
+		size = pl_rec_align(sizeof(r->spawn) + r->spawn.path_len);
+		break;
+	case PL_REC_SEND_FDS:
+	case PL_REC_RECV_FDS:
+		r->fds.channel_fd = 5;
+		r->fds.channel_ino = 9000;
+		r->fds.nsock = 2;
+		r->fds.sock[0] = (struct pl_rec_sock){ 7, 0, 9001, 91 };
+		r->fds.sock[1] = (struct pl_rec_sock){ 8, PL_SOCK_CLOEXEC, 9002, 92 };
+		size = sizeof(r->fds) + 2 * sizeof(r->fds.sock[0]);
+		break;
+	default:
+		fail_msg("build: no record of type %u: add one here", type);
 	}
 	return seal(r, type, size);
 }
@@ -184,6 +224,9 @@ static void test_spool__check_struct_sizes(void **state)
 	assert_int_equal(sizeof(struct pl_rec_exec_fail), 32);
 	assert_int_equal(sizeof(struct pl_rec_fork), 32);
 	assert_int_equal(sizeof(struct pl_rec_exit), 32);
+	assert_int_equal(sizeof(struct pl_rec_dup), 48);
+	assert_int_equal(sizeof(struct pl_rec_setfd), 32);
+	assert_int_equal(sizeof(struct pl_rec_close_range), 40);
 	assert_int_equal(pl_rec_align(0), 0);
 	assert_int_equal(pl_rec_align(1), 8);
 	assert_int_equal(pl_rec_align(8), 8);
@@ -310,7 +353,8 @@ static void test_spool__check_fixed_size_mismatch_is_bad(void **state)
 {
 	static const uint8_t types[] = { PL_REC_SOCKETPAIR, PL_REC_CLOSE,
 					 PL_REC_EXEC_FAIL, PL_REC_FORK,
-					 PL_REC_EXIT };
+					 PL_REC_EXIT, PL_REC_DUP,
+					 PL_REC_SETFD, PL_REC_CLOSE_RANGE };
 	static union rec r;
 
 	for (size_t i = 0; i < sizeof(types); i++) {
@@ -323,6 +367,69 @@ static void test_spool__check_fixed_size_mismatch_is_bad(void **state)
 		assert_int_equal(check_in_page(&r, size - PL_REC_ALIGN, &got),
 				 PL_REC_BAD);
 	}
+}
+
+/* The records of fd copies and drops: well formed with any values in
+ * their fields (a closefrom's last fd is ~0), and of exactly their size:
+ * not the size of another of them, nor a head alone. */
+static void test_spool__check_fd_records(void **state)
+{
+	static const uint8_t types[] = { PL_REC_DUP, PL_REC_SETFD,
+					 PL_REC_CLOSE_RANGE };
+	static const size_t sizes[] = { sizeof(struct pl_rec_dup),
+					sizeof(struct pl_rec_setfd),
+					sizeof(struct pl_rec_close_range) };
+	static union rec r;
+	size_t size, got;
+
+	for (size_t i = 0; i < sizeof(types); i++) {
+		size = build(&r, types[i], 100, 1000);
+		assert_int_equal(size, sizes[i]);
+		got = 0;
+		assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
+		assert_int_equal(got, size);
+
+		/* the size of each other fixed record, and of a head */
+		for (size_t k = 0; k < sizeof(types); k++) {
+			if (sizes[k] == sizes[i])
+				continue;
+			build(&r, types[i], 100, 1000);
+			seal(&r, types[i], sizes[k]);
+			if (check_in_page(&r, sizes[k], &got) != PL_REC_BAD)
+				fail_msg("type %u of %zu bytes not PL_REC_BAD",
+					 types[i], sizes[k]);
+		}
+		build(&r, types[i], 100, 1000);
+		seal(&r, types[i], sizeof(r.head));
+		assert_int_equal(check_in_page(&r, sizeof(r.head), &got),
+				 PL_REC_BAD);
+		/* as large as a record can be */
+		build(&r, types[i], 100, 1000);
+		seal(&r, types[i], PL_REC_MAX);
+		assert_int_equal(pl_rec_check(r.bytes, PL_REC_MAX, &got),
+				 PL_REC_BAD);
+	}
+
+	/* extreme field values are the collector's business, not the
+	 * reader's */
+	build(&r, PL_REC_DUP, 100, 1000);
+	r.dup.oldfd = -1;
+	r.dup.newfd = 0x7fffffff;
+	r.dup.ino = UINT64_MAX;
+	r.dup.flags = 0xffffffffu;
+	size = seal(&r, PL_REC_DUP, sizeof(r.dup));
+	assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
+	build(&r, PL_REC_SETFD, 100, 1000);
+	r.setfd.fd = 0x7fffffff;
+	r.setfd.flags = 0;
+	size = seal(&r, PL_REC_SETFD, sizeof(r.setfd));
+	assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
+	build(&r, PL_REC_CLOSE_RANGE, 100, 1000);
+	r.close_range.first = 0;
+	r.close_range.last = 0xffffffffu;
+	r.close_range.flags = 0;
+	size = seal(&r, PL_REC_CLOSE_RANGE, sizeof(r.close_range));
+	assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
 }
 
 static void test_spool__check_hello_parts_must_fit(void **state)
@@ -802,6 +909,7 @@ int main(void)
 		cmocka_unit_test(test_spool__check_partial_is_short),
 		cmocka_unit_test(test_spool__check_unknown_type_is_bad),
 		cmocka_unit_test(test_spool__check_fixed_size_mismatch_is_bad),
+		cmocka_unit_test(test_spool__check_fd_records),
 		cmocka_unit_test(test_spool__check_hello_parts_must_fit),
 #define T(f) cmocka_unit_test_setup_teardown(f, spool_setup, spool_teardown)
 		T(test_spool__reader_empty),

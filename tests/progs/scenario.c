@@ -29,6 +29,10 @@
  *   scenario execw HOLDER
  *                      the child closes fd0 and execs "HOLDER -w", which
  *                      waits for the end of its stdin
+ *   scenario passfd HOLDER
+ *                      a worker gets fd1 with SCM_RIGHTS and execs
+ *                      "HOLDER -w"; another end (b1) is sent but never
+ *                      received
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -306,6 +310,81 @@ static int execw(const char *holder)
 	return WEXITSTATUS(status);
 }
 
+static int send_fd(int channel, int fd)
+{
+	char byte = 'f';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		struct cmsghdr c;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(channel, &msg, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int channel)
+{
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		struct cmsghdr c;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(channel, &msg, 0) != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+static int passfd(const char *holder)
+{
+	int a[2], b[2], c[2], status;
+	pid_t w;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, c) != 0)
+		return 1;
+	fflush(stdout);
+	w = fork();
+	if (w == 0) {
+		close(c[0]);
+		if (recv_fd(c[1]) < 0)
+			_exit(3);
+		execl(holder, "holder", "-w", (char *)NULL);
+		_exit(127);
+	}
+	close(c[1]);
+	pair(SOCK_STREAM, a);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, b) != 0)
+		return 1;
+	printf("worker %d\nb0 %d\nb_ino1 %lu\n", (int)w, b[0], ino_of(b[1]));
+	fflush(stdout);
+	if (send_fd(c[0], a[1]) != 0 || send_fd(c[0], b[1]) != 0)
+		return 1;
+	close(a[1]);
+	close(b[1]);
+	waitpid(w, &status, 0);
+	return WEXITSTATUS(status);
+}
+
 static int run_system(const char *holder)
 {
 	int fds[2];
@@ -390,8 +469,10 @@ int main(int argc, char **argv)
 		return run_system(argv[2]);
 	if (!strcmp(mode, "execw") && argc > 2)
 		return execw(argv[2]);
+	if (!strcmp(mode, "passfd") && argc > 2)
+		return passfd(argv[2]);
 	fprintf(stderr, "usage: scenario kill|noclose|cloexec|errno|daemon|"
 			"vfork|dupexec|closerange|rangecloexec|clearenv|spawn|"
-			"system|execw [HOLDER]\n");
+			"system|execw|passfd [HOLDER]\n");
 	return 2;
 }
