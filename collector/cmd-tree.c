@@ -60,7 +60,7 @@ static const char holdings_sql[] =
 	" h.until_ns, sp.pid, sh.fd, h.cloexec, " PL_IMAGE_COLS " "
 	"FROM holding h JOIN process p ON p.id = h.process_id "
 	"JOIN sock s ON s.id = h.sock_id "
-	"LEFT JOIN sock o ON o.pair_id = s.pair_id AND o.side = 1 - s.side "
+	"LEFT JOIN sock o ON o.id = s.peer_id "
 	"LEFT JOIN holding sh ON sh.id = h.source_id "
 	"LEFT JOIN process sp ON sp.id = sh.process_id "
 	"WHERE h.process_id = ?1 ORDER BY h.fd, h.from_ns, h.id";

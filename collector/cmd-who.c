@@ -93,19 +93,26 @@ static int64_t sock_at(sqlite3 *db, const struct target *t, int fd)
 
 struct sock_info {
 	int64_t id, ino, cookie, side, pair_id, peer_id, peer_ino,
-		peer_cookie, created_ns, type, creator_pid;
-	char *creator_exe;
+		peer_cookie, created_ns, type, creator_pid, listening;
+	char *creator_exe, *name, *peer_name;
 };
+
+static char *dup_text(sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+
+	return s ? strdup(s) : NULL;
+}
 
 static int sock_info(sqlite3 *db, int64_t id, struct sock_info *si)
 {
 	sqlite3_stmt *st = pl_db_prepare(
 		db, "SELECT s.ino, s.cookie, s.side, s.pair_id, o.id, o.ino, "
-		    "o.cookie, pr.created_ns, pr.type, cp.pid, cp.exe "
+		    "o.cookie, pr.created_ns, COALESCE(pr.type, s.type, o.type),"
+		    " cp.pid, cp.exe, s.name, o.name, s.listening "
 		    "FROM sock s LEFT JOIN pair pr ON pr.id = s.pair_id "
 		    "LEFT JOIN process cp ON cp.id = pr.process_id "
-		    "LEFT JOIN sock o ON o.pair_id = s.pair_id "
-		    "AND o.side = 1 - s.side WHERE s.id = ?1");
+		    "LEFT JOIN sock o ON o.id = s.peer_id WHERE s.id = ?1");
 	int rc;
 
 	memset(si, 0, sizeof(*si));
@@ -114,8 +121,6 @@ static int sock_info(sqlite3 *db, int64_t id, struct sock_info *si)
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		const char *exe = (const char *)sqlite3_column_text(st, 10);
-
 		si->id = id;
 		si->ino = sqlite3_column_int64(st, 0);
 		si->cookie = sqlite3_column_int64(st, 1);
@@ -127,7 +132,10 @@ static int sock_info(sqlite3 *db, int64_t id, struct sock_info *si)
 		si->created_ns = sqlite3_column_int64(st, 7);
 		si->type = sqlite3_column_int64(st, 8);
 		si->creator_pid = sqlite3_column_int64(st, 9);
-		si->creator_exe = exe ? strdup(exe) : NULL;
+		si->creator_exe = dup_text(st, 10);
+		si->name = dup_text(st, 11);
+		si->peer_name = dup_text(st, 12);
+		si->listening = sqlite3_column_int64(st, 13);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : -1;
@@ -216,11 +224,13 @@ static void text_answer(int64_t peer_ino, const struct pl_holders *hs)
 }
 
 static void json_end(struct pl_json *j, const char *key, int64_t ino,
-		     int64_t cookie, const struct pl_holders *hs)
+		     int64_t cookie, const char *name,
+		     const struct pl_holders *hs)
 {
 	pl_json_open(j, key, '{');
 	pl_json_int(j, "inode", ino);
 	pl_json_int(j, "cookie", cookie);
+	pl_json_str(j, "name", name);
 	pl_json_open(j, "holders", '[');
 	for (size_t i = 0; i < hs->n; i++)
 		pl_json_holder(j, &hs->v[i]);
@@ -260,7 +270,10 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 		goto out;
 
 	if (o->json) {
-		json_end(j, "end", si.ino, si.cookie, &mine);
+		json_end(j, "end", si.ino, si.cookie, si.name, &mine);
+		pl_json_str(j, "type", si.type ? pl_sock_type_name((int)si.type)
+					       : NULL);
+		pl_json_bool(j, "listening", (int)si.listening);
 		if (si.pair_id) {
 			pl_json_open(j, "pair", '{');
 			pl_json_int(j, "id", si.pair_id);
@@ -276,7 +289,8 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 			pl_json_null(j, "pair");
 		}
 		if (si.peer_id)
-			json_end(j, "peer", si.peer_ino, si.peer_cookie, &peer);
+			json_end(j, "peer", si.peer_ino, si.peer_cookie,
+				 si.peer_name, &peer);
 		else
 			pl_json_null(j, "peer");
 		goto out;
@@ -298,9 +312,22 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 		       (long long)si.peer_ino);
 		text_holders(&peer);
 		text_flights(&peer);
+	} else if (si.peer_id) {
+		const char *on = si.name ? si.name : si.peer_name;
+
+		text_answer(si.peer_ino, &peer);
+		printf("  a %s connection%s%s%s\n",
+		       si.type ? pl_sock_type_name((int)si.type) : "socket",
+		       on ? " on '" : "", on ? on : "", on ? "'" : "");
+		printf("  peer socket:[%lld] held by:\n",
+		       (long long)si.peer_ino);
+		text_holders(&peer);
+		text_flights(&peer);
+	} else if (si.listening) {
+		printf("  listening on '%s'\n", si.name ? si.name : "?");
 	} else {
-		printf("  its creation was not recorded, so its peer is "
-		       "unknown\n");
+		printf("  no peer recorded: its creation, or its connection, "
+		       "was not seen\n");
 	}
 	printf("  socket:[%lld] itself held by:\n", (long long)si.ino);
 	text_holders(&mine);
@@ -309,6 +336,8 @@ out:
 	pl_holders_free(&mine);
 	pl_holders_free(&peer);
 	free(si.creator_exe);
+	free(si.name);
+	free(si.peer_name);
 	return rc;
 }
 

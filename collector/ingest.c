@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +36,12 @@ enum {
 	Q_SOCK_BY_INO,
 	Q_SOCK_INSERT,
 	Q_SOCK_SET_PAIR,
+	Q_SOCK_ADOPT,
+	Q_SOCK_SET_COOKIE,
+	Q_SOCK_SET_PEER,
+	Q_SOCK_SET_INFO,
+	Q_SOCK_LISTEN,
+	Q_SOCK_COPY_INFO,
 	Q_PAIR_INSERT,
 	Q_HOLD_INSERT,
 	Q_HOLD_END,
@@ -87,6 +94,20 @@ static const char *const queries[Q_COUNT] = {
 		"VALUES (?1, ?2, ?3, ?4, ?5)",
 	[Q_SOCK_SET_PAIR] =
 		"UPDATE sock SET pair_id = ?2, side = ?3 WHERE id = ?1",
+	/* a socket first seen as a peer, by inode alone */
+	[Q_SOCK_ADOPT] =
+		"SELECT id FROM sock WHERE boot = ?1 AND ino = ?2 AND cookie = 0 "
+		"ORDER BY id DESC LIMIT 1",
+	[Q_SOCK_SET_COOKIE] = "UPDATE sock SET cookie = ?2 WHERE id = ?1",
+	[Q_SOCK_SET_PEER] = "UPDATE sock SET peer_id = ?2 WHERE id = ?1",
+	[Q_SOCK_SET_INFO] = /* what is known already stays */
+		"UPDATE sock SET type = COALESCE(type, ?2), "
+		"name = COALESCE(?3, name) WHERE id = ?1",
+	[Q_SOCK_LISTEN] = "UPDATE sock SET listening = 1 WHERE id = ?1",
+	[Q_SOCK_COPY_INFO] =
+		"UPDATE sock SET (type, name) = (SELECT COALESCE(sock.type, "
+		"l.type), COALESCE(sock.name, l.name) FROM sock l WHERE "
+		"l.id = ?2) WHERE id = ?1",
 	[Q_PAIR_INSERT] =
 		"INSERT INTO pair (process_id, created_ns, domain, type, "
 		"protocol) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -154,6 +175,9 @@ static const char *const kind_names[] = {
 	[PL_REC_DUP] = "dup",		[PL_REC_SETFD] = "setfd",
 	[PL_REC_CLOSE_RANGE] = "close_range", [PL_REC_SPAWN] = "spawn",
 	[PL_REC_SEND_FDS] = "send_fds",	[PL_REC_RECV_FDS] = "recv_fds",
+	[PL_REC_SOCKET] = "socket",	[PL_REC_BIND] = "bind",
+	[PL_REC_LISTEN] = "listen",	[PL_REC_CONNECT] = "connect",
+	[PL_REC_ACCEPT] = "accept",
 };
 
 struct ingest {
@@ -173,7 +197,7 @@ struct image {
 };
 
 /* Bind by type: 'i' int64, 't' text (NULL pointer binds NULL), 'n' NULL. */
-static sqlite3_stmt *bind(struct ingest *in, int q, const char *types, ...)
+static sqlite3_stmt *q_bind(struct ingest *in, int q, const char *types, ...)
 {
 	sqlite3_stmt *st = in->q[q];
 	va_list ap;
@@ -233,7 +257,7 @@ static int64_t inserted(struct ingest *in, sqlite3_stmt *st)
 
 static void current_image(struct ingest *in, uint32_t pid, struct image *img)
 {
-	sqlite3_stmt *st = bind(in, Q_PROC_CURRENT, "i", (int64_t)pid);
+	sqlite3_stmt *st = q_bind(in, Q_PROC_CURRENT, "i", (int64_t)pid);
 
 	memset(img, 0, sizeof(*img));
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -255,7 +279,7 @@ static void event(struct ingest *in, int64_t proc, const struct pl_rec_head *h,
 		  int64_t fd, int64_t arg, const char *detail, int has_fd,
 		  int has_arg)
 {
-	sqlite3_stmt *st = bind(in, Q_EVENT_INSERT, "iiit", proc ? proc : 0,
+	sqlite3_stmt *st = q_bind(in, Q_EVENT_INSERT, "iiit", proc ? proc : 0,
 				(int64_t)h->pid, (int64_t)h->time_ns,
 				kind_names[h->type]);
 
@@ -270,13 +294,27 @@ static void event(struct ingest *in, int64_t proc, const struct pl_rec_head *h,
 	run(in, st);
 }
 
+/* A socket by cookie, or where we have none, by inode. One first seen as
+ * the peer of a connection has no cookie yet: it is taken up when the
+ * socket shows up with its cookie. */
 static int64_t find_sock(struct ingest *in, const char *boot,
 			 const struct pl_rec_sock *s)
 {
-	if (s->cookie)
-		return lookup(in, bind(in, Q_SOCK_BY_COOKIE, "ti", boot,
-				       (int64_t)s->cookie));
-	return lookup(in, bind(in, Q_SOCK_BY_INO, "ti", boot, (int64_t)s->ino));
+	int64_t id;
+
+	if (!s->cookie)
+		return lookup(in, q_bind(in, Q_SOCK_BY_INO, "ti", boot,
+				       (int64_t)s->ino));
+	id = lookup(in, q_bind(in, Q_SOCK_BY_COOKIE, "ti", boot,
+			     (int64_t)s->cookie));
+	if (!id) {
+		id = lookup(in, q_bind(in, Q_SOCK_ADOPT, "ti", boot,
+				     (int64_t)s->ino));
+		if (id)
+			run(in, q_bind(in, Q_SOCK_SET_COOKIE, "ii", id,
+				     (int64_t)s->cookie));
+	}
+	return id;
 }
 
 static int64_t find_or_add_sock(struct ingest *in, const char *boot,
@@ -287,7 +325,7 @@ static int64_t find_or_add_sock(struct ingest *in, const char *boot,
 
 	if (id)
 		return id;
-	st = bind(in, Q_SOCK_INSERT, "tii", boot, (int64_t)s->ino,
+	st = q_bind(in, Q_SOCK_INSERT, "tii", boot, (int64_t)s->ino,
 		  (int64_t)s->cookie);
 	return inserted(in, st);
 }
@@ -301,9 +339,9 @@ static void hold_over(struct ingest *in, int64_t proc,
 {
 	sqlite3_stmt *st;
 
-	run(in, bind(in, Q_HOLD_END, "iiit", proc, (int64_t)s->fd, (int64_t)ns,
+	run(in, q_bind(in, Q_HOLD_END, "iiit", proc, (int64_t)s->fd, (int64_t)ns,
 		     was));
-	st = bind(in, Q_HOLD_INSERT, "iiiitii", proc, (int64_t)s->fd, sock,
+	st = q_bind(in, Q_HOLD_INSERT, "iiiitii", proc, (int64_t)s->fd, sock,
 		  (int64_t)ns, why, source,
 		  (int64_t)((s->flags & PL_SOCK_CLOEXEC) != 0));
 	if (!source)
@@ -317,6 +355,75 @@ static void hold(struct ingest *in, int64_t proc, const struct pl_rec_sock *s,
 	hold_over(in, proc, s, sock, ns, why, source, "unknown");
 }
 
+/* The socket IMG holds at FD, or 0. */
+static int64_t sock_at(struct ingest *in, const struct image *img, int fd)
+{
+	sqlite3_stmt *st = q_bind(in, Q_HOLD_OPEN_AT, "ii", img->id, (int64_t)fd);
+	int64_t sock = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		sock = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	return sock;
+}
+
+static void link_peers(struct ingest *in, int64_t a, int64_t b)
+{
+	run(in, q_bind(in, Q_SOCK_SET_PEER, "ii", a, b));
+	run(in, q_bind(in, Q_SOCK_SET_PEER, "ii", b, a));
+}
+
+/* The other end of a connection, as the kernel named it by inode. */
+static int64_t peer_sock(struct ingest *in, const struct image *img,
+			 uint64_t ino)
+{
+	struct pl_rec_sock s = { .ino = ino };
+
+	return find_or_add_sock(in, img->boot, &s);
+}
+
+static void apply_conn(struct ingest *in, const struct image *img,
+		       const struct pl_rec_conn *r)
+{
+	const char *name = r->name_len > 1 ? r->name : NULL;
+	int64_t sock, peer;
+
+	switch (r->head.type) {
+	case PL_REC_BIND:
+		if ((sock = sock_at(in, img, r->fd)))
+			run(in, q_bind(in, Q_SOCK_SET_INFO, "int", sock, 0, name));
+		break;
+	case PL_REC_LISTEN:
+		if ((sock = sock_at(in, img, r->fd)))
+			run(in, q_bind(in, Q_SOCK_LISTEN, "i", sock));
+		break;
+	case PL_REC_CONNECT:
+		sock = sock_at(in, img, r->fd);
+		if (!sock || !r->peer_ino)
+			break;
+		/* the server's end is named by the address connected to */
+		peer = peer_sock(in, img, r->peer_ino);
+		link_peers(in, sock, peer);
+		run(in, q_bind(in, Q_SOCK_SET_INFO, "int", peer, 0, name));
+		break;
+	case PL_REC_ACCEPT: {
+		struct pl_rec_sock s = {
+			.fd = r->fd, .flags = r->flags, .ino = r->ino,
+			.cookie = r->cookie,
+		};
+		int64_t listener = sock_at(in, img, r->listen_fd);
+
+		sock = find_or_add_sock(in, img->boot, &s);
+		hold(in, img->id, &s, sock, r->head.time_ns, "accept", 0);
+		if (r->peer_ino)
+			link_peers(in, sock, peer_sock(in, img, r->peer_ino));
+		if (listener) /* an accepted socket has its listener's name */
+			run(in, q_bind(in, Q_SOCK_COPY_INFO, "ii", sock, listener));
+		break;
+	}
+	}
+}
+
 /* Sockets passed with SCM_RIGHTS take off: one flight each, from the
  * sender's holding at the fd it passed. */
 static void apply_send(struct ingest *in, const struct image *img,
@@ -325,14 +432,14 @@ static void apply_send(struct ingest *in, const struct image *img,
 	for (unsigned i = 0; i < r->nsock; i++) {
 		const struct pl_rec_sock *s = &r->sock[i];
 		int64_t sock = find_or_add_sock(in, img->boot, s), src = 0;
-		sqlite3_stmt *st = bind(in, Q_HOLD_OPEN_AT, "ii", img->id,
+		sqlite3_stmt *st = q_bind(in, Q_HOLD_OPEN_AT, "ii", img->id,
 					(int64_t)s->fd);
 
 		if (sqlite3_step(st) == SQLITE_ROW &&
 		    sqlite3_column_int64(st, 1) == sock)
 			src = sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
-		st = bind(in, Q_FLIGHT_INSERT, "iiii", sock, src,
+		st = q_bind(in, Q_FLIGHT_INSERT, "iiii", sock, src,
 			  (int64_t)r->head.time_ns, (int64_t)r->channel_ino);
 		if (!src)
 			sqlite3_bind_null(st, 2);
@@ -348,7 +455,7 @@ static void apply_recv(struct ingest *in, const struct image *img,
 		const struct pl_rec_sock *s = &r->sock[i];
 		int64_t sock = find_or_add_sock(in, img->boot, s);
 		int64_t flight = 0, src = 0;
-		sqlite3_stmt *st = bind(in, Q_FLIGHT_OLDEST, "i", sock);
+		sqlite3_stmt *st = q_bind(in, Q_FLIGHT_OLDEST, "i", sock);
 
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			flight = sqlite3_column_int64(st, 0);
@@ -357,7 +464,7 @@ static void apply_recv(struct ingest *in, const struct image *img,
 		sqlite3_reset(st);
 		hold(in, img->id, s, sock, r->head.time_ns, "recv", src);
 		if (flight)
-			run(in, bind(in, Q_FLIGHT_LAND, "ii", flight,
+			run(in, q_bind(in, Q_FLIGHT_LAND, "ii", flight,
 				     sqlite3_last_insert_rowid(in->db)));
 	}
 }
@@ -366,7 +473,7 @@ static void apply_recv(struct ingest *in, const struct image *img,
 static void apply_dup(struct ingest *in, const struct image *img,
 		      const struct pl_rec_dup *r)
 {
-	sqlite3_stmt *st = bind(in, Q_HOLD_OPEN_AT, "ii", img->id,
+	sqlite3_stmt *st = q_bind(in, Q_HOLD_OPEN_AT, "ii", img->id,
 				(int64_t)r->oldfd);
 	struct pl_rec_sock s = {
 		.fd = r->newfd, .flags = r->flags, .ino = r->ino,
@@ -393,18 +500,18 @@ static void hold_at_hello(struct ingest *in, const struct image *img,
 
 	if (img->parent_id && !strcmp(img->origin, "fork")) {
 		why = "fork";
-		src = lookup(in, bind(in, Q_HOLD_SRC_FD, "iii", img->parent_id,
+		src = lookup(in, q_bind(in, Q_HOLD_SRC_FD, "iii", img->parent_id,
 				      (int64_t)s->fd, sock));
 	} else if (img->parent_id && !strcmp(img->origin, "exec")) {
-		src = lookup(in, bind(in, Q_HOLD_SRC_FD, "iii", img->parent_id,
+		src = lookup(in, q_bind(in, Q_HOLD_SRC_FD, "iii", img->parent_id,
 				      (int64_t)s->fd, sock));
 		if (src) {
 			why = "exec";
-			run(in, bind(in, Q_HOLD_KEPT, "i", src));
+			run(in, q_bind(in, Q_HOLD_KEPT, "i", src));
 		}
 	} else if (img->parent_id && !strcmp(img->origin, "spawn")) {
 		/* posix_spawn and friends may have moved it to another fd */
-		src = lookup(in, bind(in, Q_HOLD_SRC_ANY, "ii", img->parent_id,
+		src = lookup(in, q_bind(in, Q_HOLD_SRC_ANY, "ii", img->parent_id,
 				      sock));
 		if (src)
 			why = "inherit";
@@ -429,7 +536,7 @@ static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
 
 	if (h->reason == PL_HELLO_FORK) {
 		strcpy(img.origin, "fork");
-		st = bind(in, Q_PROC_BY_HELLO, "iit", (int64_t)h->parent_pid,
+		st = q_bind(in, Q_PROC_BY_HELLO, "iit", (int64_t)h->parent_pid,
 			  (int64_t)h->parent_hello_ns, img.boot);
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			const char *e = (const char *)sqlite3_column_text(st, 1);
@@ -450,7 +557,7 @@ static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
 			/* same process, new program: an exec */
 			strcpy(img.origin, "exec");
 			img.parent_id = prev.id;
-			run(in, bind(in, Q_PROC_END_EXEC, "ii", prev.id,
+			run(in, q_bind(in, Q_PROC_END_EXEC, "ii", prev.id,
 				     (int64_t)h->head.time_ns));
 		} else {
 			current_image(in, h->ppid, &prev);
@@ -464,7 +571,7 @@ static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
 		}
 	}
 
-	st = bind(in, Q_PROC_INSERT, "tiiitiitt", img.boot,
+	st = q_bind(in, Q_PROC_INSERT, "tiiitiitt", img.boot,
 		  (int64_t)h->head.pid, (int64_t)h->start_ticks,
 		  (int64_t)h->head.time_ns, img.origin, img.parent_id,
 		  (int64_t)(h->reason == PL_HELLO_FORK ? h->parent_pid : h->ppid),
@@ -497,9 +604,9 @@ static void apply_snap(struct ingest *in, const struct pl_rec_snap *r)
 static void apply_socketpair(struct ingest *in, int64_t proc, const char *boot,
 			     const struct pl_rec_socketpair *r)
 {
-	int64_t pair;
+	int64_t pair, socks[2];
 
-	pair = inserted(in, bind(in, Q_PAIR_INSERT, "iiiii", proc,
+	pair = inserted(in, q_bind(in, Q_PAIR_INSERT, "iiiii", proc,
 				 (int64_t)r->head.time_ns, (int64_t)r->domain,
 				 (int64_t)r->type, (int64_t)r->protocol));
 	for (int side = 0; side < 2; side++) {
@@ -507,14 +614,21 @@ static void apply_socketpair(struct ingest *in, int64_t proc, const char *boot,
 		int64_t sock = find_sock(in, boot, s);
 
 		if (sock)
-			run(in, bind(in, Q_SOCK_SET_PAIR, "iii", sock, pair,
+			run(in, q_bind(in, Q_SOCK_SET_PAIR, "iii", sock, pair,
 				     (int64_t)side));
 		else
-			sock = inserted(in, bind(in, Q_SOCK_INSERT, "tiiii",
+			sock = inserted(in, q_bind(in, Q_SOCK_INSERT, "tiiii",
 						 boot, (int64_t)s->ino,
 						 (int64_t)s->cookie, pair,
 						 (int64_t)side));
 		hold(in, proc, s, sock, r->head.time_ns, "create", 0);
+		socks[side] = sock;
+	}
+	for (int side = 0; side < 2; side++) {
+		run(in, q_bind(in, Q_SOCK_SET_PEER, "ii", socks[side],
+			     socks[1 - side]));
+		run(in, q_bind(in, Q_SOCK_SET_INFO, "iit", socks[side],
+			     (int64_t)(r->type & 0xf), NULL));
 	}
 }
 
@@ -550,7 +664,7 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 		const struct pl_rec_close *r = (const void *)h;
 
 		if (img.id)
-			run(in, bind(in, Q_HOLD_END, "iiit", img.id,
+			run(in, q_bind(in, Q_HOLD_END, "iiit", img.id,
 				     (int64_t)r->fd, (int64_t)h->time_ns,
 				     "close"));
 		event(in, img.id, h, r->fd, 0, NULL, 1, 0);
@@ -562,7 +676,7 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 
 		snprintf(path, sizeof(path), "%.*s", (int)r->path_len, r->path);
 		if (img.id)
-			run(in, bind(in, Q_PROC_EXEC, "iit", img.id,
+			run(in, q_bind(in, Q_PROC_EXEC, "iit", img.id,
 				     (int64_t)h->time_ns, path));
 		event(in, img.id, h, 0, 0, path, 0, 0);
 		break;
@@ -571,7 +685,7 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 		const struct pl_rec_exec_fail *r = (const void *)h;
 
 		if (img.id)
-			run(in, bind(in, Q_PROC_EXEC_FAIL, "i", img.id));
+			run(in, q_bind(in, Q_PROC_EXEC_FAIL, "i", img.id));
 		event(in, img.id, h, 0, r->err, NULL, 0, 1);
 		break;
 	}
@@ -603,7 +717,7 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 		int64_t on = (r->flags & PL_SOCK_CLOEXEC) != 0;
 
 		if (img.id)
-			run(in, bind(in, Q_HOLD_SETFD, "iii", img.id,
+			run(in, q_bind(in, Q_HOLD_SETFD, "iii", img.id,
 				     (int64_t)r->fd, on));
 		event(in, img.id, h, r->fd, on, NULL, 1, 1);
 		break;
@@ -613,10 +727,10 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 		int cloexec = (r->flags & PL_RANGE_CLOEXEC) != 0;
 
 		if (img.id && cloexec)
-			run(in, bind(in, Q_HOLD_CLOEXEC_RANGE, "iii", img.id,
+			run(in, q_bind(in, Q_HOLD_CLOEXEC_RANGE, "iii", img.id,
 				     (int64_t)r->first, (int64_t)r->last));
 		else if (img.id)
-			run(in, bind(in, Q_HOLD_END_RANGE, "iiii", img.id,
+			run(in, q_bind(in, Q_HOLD_END_RANGE, "iiii", img.id,
 				     (int64_t)r->first, (int64_t)r->last,
 				     (int64_t)h->time_ns));
 		event(in, img.id, h, r->first, r->last,
@@ -635,12 +749,41 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 		      (r->flags & PL_FDS_CTRUNC) ? "ctrunc" : NULL, 1, 1);
 		break;
 	}
+	case PL_REC_SOCKET: {
+		const struct pl_rec_socket *r = (const void *)h;
+		struct pl_rec_sock s = {
+			.fd = r->fd, .ino = r->ino, .cookie = r->cookie,
+			.flags = (r->type & SOCK_CLOEXEC) ? PL_SOCK_CLOEXEC : 0,
+		};
+
+		if (img.id) {
+			int64_t sock = find_or_add_sock(in, img.boot, &s);
+
+			run(in, q_bind(in, Q_SOCK_SET_INFO, "iit", sock,
+				     (int64_t)(r->type & 0xf), NULL));
+			hold(in, img.id, &s, sock, h->time_ns, "create", 0);
+		}
+		event(in, img.id, h, r->fd, r->type, NULL, 1, 1);
+		break;
+	}
+	case PL_REC_BIND:
+	case PL_REC_LISTEN:
+	case PL_REC_CONNECT:
+	case PL_REC_ACCEPT: {
+		const struct pl_rec_conn *r = (const void *)h;
+
+		if (img.id)
+			apply_conn(in, &img, r);
+		event(in, img.id, h, r->fd, (int64_t)r->peer_ino,
+		      r->name_len > 1 ? r->name : NULL, 1, r->peer_ino != 0);
+		break;
+	}
 	case PL_REC_EXIT: {
 		const struct pl_rec_exit *r = (const void *)h;
 		sqlite3_stmt *st;
 
 		if (img.id) {
-			st = bind(in, Q_PROC_EXIT, "iii", img.id,
+			st = q_bind(in, Q_PROC_EXIT, "iii", img.id,
 				  (int64_t)h->time_ns, (int64_t)r->status);
 			if (r->status == PL_EXIT_UNKNOWN)
 				sqlite3_bind_null(st, 3);
@@ -720,7 +863,7 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 
 	first = spool_first(fd);
 	{
-		sqlite3_stmt *q = bind(&in, Q_SPOOL_GET, "t", spool_path);
+		sqlite3_stmt *q = q_bind(&in, Q_SPOOL_GET, "t", spool_path);
 
 		if (sqlite3_step(q) == SQLITE_ROW &&
 		    sqlite3_column_int64(q, 0) == (int64_t)st.st_dev &&
@@ -750,7 +893,7 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 		pl_warn("skipped %llu garbled bytes in spool '%s'",
 			(unsigned long long)reader.skipped, spool_path);
 	if (!in.failed)
-		run(&in, bind(&in, Q_SPOOL_PUT, "tiiiii", spool_path,
+		run(&in, q_bind(&in, Q_SPOOL_PUT, "tiiiii", spool_path,
 			      (int64_t)st.st_dev, (int64_t)st.st_ino, first,
 			      (int64_t)pl_spool_reader_tell(&reader),
 			      (int64_t)reader.skipped));

@@ -50,6 +50,16 @@ static int body_fits(const struct pl_rec_head *h, size_t size)
 		return size >= sizeof(*r) &&
 		       sizeof(*r) + (size_t)r->nsock * sizeof(r->sock[0]) <= size;
 	}
+	case PL_REC_SOCKET:
+		return size == sizeof(struct pl_rec_socket);
+	case PL_REC_BIND:
+	case PL_REC_LISTEN:
+	case PL_REC_CONNECT:
+	case PL_REC_ACCEPT: {
+		const struct pl_rec_conn *r = (const void *)h;
+
+		return size >= sizeof(*r) && sizeof(*r) + r->name_len <= size;
+	}
 	case PL_REC_SPAWN: {
 		const struct pl_rec_spawn *r = (const void *)h;
 

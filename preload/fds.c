@@ -66,6 +66,12 @@ static uint64_t fd_lookup(int fd)
 	return __atomic_load_n(&fd_ino[fd], __ATOMIC_RELAXED);
 }
 
+/* The inode of the socket at FD if we track it, else 0. */
+uint64_t pl__fd_ino(int fd)
+{
+	return fd_lookup(fd);
+}
+
 /* Forget every fd: the caller is about to list them all again. */
 void pl__fd_reset(void)
 {

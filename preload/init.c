@@ -35,6 +35,12 @@ void pl__resolve(void)
 	RESOLVE(close_range);
 	RESOLVE(closefrom);
 	RESOLVE(socketpair);
+	RESOLVE(socket);
+	RESOLVE(bind);
+	RESOLVE(listen);
+	RESOLVE(connect);
+	RESOLVE(accept);
+	RESOLVE(accept4);
 	RESOLVE(sendmsg);
 	RESOLVE(recvmsg);
 	RESOLVE(sendmmsg);

@@ -37,6 +37,12 @@ struct pl_real {
 	int (*close_range)(unsigned, unsigned, int);
 	void (*closefrom)(int);
 	int (*socketpair)(int, int, int, int[2]);
+	int (*socket)(int, int, int);
+	int (*bind)(int, const struct sockaddr *, socklen_t);
+	int (*listen)(int, int);
+	int (*connect)(int, const struct sockaddr *, socklen_t);
+	int (*accept)(int, struct sockaddr *, socklen_t *);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
 	ssize_t (*sendmsg)(int, const struct msghdr *, int);
 	ssize_t (*recvmsg)(int, struct msghdr *, int);
 	int (*sendmmsg)(int, struct mmsghdr *, unsigned int, int);
@@ -109,6 +115,10 @@ void pl__fd_track(int fd, uint64_t ino);
 uint64_t pl__fd_forget(int fd);
 void pl__fd_reset(void);
 int pl__sock_ident(int fd, uint64_t *ret_ino, uint64_t *ret_cookie);
+uint64_t pl__fd_ino(int fd);
+
+/* diag.c */
+uint64_t pl__peer_ino(uint64_t ino);
 
 /* env.c: our variables in the environment of what we exec. */
 struct pl_envfix {

@@ -58,20 +58,26 @@ CREATE TABLE pair (
 
 -- A socket end, the kernel object. The cookie (SO_COOKIE) is unique for the
 -- life of a boot; the inode is what ls -l /proc/PID/fd shows and may be
--- reused. pair_id/side are NULL for sockets whose creation we did not see.
+-- reused. peer_id is the other end: of its socketpair, or of its
+-- connection as the kernel reported it at connect or accept.
 CREATE TABLE sock (
-	id      INTEGER PRIMARY KEY,
-	boot    TEXT NOT NULL,
-	ino     INTEGER NOT NULL,
-	cookie  INTEGER NOT NULL,     -- 0 when the kernel gave none
-	pair_id INTEGER REFERENCES pair(id),
-	side    INTEGER               -- 0 or 1: index in socketpair's sv[]
+	id        INTEGER PRIMARY KEY,
+	boot      TEXT NOT NULL,
+	ino       INTEGER NOT NULL,
+	cookie    INTEGER NOT NULL,   -- 0 when not (yet) known
+	pair_id   INTEGER REFERENCES pair(id), -- NULL: not from a socketpair
+	side      INTEGER,            -- 0 or 1: index in socketpair's sv[]
+	peer_id   INTEGER REFERENCES sock(id),
+	type      INTEGER,            -- SOCK_STREAM, SOCK_DGRAM, ... if known
+	name      TEXT,               -- address: a path, or @abstract
+	listening INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX sock_by_ino ON sock (boot, ino);
 CREATE INDEX sock_by_cookie ON sock (boot, cookie);
 
 -- An interval during which one program image held a socket end at an fd.
--- start_reason: create (socketpair), fork (inherited at fork; source_id is
+-- start_reason: create (socketpair, socket), accept, fork (inherited at
+-- fork; source_id is
 -- the parent's holding), exec (kept across exec; source_id is the holding
 -- of the image before), dup (dup, dup2, dup3, F_DUPFD: source_id is the
 -- holding copied), recv (received with SCM_RIGHTS: source_id is the
@@ -88,8 +94,8 @@ CREATE TABLE holding (
 	sock_id      INTEGER NOT NULL REFERENCES sock(id),
 	from_ns      INTEGER NOT NULL,
 	start_reason TEXT NOT NULL
-		CHECK (start_reason IN ('create', 'fork', 'exec', 'dup', 'recv',
-					'inherit', 'found')),
+		CHECK (start_reason IN ('create', 'accept', 'fork', 'exec', 'dup',
+					'recv', 'inherit', 'found')),
 	source_id    INTEGER REFERENCES holding(id),
 	until_ns     INTEGER,
 	end_reason   TEXT CHECK (end_reason IN ('close', 'kept', 'unknown')),
@@ -146,10 +152,9 @@ FROM holding h
 JOIN process p ON p.id = h.process_id
 JOIN sock s ON s.id = h.sock_id;
 
--- Each socket end with its peer, for pairs we saw created.
+-- Each socket end whose peer we know, with it.
 CREATE VIEW sock_peer AS
-SELECT s.id AS sock_id, s.ino, s.pair_id, s.side, o.id AS peer_id,
+SELECT s.id AS sock_id, s.ino, s.name, s.pair_id, o.id AS peer_id,
        o.ino AS peer_ino
 FROM sock s
-LEFT JOIN sock o ON o.pair_id = s.pair_id AND o.side = 1 - s.side
-WHERE s.pair_id IS NOT NULL;
+JOIN sock o ON o.id = s.peer_id;

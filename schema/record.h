@@ -41,7 +41,12 @@ enum pl_rec_type {
 	PL_REC_SPAWN = 12,     /* posix_spawn() started a child */
 	PL_REC_SEND_FDS = 13,  /* sockets passed with SCM_RIGHTS */
 	PL_REC_RECV_FDS = 14,  /* sockets received with SCM_RIGHTS */
-	PL_REC_TYPE_MAX = 14
+	PL_REC_SOCKET = 15,    /* socket(AF_UNIX, ...) */
+	PL_REC_BIND = 16,      /* bind() of a tracked socket */
+	PL_REC_LISTEN = 17,    /* listen() on a tracked socket */
+	PL_REC_CONNECT = 18,   /* connect() of a tracked socket */
+	PL_REC_ACCEPT = 19,    /* accept(), accept4() on a tracked listener */
+	PL_REC_TYPE_MAX = 19
 };
 
 /* Why a HELLO was written. */
@@ -149,6 +154,36 @@ struct pl_rec_fds {
 #define PL_FDS_CTRUNC 1u
 #define PL_FDS_MAX ((PL_REC_MAX - sizeof(struct pl_rec_fds)) / \
 		    sizeof(struct pl_rec_sock))
+
+/* PL_REC_SOCKET */
+struct pl_rec_socket {
+	struct pl_rec_head head;
+	int32_t fd;
+	int32_t domain;
+	int32_t type; /* as passed: SOCK_CLOEXEC and SOCK_NONBLOCK included */
+	int32_t protocol;
+	uint64_t ino;
+	uint64_t cookie;
+};
+
+/* PL_REC_BIND, PL_REC_LISTEN, PL_REC_CONNECT, PL_REC_ACCEPT. For a
+ * connection, peer_ino is the other end as the kernel tells it
+ * (NETLINK_SOCK_DIAG, UDIAG_SHOW_PEER), 0 when it could not. name is the
+ * address bound or connected to: a path, or "@name" for an abstract one;
+ * name_len bytes, NUL included, then padding. */
+struct pl_rec_conn {
+	struct pl_rec_head head;
+	int32_t fd;        /* accept: the new fd */
+	int32_t listen_fd; /* accept: the listener; else -1 */
+	uint64_t ino;
+	uint64_t cookie;
+	uint64_t peer_ino;
+	uint32_t flags;    /* accept: PL_SOCK_CLOEXEC */
+	uint16_t name_len;
+	uint16_t pad;
+	char name[];
+};
+#define PL_NAME_MAX 110 /* sun_path, and '@' for an abstract name */
 
 /* PL_REC_EXEC_FAIL */
 struct pl_rec_exec_fail {

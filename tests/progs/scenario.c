@@ -29,6 +29,10 @@
  *   scenario execw HOLDER
  *                      the child closes fd0 and execs "HOLDER -w", which
  *                      waits for the end of its stdin
+ *   scenario server PATH HOLDER
+ *                      a forking server on the path socket PATH: a client
+ *                      connects and execs "HOLDER -w"; the server accepts
+ *                      and forks a handler that keeps the connection
  *   scenario passfd HOLDER
  *                      a worker gets fd1 with SCM_RIGHTS and execs
  *                      "HOLDER -w"; another end (b1) is sent but never
@@ -44,6 +48,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -385,6 +390,56 @@ static int passfd(const char *holder)
 	return WEXITSTATUS(status);
 }
 
+static int server(const char *path, const char *holder)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int l, conn, status;
+	pid_t client, handler;
+	char byte;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	unlink(path);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    listen(l, 4) != 0)
+		return 1;
+	printf("parent %d\nlisten %d\n", (int)getpid(), l);
+	fflush(stdout);
+	client = fork();
+	if (client == 0) {
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		close(l);
+		if (connect(s, (struct sockaddr *)&a, sizeof(a)) != 0)
+			_exit(3);
+		printf("client %d\nclient_fd %d\nclient_ino %lu\n",
+		       (int)getpid(), s, ino_of(s));
+		fflush(stdout);
+		execl(holder, "holder", "-w", (char *)NULL);
+		_exit(127);
+	}
+	conn = accept(l, NULL, NULL);
+	if (conn < 0)
+		return 1;
+	printf("accepted_fd %d\naccepted_ino %lu\n", conn, ino_of(conn));
+	fflush(stdout);
+	handler = fork();
+	if (handler == 0) {
+		close(l);
+		while (read(conn, &byte, 1) > 0) /* until the client hangs up */
+			;
+		_exit(0);
+	}
+	printf("handler %d\n", (int)handler);
+	fflush(stdout);
+	close(conn);
+	waitpid(client, &status, 0);
+	waitpid(handler, &status, 0);
+	close(l);
+	unlink(path);
+	return 0;
+}
+
 static int run_system(const char *holder)
 {
 	int fds[2];
@@ -471,8 +526,10 @@ int main(int argc, char **argv)
 		return execw(argv[2]);
 	if (!strcmp(mode, "passfd") && argc > 2)
 		return passfd(argv[2]);
+	if (!strcmp(mode, "server") && argc > 3)
+		return server(argv[2], argv[3]);
 	fprintf(stderr, "usage: scenario kill|noclose|cloexec|errno|daemon|"
 			"vfork|dupexec|closerange|rangecloexec|clearenv|spawn|"
-			"system|execw|passfd [HOLDER]\n");
+			"system|execw|passfd|server [PATH] [HOLDER]\n");
 	return 2;
 }
