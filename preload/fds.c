@@ -147,8 +147,11 @@ PL_EXPORT int close(int fd)
 		ino = fd_lookup(fd);
 		if (!ino) {
 			if (fd == pl__self.spool_fd && !pl__busy) {
-				/* as if it had never been open */
-				move_spool_fd(fd);
+				/* As if it had never been open. A child that
+				 * shares our memory keeps it where it is: it
+				 * goes at its exec, being close-on-exec. */
+				if (!in_shared_child(&pid))
+					move_spool_fd(fd);
 				errno = EBADF;
 				return -1;
 			}
@@ -254,8 +257,14 @@ static int dup_onto(int oldfd, int newfd, int flags, int three)
 	if (is_spool(oldfd))
 		return -1;
 	if (newfd == pl__self.spool_fd && newfd != oldfd && newfd >= 0 &&
-	    !pl__busy)
-		move_spool_fd(newfd);
+	    !pl__busy) {
+		pid_t pid;
+
+		/* in a child sharing our memory the number must stay: its
+		 * records check that it still is the spool (pl__emit) */
+		if (!in_shared_child(&pid))
+			move_spool_fd(newfd);
+	}
 	ret = three ? pl__real.dup3(oldfd, newfd, flags)
 		    : pl__real.dup2(oldfd, newfd);
 	if (ret < 0 || oldfd == newfd || (!ino && !prev))

@@ -78,6 +78,7 @@ struct pl_self {
 	uint64_t start_ticks;
 	char boot_id[40];
 	int spool_fd;         /* -1: not recording */
+	uint64_t spool_dev, spool_ino; /* what spool_fd must be */
 	int ready;            /* constructor has run */
 };
 extern struct pl_self pl__self;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +75,14 @@ int pl__spool_open(const char *journal)
 		pl__real.close(fd);
 		fd = high;
 	}
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) == 0) {
+			pl__self.spool_dev = (uint64_t)st.st_dev;
+			pl__self.spool_ino = (uint64_t)st.st_ino;
+		}
+	}
 	return fd;
 }
 
@@ -96,6 +105,18 @@ void pl__rec_init(struct pl_rec_head *head, int type, size_t size)
 	head->time_ns = pl__now_ns();
 }
 
+/* A record from a child that shares our memory (vfork): its fd table is
+ * its own, and the program may have put a file of its own at our number
+ * (dup2 onto it), which we could not move without moving it for the
+ * parent too. Write only if the number still is the spool. */
+static int spool_is_ours(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && (uint64_t)st.st_dev == pl__self.spool_dev &&
+	       (uint64_t)st.st_ino == pl__self.spool_ino;
+}
+
 /* Seal and append one record. Errors are swallowed: the traced program
  * must not notice that we could not record. */
 void pl__emit(void *rec, size_t size)
@@ -104,6 +125,9 @@ void pl__emit(void *rec, size_t size)
 	ssize_t n;
 
 	if (pl__self.spool_fd < 0)
+		return;
+	if (head->pid != (uint32_t)pl__self.pid &&
+	    !spool_is_ours(pl__self.spool_fd))
 		return;
 	head->size = (uint16_t)size;
 	head->check = 0;

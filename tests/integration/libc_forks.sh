@@ -35,3 +35,7 @@ h = [h for h in j["end"]["holders"] if h["pid"] == int(sys.argv[1])][0]
 t = datetime.datetime.strptime(h["until"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
 print(t.timestamp() * 1e9 >= int(sys.argv[2]) - 1000)' "$P" "$closing")
 [ "$until_ok" = True ] || fail "parent's fd0 closed before the parent closed it (vfork child's close leaked): $(cat mine.txt)"
+# The vfork child closed every fd, ours included: the parent records on.
+peerlog who "$P" "$(val new_fd0 vfork.out)" --json >new.json ||
+	fail "the parent's pair after the vfork child closed every fd is missing"
+[ "$(json new.json 'j["end"]["inode"]')" = "$(val new_ino0 vfork.out)" ] || fail "new pair: inode"

@@ -8,8 +8,10 @@
  *   scenario errno     wrapped calls that fail and succeed; prints errno
  *   scenario daemon    daemon() (a fork inside libc); the daemon closes
  *                      fd0 and keeps fd1
- *   scenario vfork     the vfork child closes fd0 and execs /bin/true; the
- *                      parent closes fd0 itself, later
+ *   scenario vfork     the vfork child closes fd0, then every fd but 0-2
+ *                      and fd1 one by one (as CPython's subprocess does),
+ *                      and execs /bin/true; the parent closes fd0 itself,
+ *                      later, and makes a new pair (new_fd0, new_ino0)
  *   scenario dupexec HOLDER
  *                      the child moves fd1 to fd 7 (dup2), copies it to a
  *                      close-on-exec fd (F_DUPFD_CLOEXEC) and execs HOLDER
@@ -143,7 +145,7 @@ static int daemonize(void)
 
 static int vforked(void)
 {
-	int fds[2], status;
+	int fds[2], nfds[2], status;
 	pid_t child;
 
 	pair(SOCK_STREAM, fds);
@@ -151,11 +153,17 @@ static int vforked(void)
 	child = vfork();
 	if (child == 0) {
 		close(fds[0]);
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != fds[1])
+				close(fd);
 		execl("/bin/true", "true", (char *)NULL);
 		_exit(127);
 	}
 	printf("child %d\n", (int)child);
 	waitpid(child, &status, 0);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, nfds) != 0)
+		return 1;
+	printf("new_fd0 %d\nnew_ino0 %lu\n", nfds[0], ino_of(nfds[0]));
 	usleep(20000);
 	printf("closing_ns %lld\n", now_ns());
 	close(fds[0]);
