@@ -240,6 +240,8 @@ void pl_how(const char *start, int source_pid, int source_fd, int execs,
 {
 	if (!strcmp(start, "create"))
 		pl_buf_adds(b, "created");
+	else if (!strcmp(start, "accept"))
+		pl_buf_adds(b, "accepted");
 	else if (!strcmp(start, "dup"))
 		pl_buf_addf(b, "dup of fd %d", source_fd);
 	else if (!strcmp(start, "recv") && source_pid)

@@ -23,7 +23,8 @@ struct pl_holder {
 	int pid, fd;
 	char *exe, *argv;          /* argv: JSON array text */
 	int64_t from_ns, until_ns; /* until 0: still held, or not known */
-	char start_reason[8];      /* create fork exec dup inherit found */
+	char start_reason[8];      /* create accept fork exec dup recv
+				      inherit found */
 	const char *end_reason;    /* PL_END_* */
 	int execs;                 /* execs it was kept across */
 	int inferred;              /* the last exec was not seen to finish:

@@ -5,6 +5,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -46,10 +47,16 @@ uint64_t pl__peer_ino(uint64_t ino)
 			     NETLINK_SOCK_DIAG);
 	if (fd < 0)
 		return 0;
-	if (sendto(fd, &q, sizeof(q), 0, (struct sockaddr *)&kernel,
-		   sizeof(kernel)) != (ssize_t)sizeof(q))
+	/* the program's signal handlers may interrupt us */
+	do
+		n = sendto(fd, &q, sizeof(q), 0, (struct sockaddr *)&kernel,
+			   sizeof(kernel));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(q))
 		goto out;
-	n = recv(fd, &r, sizeof(r), 0);
+	do
+		n = recv(fd, &r, sizeof(r), 0);
+	while (n < 0 && errno == EINTR);
 	if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct unix_diag_msg)) ||
 	    !NLMSG_OK(&r.nlh, (size_t)n) || r.nlh.nlmsg_seq != 1 ||
 	    r.nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY)
