@@ -51,7 +51,7 @@ $(B)/examples/%: examples/%.c
 
 $(B)/tests/progs/%: tests/progs/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< -lpthread
 
 # A program the shim cannot enter. Where the C library has no static
 # archive the test that needs it skips.

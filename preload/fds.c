@@ -126,6 +126,7 @@ static int move_spool_fd(int fd)
 static void emit_close(pid_t pid, int fd, uint64_t ino)
 {
 	struct pl_rec_close r = { .fd = fd, .ino = ino };
+	int err = errno;
 
 	if (!pl__enter())
 		return;
@@ -133,20 +134,20 @@ static void emit_close(pid_t pid, int fd, uint64_t ino)
 	r.head.pid = (uint32_t)pid;
 	pl__emit(&r, sizeof(r));
 	pl__leave();
+	errno = err;
 }
 
 PL_EXPORT int close(int fd)
 {
 	uint64_t ino, cookie;
 	pid_t pid = pl__self.pid;
-	int ret, err;
 
 	if (!pl__real.close)
 		pl__resolve();
 	if (fd >= 0 && fd < PL_FD_TABLE) {
 		ino = fd_lookup(fd);
 		if (!ino) {
-			if (fd == pl__self.spool_fd && !pl__busy) {
+			if (fd == pl__self.spool_fd) {
 				/* As if it had never been open. A child that
 				 * shares our memory keeps it where it is: it
 				 * goes at its exec, being close-on-exec. */
@@ -164,20 +165,18 @@ PL_EXPORT int close(int fd)
 		return pl__real.close(fd);
 	}
 
-	ret = pl__real.close(fd);
-	err = errno;
-	/* close() fails with EBADF only when nothing was closed; on EINTR
-	 * and EIO Linux has released the fd all the same. */
-	if (ino && (ret == 0 || err != EBADF))
-		emit_close(pid, fd, ino);
-	errno = err;
-	return ret;
+	/* The record goes first: once the fd is closed another thread may
+	 * get its number, and the record of that new socket must come after
+	 * ours in the spool. close() fails with EBADF only when the fd was
+	 * not open (closed behind our back): then it is closed all the same. */
+	emit_close(pid, fd, ino);
+	return pl__real.close(fd);
 }
 
 /* Calls on our descriptor fail as they would had it never been open. */
 static int is_spool(int fd)
 {
-	if (fd < 0 || fd != pl__self.spool_fd || pl__busy)
+	if (fd < 0 || fd != pl__self.spool_fd)
 		return 0;
 	errno = EBADF;
 	return 1;
@@ -256,8 +255,7 @@ static int dup_onto(int oldfd, int newfd, int flags, int three)
 
 	if (is_spool(oldfd))
 		return -1;
-	if (newfd == pl__self.spool_fd && newfd != oldfd && newfd >= 0 &&
-	    !pl__busy) {
+	if (newfd == pl__self.spool_fd && newfd != oldfd && newfd >= 0) {
 		pid_t pid;
 
 		/* in a child sharing our memory the number must stay: its
@@ -366,8 +364,10 @@ PL_EXPORT int ioctl(int fd, unsigned long request, ...)
 	return ret;
 }
 
-/* The tracked fds in [first, last] were closed (or made close-on-exec):
- * one record for the range, whatever its size. */
+/* The tracked fds in [first, last] are closed (or made close-on-exec):
+ * one record for the range, whatever its size. Like close(), called
+ * before the fds are closed, so that no new socket at one of those numbers
+ * is recorded before it. */
 static void range_done(unsigned first, unsigned last, unsigned flags)
 {
 	pid_t pid = pl__self.pid;
@@ -419,6 +419,15 @@ PL_EXPORT int close_range(unsigned first, unsigned last, int flags)
 
 	if (!pl__real.close_range)
 		pl__resolve();
+	/* Closing: record first (see range_done). What can make it fail
+	 * then is checked first: a call that would fail closes nothing. */
+	if (!(flags & CLOSE_RANGE_CLOEXEC) && first <= last &&
+	    !(flags & ~(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE))) {
+		err = errno;
+		range_done(first, last, (unsigned)flags);
+		errno = err;
+		return close_range_around(first, last, flags);
+	}
 	ret = close_range_around(first, last, flags);
 	if (ret != 0)
 		return ret;
@@ -437,6 +446,7 @@ PL_EXPORT void closefrom(int lowfd)
 		pl__resolve();
 	if (lowfd < 0)
 		lowfd = 0;
+	range_done((unsigned)lowfd, ~0u, 0);
 	if (spool >= lowfd) {
 		/* the same as glibc's closefrom, around our descriptor */
 		if (spool > lowfd &&
@@ -448,6 +458,5 @@ PL_EXPORT void closefrom(int lowfd)
 	} else {
 		pl__real.closefrom(lowfd);
 	}
-	range_done((unsigned)lowfd, ~0u, 0);
 	errno = err;
 }

@@ -309,9 +309,9 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv,
 	pl__self.start_ticks = read_start_ticks();
 	read_boot_id(pl__self.boot_id);
 	pl__self.spool_fd = fd;
-	pl__busy = 1;
+	pl__busy++;
 	pl__hello(PL_HELLO_LOAD, 0, 0, argc, argv);
-	pl__busy = 0;
+	pl__busy--;
 	/* Every glibc fork() runs this in the child, also the ones libc makes
 	 * itself (daemon(), say) where our fork wrapper never sees them. */
 	pthread_atfork(NULL, NULL, pl__after_fork_child);
@@ -327,13 +327,12 @@ void pl__after_fork_child(void)
 {
 	pid_t parent = pl__self.pid;
 	uint64_t parent_hello = pl__self.hello_ns;
-	int busy = pl__busy;
 
 	pl__self.pid = (pid_t)syscall(SYS_getpid);
 	if (pl__self.spool_fd < 0)
 		return;
-	pl__busy = 1;
+	pl__busy++;
 	pl__self.start_ticks = read_start_ticks();
 	pl__hello(PL_HELLO_FORK, parent, parent_hello, 0, NULL);
-	pl__busy = busy;
+	pl__busy--;
 }

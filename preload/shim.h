@@ -5,8 +5,8 @@
  *   dlsym(RTLD_NEXT);
  * - save errno before doing our own work and give the caller the errno of
  *   the real call;
- * - when pl__enter() says no (recursion, shim not ready, recording off),
- *   just call the real function;
+ * - when pl__enter() says no (runaway nesting, recording off), just call
+ *   the real function;
  * - build records on the stack and write each with one write(): no malloc,
  *   no lock, so the fork child, signal handlers and the exec path are safe.
  */
@@ -83,21 +83,26 @@ struct pl_self {
 };
 extern struct pl_self pl__self;
 
-/* Recursion guard: nonzero while this thread is inside the shim. */
+/* Recursion guard: how deep this thread is inside the shim. The shim's
+ * own calls go to the real functions, so nesting comes from signal
+ * handlers that interrupt us and call a wrapped function: each record is
+ * built in its own frame and written with one write(), so they record
+ * too. Only a runaway nesting (a recursion we did not foresee) is cut. */
+#define PL_NEST_MAX 4
 extern PL_TLS int pl__busy;
 
 /* Enter the shim's own work: 1 when the caller should record, else 0. */
 static inline int pl__enter(void)
 {
-	if (pl__busy || pl__self.spool_fd < 0)
+	if (pl__busy >= PL_NEST_MAX || pl__self.spool_fd < 0)
 		return 0;
-	pl__busy = 1;
+	pl__busy++;
 	return 1;
 }
 
 static inline void pl__leave(void)
 {
-	pl__busy = 0;
+	pl__busy--;
 }
 
 /* spool.c */

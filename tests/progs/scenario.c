@@ -35,6 +35,14 @@
  *                      a forking server on the path socket PATH: a client
  *                      connects and execs "HOLDER -w"; the server accepts
  *                      and forks a handler that keeps the connection
+ *   scenario threads HOLDER
+ *                      three threads churn socketpairs while the main
+ *                      thread forks children and a timer signal handler
+ *                      makes pairs in any of them; the last child execs
+ *                      HOLDER with fd1. Prints how many pairs were made.
+ *   scenario daemon2 HOLDER
+ *                      double fork: the grandchild (setsid, orphaned) closes
+ *                      fd0 and execs "HOLDER -w" with fd1
  *   scenario passfd HOLDER
  *                      a worker gets fd1 with SCM_RIGHTS and execs
  *                      "HOLDER -w"; another end (b1) is sent but never
@@ -42,6 +50,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sys/time.h>
 #include <linux/close_range.h>
 #include <signal.h>
 #include <spawn.h>
@@ -448,6 +458,101 @@ static int server(const char *path, const char *holder)
 	return 0;
 }
 
+static int churn_total, signal_pairs;
+
+static void *churn(void *arg)
+{
+	int fds[2], n = 0;
+
+	(void)arg;
+	for (int i = 0; i < 3000; i++)
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0) {
+			close(fds[0]);
+			close(fds[1]);
+			n++;
+		}
+	__atomic_add_fetch(&churn_total, n, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/* Async-signal-safe calls only: what a signal handler may do. (Not fork:
+ * in a multithreaded process glibc's fork takes a lock, and a handler
+ * interrupting a fork deadlocks, traced or not.) */
+static void on_alarm(int sig)
+{
+	int fds[2], saved = errno;
+
+	(void)sig;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0) {
+		close(fds[0]);
+		close(fds[1]);
+		__atomic_add_fetch(&signal_pairs, 1, __ATOMIC_RELAXED);
+	}
+	errno = saved;
+}
+
+static int threads(const char *holder)
+{
+	struct itimerval tick = { { 0, 200 }, { 0, 200 } }, off = { 0 };
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+	pthread_t t[3];
+	int fds[2], status;
+	pid_t child = -1;
+
+	pair(SOCK_STREAM, fds);
+	fflush(stdout);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &tick, NULL);
+	for (int i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, churn, NULL);
+	for (int i = 0; i < 20; i++) {
+		child = fork();
+		if (child == 0) {
+			close(fds[0]);
+			if (i == 19) {
+				execl(holder, "holder", (char *)NULL);
+				_exit(127);
+			}
+			_exit(0);
+		}
+		if (i < 19)
+			waitpid(child, &status, 0);
+	}
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	setitimer(ITIMER_REAL, &off, NULL);
+	waitpid(child, &status, 0);
+	printf("child %d\npairs %d\n", (int)child,
+	       1 + churn_total + signal_pairs);
+	close(fds[0]);
+	close(fds[1]);
+	return WEXITSTATUS(status);
+}
+
+static int daemon2(const char *holder)
+{
+	int fds[2], status;
+	pid_t first;
+
+	pair(SOCK_STREAM, fds);
+	fflush(stdout);
+	first = fork();
+	if (first == 0) {
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		close(fds[0]);
+		printf("daemon %d\n", (int)getpid());
+		fflush(stdout);
+		execl(holder, "holder", "-w", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(first, &status, 0);
+	close(fds[0]);
+	close(fds[1]);
+	return WEXITSTATUS(status);
+}
+
 static int run_system(const char *holder)
 {
 	int fds[2];
@@ -534,10 +639,15 @@ int main(int argc, char **argv)
 		return execw(argv[2]);
 	if (!strcmp(mode, "passfd") && argc > 2)
 		return passfd(argv[2]);
+	if (!strcmp(mode, "threads") && argc > 2)
+		return threads(argv[2]);
+	if (!strcmp(mode, "daemon2") && argc > 2)
+		return daemon2(argv[2]);
 	if (!strcmp(mode, "server") && argc > 3)
 		return server(argv[2], argv[3]);
 	fprintf(stderr, "usage: scenario kill|noclose|cloexec|errno|daemon|"
 			"vfork|dupexec|closerange|rangecloexec|clearenv|spawn|"
-			"system|execw|passfd|server [PATH] [HOLDER]\n");
+			"system|execw|passfd|server|threads|daemon2 [PATH] "
+			"[HOLDER]\n");
 	return 2;
 }
