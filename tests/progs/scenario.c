@@ -43,6 +43,8 @@
  *   scenario daemon2 HOLDER
  *                      double fork: the grandchild (setsid, orphaned) closes
  *                      fd0 and execs "HOLDER -w" with fd1
+ *   scenario dropuid   (as root) the child switches to uid/gid 65534, closes
+ *                      fd0 and makes a new pair (child_fd0, child_ino0)
  *   scenario passfd HOLDER
  *                      a worker gets fd1 with SCM_RIGHTS and execs
  *                      "HOLDER -w"; another end (b1) is sent but never
@@ -50,6 +52,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <sys/time.h>
 #include <linux/close_range.h>
@@ -553,6 +556,34 @@ static int daemon2(const char *holder)
 	return WEXITSTATUS(status);
 }
 
+static int dropuid(void)
+{
+	int fds[2], status;
+	pid_t child;
+
+	pair(SOCK_STREAM, fds);
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		int nfds[2];
+
+		if (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
+		    setuid(65534) != 0)
+			_exit(3);
+		close(fds[0]);
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, nfds) != 0)
+			_exit(4);
+		printf("child %d\nchild_uid %d\nchild_fd0 %d\nchild_ino0 %lu\n",
+		       (int)getpid(), (int)getuid(), nfds[0], ino_of(nfds[0]));
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(child, &status, 0);
+	close(fds[0]);
+	close(fds[1]);
+	return WEXITSTATUS(status);
+}
+
 static int run_system(const char *holder)
 {
 	int fds[2];
@@ -639,6 +670,8 @@ int main(int argc, char **argv)
 		return execw(argv[2]);
 	if (!strcmp(mode, "passfd") && argc > 2)
 		return passfd(argv[2]);
+	if (!strcmp(mode, "dropuid"))
+		return dropuid();
 	if (!strcmp(mode, "threads") && argc > 2)
 		return threads(argv[2]);
 	if (!strcmp(mode, "daemon2") && argc > 2)
@@ -647,7 +680,7 @@ int main(int argc, char **argv)
 		return server(argv[2], argv[3]);
 	fprintf(stderr, "usage: scenario kill|noclose|cloexec|errno|daemon|"
 			"vfork|dupexec|closerange|rangecloexec|clearenv|spawn|"
-			"system|execw|passfd|server|threads|daemon2 [PATH] "
+			"system|execw|passfd|server|threads|daemon2|dropuid [PATH] "
 			"[HOLDER]\n");
 	return 2;
 }
