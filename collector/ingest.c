@@ -54,7 +54,11 @@ enum {
 	Q_HOLD_CLOEXEC_RANGE,
 	Q_FLIGHT_INSERT,
 	Q_FLIGHT_OLDEST,
+	Q_FLIGHT_OLDEST_VIA,
 	Q_FLIGHT_LAND,
+	Q_RECV_ORPHAN,
+	Q_HOLD_SET_SOURCE,
+	Q_PEER_INO,
 	Q_EVENT_INSERT,
 	Q_SPOOL_GET,
 	Q_SPOOL_PUT,
@@ -154,6 +158,20 @@ static const char *const queries[Q_COUNT] = {
 	[Q_FLIGHT_OLDEST] = /* sockets are queued: first sent, first received */
 		"SELECT id, source_id FROM flight WHERE sock_id = ?1 "
 		"AND received_id IS NULL ORDER BY id LIMIT 1",
+	[Q_FLIGHT_OLDEST_VIA] = /* ... on the channel the receiver reads */
+		"SELECT id, source_id FROM flight WHERE sock_id = ?1 "
+		"AND received_id IS NULL AND channel_ino = ?2 ORDER BY id LIMIT 1",
+	/* a receive ingested before its send: no source, no flight */
+	[Q_RECV_ORPHAN] =
+		"SELECT h.id FROM holding h INDEXED BY holding_by_sock "
+		"WHERE h.sock_id = ?1 AND h.start_reason = 'recv' "
+		"AND h.process_id <> ?2 "
+		"AND h.source_id IS NULL AND NOT EXISTS (SELECT 1 FROM flight f "
+		"WHERE f.received_id = h.id) ORDER BY h.id LIMIT 1",
+	[Q_HOLD_SET_SOURCE] = "UPDATE holding SET source_id = ?2 WHERE id = ?1",
+	[Q_PEER_INO] = /* the other end of a channel, by the channel's inode */
+		"SELECT o.ino FROM sock s JOIN sock o ON o.id = s.peer_id "
+		"WHERE s.boot = ?1 AND s.ino = ?2 ORDER BY s.id DESC LIMIT 1",
 	[Q_FLIGHT_LAND] = "UPDATE flight SET received_id = ?2 WHERE id = ?1",
 	[Q_EVENT_INSERT] =
 		"INSERT INTO event (process_id, pid, time_ns, kind, fd, arg, "
@@ -425,47 +443,74 @@ static void apply_conn(struct ingest *in, const struct image *img,
 }
 
 /* Sockets passed with SCM_RIGHTS take off: one flight each, from the
- * sender's holding at the fd it passed. */
+ * sender's holding at the fd it passed. The receiver's record may be in
+ * the spool before ours (both are written after their call): then the
+ * flight lands at once on the receive that is still without a source. */
 static void apply_send(struct ingest *in, const struct image *img,
 		       const struct pl_rec_fds *r)
 {
 	for (unsigned i = 0; i < r->nsock; i++) {
 		const struct pl_rec_sock *s = &r->sock[i];
 		int64_t sock = find_or_add_sock(in, img->boot, s), src = 0;
+		int64_t orphan;
 		sqlite3_stmt *st = q_bind(in, Q_HOLD_OPEN_AT, "ii", img->id,
-					(int64_t)s->fd);
+					  (int64_t)s->fd);
 
 		if (sqlite3_step(st) == SQLITE_ROW &&
 		    sqlite3_column_int64(st, 1) == sock)
 			src = sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
+		orphan = lookup(in, q_bind(in, Q_RECV_ORPHAN, "ii", sock,
+					   img->id));
 		st = q_bind(in, Q_FLIGHT_INSERT, "iiii", sock, src,
-			  (int64_t)r->head.time_ns, (int64_t)r->channel_ino);
+			    (int64_t)r->head.time_ns, (int64_t)r->channel_ino);
 		if (!src)
 			sqlite3_bind_null(st, 2);
 		run(in, st);
+		if (orphan) {
+			run(in, q_bind(in, Q_FLIGHT_LAND, "ii",
+				       sqlite3_last_insert_rowid(in->db), orphan));
+			if (src)
+				run(in, q_bind(in, Q_HOLD_SET_SOURCE, "ii",
+					       orphan, src));
+		}
 	}
 }
 
-/* ... and land: each received socket is the oldest of its flights. */
+/* ... and land: each received socket is the oldest of its flights over
+ * the channel the receiver reads (whose other end the sender wrote to),
+ * or, where that channel's peer is not known, of its flights at all. */
 static void apply_recv(struct ingest *in, const struct image *img,
 		       const struct pl_rec_fds *r)
 {
+	int64_t via = lookup(in, q_bind(in, Q_PEER_INO, "ti", img->boot,
+					(int64_t)r->channel_ino));
+
 	for (unsigned i = 0; i < r->nsock; i++) {
 		const struct pl_rec_sock *s = &r->sock[i];
 		int64_t sock = find_or_add_sock(in, img->boot, s);
 		int64_t flight = 0, src = 0;
-		sqlite3_stmt *st = q_bind(in, Q_FLIGHT_OLDEST, "i", sock);
+		sqlite3_stmt *st = via ? q_bind(in, Q_FLIGHT_OLDEST_VIA, "ii",
+						sock, via)
+				       : q_bind(in, Q_FLIGHT_OLDEST, "i", sock);
 
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			flight = sqlite3_column_int64(st, 0);
 			src = sqlite3_column_int64(st, 1);
 		}
 		sqlite3_reset(st);
+		if (!flight && via) {
+			st = q_bind(in, Q_FLIGHT_OLDEST, "i", sock);
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				flight = sqlite3_column_int64(st, 0);
+				src = sqlite3_column_int64(st, 1);
+			}
+			sqlite3_reset(st);
+		}
 		hold(in, img->id, s, sock, r->head.time_ns, "recv", src);
 		if (flight)
 			run(in, q_bind(in, Q_FLIGHT_LAND, "ii", flight,
-				     sqlite3_last_insert_rowid(in->db)));
+				       sqlite3_last_insert_rowid(in->db)));
 	}
 }
 

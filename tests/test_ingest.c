@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -38,6 +39,9 @@ union rec {
 	struct pl_rec_dup dup;
 	struct pl_rec_setfd setfd;
 	struct pl_rec_close_range close_range;
+	struct pl_rec_fds fds;
+	struct pl_rec_socket socket;
+	struct pl_rec_conn conn;
 	uint64_t align;
 	unsigned char bytes[PL_REC_MAX];
 };
@@ -287,6 +291,102 @@ static void close_range_(struct jr *j, uint32_t pid, uint64_t ns,
 	emit(j, &r, PL_REC_CLOSE_RANGE, pid, ns, sizeof(r.close_range));
 }
 
+/* SCM_RIGHTS over the socket at CHANNEL_FD (inode CHANNEL_INO): TYPE is
+ * PL_REC_SEND_FDS (SOCKS are the sender's fds) or PL_REC_RECV_FDS (the new
+ * fds; flags PL_SOCK_CLOEXEC with MSG_CMSG_CLOEXEC). */
+static void fds_(struct jr *j, uint8_t type, uint32_t pid, uint64_t ns,
+		 int channel_fd, uint64_t channel_ino,
+		 const struct pl_rec_sock *socks, unsigned nsock)
+{
+	union rec r = { 0 };
+
+	r.fds.channel_fd = channel_fd;
+	r.fds.channel_ino = channel_ino;
+	r.fds.nsock = (uint16_t)nsock;
+	memcpy(r.fds.sock, socks, nsock * sizeof(*socks));
+	emit(j, &r, type, pid, ns, sizeof(r.fds) + nsock * sizeof(*socks));
+}
+
+static void send_(struct jr *j, uint32_t pid, uint64_t ns, int channel_fd,
+		  uint64_t channel_ino, const struct pl_rec_sock *socks,
+		  unsigned nsock)
+{
+	fds_(j, PL_REC_SEND_FDS, pid, ns, channel_fd, channel_ino, socks,
+	     nsock);
+}
+
+static void recv_(struct jr *j, uint32_t pid, uint64_t ns, int channel_fd,
+		  uint64_t channel_ino, const struct pl_rec_sock *socks,
+		  unsigned nsock)
+{
+	fds_(j, PL_REC_RECV_FDS, pid, ns, channel_fd, channel_ino, socks,
+	     nsock);
+}
+
+/* socket(AF_UNIX, TYPE, 0) gave FD. */
+static void socket_(struct jr *j, uint32_t pid, uint64_t ns, int fd, int type,
+		    uint64_t ino, uint64_t cookie)
+{
+	union rec r = { 0 };
+
+	r.socket.fd = fd;
+	r.socket.domain = AF_UNIX;
+	r.socket.type = type;
+	r.socket.ino = ino;
+	r.socket.cookie = cookie;
+	emit(j, &r, PL_REC_SOCKET, pid, ns, sizeof(r.socket));
+}
+
+/* A record of the connection family as the shim writes it: NAME NULL is
+ * an empty name (name_len 1); bind, listen and connect have no cookie
+ * and a listen_fd of -1. */
+static void conn_(struct jr *j, uint8_t type, uint32_t pid, uint64_t ns,
+		  int fd, int listen_fd, uint64_t ino, uint64_t cookie,
+		  uint64_t peer_ino, uint32_t flags, const char *name)
+{
+	union rec r = { 0 };
+
+	r.conn.fd = fd;
+	r.conn.listen_fd = listen_fd;
+	r.conn.ino = ino;
+	r.conn.cookie = cookie;
+	r.conn.peer_ino = peer_ino;
+	r.conn.flags = flags;
+	r.conn.name_len = (uint16_t)(name ? strlen(name) + 1 : 1);
+	if (name)
+		memcpy(r.conn.name, name, r.conn.name_len);
+	emit(j, &r, type, pid, ns,
+	     pl_rec_align(sizeof(r.conn) + r.conn.name_len));
+}
+
+static void bind_(struct jr *j, uint32_t pid, uint64_t ns, int fd,
+		  uint64_t ino, const char *name)
+{
+	conn_(j, PL_REC_BIND, pid, ns, fd, -1, ino, 0, 0, 0, name);
+}
+
+static void listen_(struct jr *j, uint32_t pid, uint64_t ns, int fd,
+		    uint64_t ino)
+{
+	conn_(j, PL_REC_LISTEN, pid, ns, fd, -1, ino, 0, 0, 0, NULL);
+}
+
+/* connect(FD) to NAME; the kernel named the other end PEER_INO. */
+static void connect_(struct jr *j, uint32_t pid, uint64_t ns, int fd,
+		     uint64_t ino, uint64_t peer_ino, const char *name)
+{
+	conn_(j, PL_REC_CONNECT, pid, ns, fd, -1, ino, 0, peer_ino, 0, name);
+}
+
+/* accept(LISTEN_FD) gave FD (INO, COOKIE), connected to PEER_INO. */
+static void accept_(struct jr *j, uint32_t pid, uint64_t ns, int listen_fd,
+		    int fd, uint64_t ino, uint64_t cookie, uint64_t peer_ino,
+		    uint32_t flags)
+{
+	conn_(j, PL_REC_ACCEPT, pid, ns, fd, listen_fd, ino, cookie, peer_ino,
+	      flags, NULL);
+}
+
 /* Reading the journal */
 
 /* Bind ?1 and ?2 of SQL, as far as it has them, to A and B. */
@@ -522,6 +622,71 @@ static const char *events(struct jr *j, int pid)
 				       sqlite3_column_text(st, 0), col[0],
 				       col[1], col[2],
 				       sqlite3_column_int(st, 4) ? "img" : "-");
+		assert_true(at < sizeof(j->text));
+	}
+	sqlite3_finalize(st);
+	return j->text;
+}
+
+/* The flights of SOCK as pl_holders_load() gives them (unreceived
+ * passings), one line each: "from PID:FD @SENT over CHANNEL_INO", PID:FD
+ * "?" when the sender is not known. */
+static const char *flights(struct jr *j, int64_t sock)
+{
+	const struct pl_query q = { .live = 0 };
+	struct pl_holders hs;
+	size_t at = 0;
+
+	assert_int_equal(pl_holders_load(j->db, &q, sock, &hs), 0);
+	j->text[0] = '\0';
+	for (size_t i = 0; i < hs.nflights; i++) {
+		const struct pl_flight *f = &hs.flights[i];
+		char from[32] = "?";
+
+		if (f->from_pid)
+			snprintf(from, sizeof(from), "%d:%d", f->from_pid,
+				 f->from_fd);
+		at += (size_t)snprintf(j->text + at, sizeof(j->text) - at,
+				       "from %s @%lld over %lld\n", from,
+				       (long long)f->sent_ns,
+				       (long long)f->channel_ino);
+		assert_true(at < sizeof(j->text));
+	}
+	pl_holders_free(&hs);
+	return j->text;
+}
+
+/* Every socket end, by inode, without row ids:
+ * "INO cookie COOKIE type TYPE name NAME [listening] [peer PEER_INO]",
+ * NULL columns as "-". */
+static const char *socks(struct jr *j)
+{
+	sqlite3_stmt *st = query(j,
+		"SELECT s.ino, s.cookie, s.type, s.name, s.listening, o.ino "
+		"FROM sock s LEFT JOIN sock o ON o.id = s.peer_id "
+		"ORDER BY s.ino, s.id", 0, 0);
+	size_t at = 0;
+
+	j->text[0] = '\0';
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char peer[32] = "";
+
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			snprintf(peer, sizeof(peer), " peer %lld",
+				 (long long)sqlite3_column_int64(st, 5));
+		at += (size_t)snprintf(j->text + at, sizeof(j->text) - at,
+				       "%lld cookie %lld type %s name %s%s%s\n",
+				       (long long)sqlite3_column_int64(st, 0),
+				       (long long)sqlite3_column_int64(st, 1),
+				       sqlite3_column_type(st, 2) == SQLITE_NULL
+					       ? "-" : (const char *)
+					       sqlite3_column_text(st, 2),
+				       sqlite3_column_type(st, 3) == SQLITE_NULL
+					       ? "-" : (const char *)
+					       sqlite3_column_text(st, 3),
+				       sqlite3_column_int(st, 4)
+					       ? " listening" : "",
+				       peer);
 		assert_true(at < sizeof(j->text));
 	}
 	sqlite3_finalize(st);
@@ -1655,6 +1820,650 @@ static void test_ingest__fd_records_without_image(void **state)
 			    "close_range 0 4294967295 - -\n");
 }
 
+/* The latest holding of PID at FD (0: none). */
+static int64_t holding_id(struct jr *j, int pid, int fd)
+{
+	return sql_int(j, "SELECT h.id FROM holding h JOIN process p ON "
+			  "p.id = h.process_id WHERE p.pid = ?1 AND "
+			  "h.fd = ?2 ORDER BY h.id DESC LIMIT 1", pid, fd);
+}
+
+/* SCM_RIGHTS scenes: 100 makes a pair (fds 3, 4) and a channel pair
+ * (fds 5, 6), forks 101; the child keeps only the channel's fd 6, the
+ * parent only its fd 5 and the pair. */
+static const struct pl_rec_sock pass_socks[] = {
+	{ .fd = 3, .ino = 1001, .cookie = 11 },
+	{ .fd = 4, .ino = 1002, .cookie = 12 },
+	{ .fd = 5, .ino = 1003, .cookie = 13 },
+	{ .fd = 6, .ino = 1004, .cookie = 14 },
+};
+
+static void pass_scene(struct jr *j)
+{
+	hello_load(j, 100, 1000, 1, 5, "/bin/parent", NULL, 0);
+	socketpair_(j, 100, 2000, pass_socks[0], pass_socks[1]);
+	socketpair_(j, 100, 2100, pass_socks[2], pass_socks[3]);
+	fork_(j, 100, 2200, 101);
+	hello_fork(j, 101, 2300, 100, 1000, 9, pass_socks, 4);
+	close_(j, 101, 2400, 3, 1001);
+	close_(j, 101, 2410, 4, 1002);
+	close_(j, 101, 2420, 5, 1003);
+	close_(j, 100, 2430, 6, 1004);
+}
+
+/* sendmsg(5) of fd 4 in 100, recvmsg(6) in 101 as fd 9: 101's holding
+ * starts "recv" from 100's holding at fd 4, and the flight lands on it. */
+static void test_ingest__send_then_receive(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_query q = { .live = 0 };
+	const struct pl_rec_sock got = S(9, 1002, 12);
+	struct pl_holders hs;
+	int64_t sock;
+
+	pass_scene(j);
+	send_(j, 100, 3000, 5, 1003, &pass_socks[1], 1);
+	ingest(j);
+	sock = sock_by_ino(j, 1002);
+	assert_string_equal(flights(j, sock), "from 100:4 @3000 over 1003\n");
+	assert_int_equal(count(j, "SELECT count(*) FROM flight WHERE "
+				  "received_id IS NULL"), 1);
+
+	recv_(j, 101, 4000, 6, 1004, &got, 1);
+	ingest(j);
+
+	assert_string_equal(holders(j, sock),
+			    "100:4 create /bin/parent alive\n"
+			    "101:4 fork from 100:4 /bin/parent close@2410\n"
+			    "101:9 recv from 100:4 /bin/parent alive\n");
+	assert_int_equal(sock_at(j, 101, 9), sock);
+	assert_int_equal(count(j, "SELECT count(*) FROM sock"), 4);
+	assert_string_equal(sql_text(j, "SELECT start_reason || ' ' || from_ns "
+					"FROM holding WHERE id = ?1",
+				     holding_id(j, 101, 9), 0),
+			    "recv 4000");
+	assert_int_equal(sql_int(j, "SELECT source_id FROM holding "
+				    "WHERE id = ?1", holding_id(j, 101, 9), 0),
+			 holding_id(j, 100, 4));
+	/* the flight: from 100's fd 4 to 101's fd 9 */
+	assert_int_equal(count(j, "SELECT count(*) FROM flight"), 1);
+	assert_int_equal(sql_int(j, "SELECT received_id FROM flight", 0, 0),
+			 holding_id(j, 101, 9));
+	assert_int_equal(sql_int(j, "SELECT source_id FROM flight", 0, 0),
+			 holding_id(j, 100, 4));
+	assert_string_equal(sql_text(j, "SELECT sent_ns || ' ' || channel_ino "
+					"|| ' ' || (sock_id = ?1) FROM flight",
+				     sock, 0),
+			    "3000 1003 1");
+	assert_int_equal(pl_holders_load(j->db, &q, sock, &hs), 0);
+	assert_int_equal(hs.nflights, 0);
+	assert_null(hs.flights);
+	assert_int_equal(hs.n, 3);
+	assert_string_equal(hs.v[2].start_reason, "recv");
+	assert_int_equal(hs.v[2].source_pid, 100);
+	assert_int_equal(hs.v[2].source_fd, 4);
+	assert_int_equal(hs.v[2].from_ns, 4000);
+	assert_int_equal(hs.v[2].inferred, 0);
+	pl_holders_free(&hs);
+	assert_string_equal(flights(j, sock), "");
+	assert_string_equal(events(j, 100),
+			    "hello - 1 - img\n"
+			    "socketpair 3 4 - img\n"
+			    "socketpair 5 6 - img\n"
+			    "fork - 101 - img\n"
+			    "close 6 - - img\n"
+			    "send_fds 5 1 - img\n");
+	assert_string_equal(sql_text(j, "SELECT kind || ' ' || fd || ' ' || "
+					"arg FROM event WHERE pid = 101 "
+					"ORDER BY id DESC LIMIT 1", 0, 0),
+			    "recv_fds 6 1");
+
+	/* the sender closing its fd ends its holding only */
+	close_(j, 100, 5000, 4, 1002);
+	ingest(j);
+	assert_string_equal(holders(j, sock),
+			    "100:4 create /bin/parent close@5000\n"
+			    "101:4 fork from 100:4 /bin/parent close@2410\n"
+			    "101:9 recv from 100:4 /bin/parent alive\n");
+}
+
+/* Sent, never received: in flight, from the sender's fd, and still so
+ * when the sender has closed it and exited. */
+static void test_ingest__sent_never_received(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_query q = { .live = 0 };
+	struct pl_holders hs;
+	int64_t sock;
+
+	pass_scene(j);
+	send_(j, 100, 3000, 5, 1003, &pass_socks[1], 1);
+	ingest(j);
+	sock = sock_by_ino(j, 1002);
+
+	assert_int_equal(pl_holders_load(j->db, &q, sock, &hs), 0);
+	assert_int_equal(hs.nflights, 1);
+	assert_int_equal(hs.flights[0].from_pid, 100);
+	assert_int_equal(hs.flights[0].from_fd, 4);
+	assert_int_equal(hs.flights[0].sent_ns, 3000);
+	assert_int_equal(hs.flights[0].channel_ino, 1003);
+	assert_int_equal(hs.n, 2);
+	pl_holders_free(&hs);
+	assert_string_equal(holders(j, sock),
+			    "100:4 create /bin/parent alive\n"
+			    "101:4 fork from 100:4 /bin/parent close@2410\n");
+	/* the other end was not passed */
+	assert_string_equal(flights(j, sock_by_ino(j, 1001)), "");
+
+	close_(j, 100, 4000, 4, 1002);
+	ingest(j);
+	assert_string_equal(flights(j, sock), "from 100:4 @3000 over 1003\n");
+	assert_string_equal(holders(j, sock),
+			    "100:4 create /bin/parent close@4000\n"
+			    "101:4 fork from 100:4 /bin/parent close@2410\n");
+
+	exit_(j, 100, 5000, 0);
+	exit_(j, 101, 5100, 0);
+	ingest(j);
+	assert_string_equal(flights(j, sock), "from 100:4 @3000 over 1003\n");
+	assert_int_equal(count(j, "SELECT count(*) FROM flight WHERE "
+				  "received_id IS NULL"), 1);
+}
+
+/* The same end passed twice (from fd 4, then from its copy at fd 7) is
+ * queued: the first receive lands the first flight, the second the
+ * second. */
+static void test_ingest__passings_received_in_order(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_rec_sock copy = S(7, 1002, 12);
+	const struct pl_rec_sock first = S(9, 1002, 12);
+	const struct pl_rec_sock second = S(10, 1002, 12);
+	int64_t sock;
+
+	pass_scene(j);
+	dup_(j, 100, 2900, 4, 7, 1002, 0);
+	send_(j, 100, 3000, 5, 1003, &pass_socks[1], 1);
+	send_(j, 100, 3100, 5, 1003, &copy, 1);
+	/* another end in flight meanwhile changes nothing */
+	send_(j, 100, 3200, 5, 1003, &pass_socks[0], 1);
+	ingest(j);
+	sock = sock_by_ino(j, 1002);
+	assert_string_equal(flights(j, sock),
+			    "from 100:4 @3000 over 1003\n"
+			    "from 100:7 @3100 over 1003\n");
+
+	recv_(j, 101, 4000, 6, 1004, &first, 1);
+	ingest(j);
+	assert_string_equal(flights(j, sock), "from 100:7 @3100 over 1003\n");
+	assert_int_equal(sql_int(j, "SELECT source_id FROM holding "
+				    "WHERE id = ?1", holding_id(j, 101, 9), 0),
+			 holding_id(j, 100, 4));
+	assert_int_equal(sql_int(j, "SELECT received_id FROM flight "
+				    "WHERE sent_ns = 3000", 0, 0),
+			 holding_id(j, 101, 9));
+	assert_string_equal(sql_text(j, "SELECT received_id FROM flight "
+					"WHERE sent_ns = 3100", 0, 0), "NULL");
+
+	recv_(j, 101, 5000, 6, 1004, &second, 1);
+	ingest(j);
+	assert_string_equal(flights(j, sock), "");
+	assert_int_equal(sql_int(j, "SELECT received_id FROM flight "
+				    "WHERE sent_ns = 3100", 0, 0),
+			 holding_id(j, 101, 10));
+	assert_string_equal(holders(j, sock),
+			    "100:4 create /bin/parent alive\n"
+			    "101:4 fork from 100:4 /bin/parent close@2410\n"
+			    "100:7 dup from 100:4 /bin/parent alive\n"
+			    "101:9 recv from 100:4 /bin/parent alive\n"
+			    "101:10 recv from 100:7 /bin/parent alive\n");
+	/* the other end is still on its way */
+	assert_string_equal(flights(j, sock_by_ino(j, 1001)),
+			    "from 100:3 @3200 over 1003\n");
+}
+
+/* A socket received with no passing in the journal (its sender is not
+ * traced): a "recv" holding with no source, and no flight made or
+ * landed, not even another end's. */
+static void test_ingest__receive_without_send(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_rec_sock got = S(9, 2109, 219);
+	const struct pl_query q = { .live = 0 };
+	struct pl_holders hs;
+	int64_t sock;
+
+	pass_scene(j);
+	send_(j, 100, 3000, 5, 1003, &pass_socks[1], 1);
+	recv_(j, 101, 4000, 6, 1004, &got, 1);
+	ingest(j);
+
+	sock = sock_by_ino(j, 2109);
+	assert_string_equal(holders(j, sock),
+			    "101:9 recv /bin/parent alive\n");
+	assert_string_equal(sql_text(j, "SELECT source_id FROM holding "
+					"WHERE id = ?1", holding_id(j, 101, 9),
+				     0), "NULL");
+	assert_int_equal(sql_int(j, "SELECT cookie FROM sock WHERE id = ?1",
+				 sock, 0), 219);
+	assert_int_equal(count(j, "SELECT count(*) FROM flight"), 1);
+	assert_int_equal(count(j, "SELECT count(*) FROM flight WHERE "
+				  "received_id IS NOT NULL"), 0);
+	assert_int_equal(pl_holders_load(j->db, &q, sock, &hs), 0);
+	assert_int_equal(hs.n, 1);
+	assert_int_equal(hs.nflights, 0);
+	assert_string_equal(hs.v[0].start_reason, "recv");
+	assert_int_equal(hs.v[0].source_pid, 0);
+	pl_holders_free(&hs);
+	assert_string_equal(flights(j, sock_by_ino(j, 1002)),
+			    "from 100:4 @3000 over 1003\n");
+
+	/* an end the journal knows, received again with no passing seen */
+	recv_(j, 101, 5000, 6, 1004, (struct pl_rec_sock[]){
+		      S(10, 1001, 11) }, 1);
+	ingest(j);
+	assert_string_equal(holders(j, sock_by_ino(j, 1001)),
+			    "100:3 create /bin/parent alive\n"
+			    "101:3 fork from 100:3 /bin/parent close@2400\n"
+			    "101:10 recv /bin/parent alive\n");
+	assert_int_equal(count(j, "SELECT count(*) FROM flight"), 1);
+}
+
+/* recvmsg(MSG_CMSG_CLOEXEC): the received holdings are close-on-exec,
+ * and an exec closes them; one received without it is kept. */
+static void test_ingest__recv_cloexec(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_rec_sock sent[] = { pass_socks[0], pass_socks[1] };
+	const struct pl_rec_sock got[] = {
+		{ .fd = 9, .ino = 1001, .cookie = 11,
+		  .flags = PL_SOCK_CLOEXEC },
+		{ .fd = 10, .ino = 1002, .cookie = 12 },
+	};
+	const struct pl_rec_sock kept[] = { pass_socks[3], got[1] };
+
+	pass_scene(j);
+	send_(j, 100, 3000, 5, 1003, sent, 2);
+	recv_(j, 101, 4000, 6, 1004, got, 2);
+	ingest(j);
+
+	assert_string_equal(sql_text(j, "SELECT group_concat(fd || ':' || "
+					"cloexec || ':' || start_reason, ' ') "
+					"FROM (SELECT h.fd, h.cloexec, "
+					"h.start_reason FROM holding h JOIN "
+					"process p ON p.id = h.process_id "
+					"WHERE p.pid = 101 AND h.fd >= 9 "
+					"ORDER BY h.fd)", 0, 0),
+			    "9:1:recv 10:0:recv");
+	assert_string_equal(flights(j, sock_by_ino(j, 1001)), "");
+	assert_string_equal(flights(j, sock_by_ino(j, 1002)), "");
+
+	exec_(j, 101, 5000, "/bin/child");
+	hello_load(j, 101, 5500, 100, 9, "/bin/child", kept, 2);
+	ingest(j);
+	assert_string_equal(holders(j, sock_by_ino(j, 1001)),
+			    "100:3 create /bin/parent alive\n"
+			    "101:3 fork from 100:3 /bin/parent close@2400\n"
+			    "101:9 recv from 100:3 /bin/parent exec@5000\n");
+	assert_string_equal(holders(j, sock_by_ino(j, 1002)),
+			    "100:4 create /bin/parent alive\n"
+			    "101:4 fork from 100:4 /bin/parent close@2410\n"
+			    "101:10 recv from 100:4 x1 /bin/child alive\n");
+}
+
+/* The shim writes SEND_FDS after sendmsg() returned, and the receiver may
+ * have returned from recvmsg() and written its RECV_FDS first (as with a
+ * fork child's hello before its parent's FORK, or an ACCEPT before its
+ * CONNECT). The send ingested after it must land on that receive, not
+ * leave the end in flight while 101 holds it. */
+static void test_ingest__receive_ingested_before_send(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_rec_sock got = S(9, 1002, 12);
+	int64_t sock;
+
+	pass_scene(j);
+	recv_(j, 101, 3000, 6, 1004, &got, 1);
+	send_(j, 100, 3001, 5, 1003, &pass_socks[1], 1);
+	ingest(j);
+	sock = sock_by_ino(j, 1002);
+
+	if (strcmp(flights(j, sock), "") != 0)
+		fail_msg("a passing whose receive was ingested "
+			 "before its send stays in flight:\n%s", j->text);
+	assert_string_equal(holders(j, sock),
+			    "100:4 create /bin/parent alive\n"
+			    "101:4 fork from 100:4 /bin/parent close@2410\n"
+			    "101:9 recv from 100:4 /bin/parent alive\n");
+}
+
+/* Flights land by the channel they went over: the same end passed to two
+ * workers over two channels (a pre-fork server handing out its listener,
+ * here from two fds) and received by the second worker first lands the
+ * flight sent to it, not the first worker's. The RECV_FDS record has the
+ * receiver's channel inode, whose peer is the sender's channel end. */
+static void test_ingest__passings_over_two_channels(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_rec_sock copy = S(10, 1002, 12);
+	const struct pl_rec_sock chan_b = S(8, 1006, 16);
+	const struct pl_rec_sock got = S(9, 1002, 12);
+
+	pass_scene(j);
+	dup_(j, 100, 2500, 4, 10, 1002, 0);
+	socketpair_(j, 100, 2600, S(7, 1005, 15), chan_b);
+	fork_(j, 100, 2700, 102);
+	/* the child's other fds left out */
+	hello_fork(j, 102, 2800, 100, 1000, 10, &chan_b, 1);
+	send_(j, 100, 3000, 5, 1003, &pass_socks[1], 1); /* to 101 */
+	send_(j, 100, 3100, 7, 1005, &copy, 1);          /* to 102 */
+	recv_(j, 102, 4000, 8, 1006, &got, 1);
+	ingest(j);
+
+	if (sql_int(j, "SELECT source_id FROM holding WHERE id = ?1",
+		    holding_id(j, 102, 9), 0) != holding_id(j, 100, 10))
+		fail_msg("a receive over one channel landed the "
+			 "flight sent over another:\n%s",
+			 holders(j, sock_by_ino(j, 1002)));
+	assert_string_equal(flights(j, sock_by_ino(j, 1002)),
+			    "from 100:4 @3000 over 1003\n");
+}
+
+/* socket(), bind(), listen(): a socket end with its type and a "create"
+ * holding; then its name; then listening. */
+static void test_ingest__socket_bind_listen(void **state)
+{
+	struct jr *j = *state;
+
+	hello_load(j, 2200, 1000, 1, 5, "/bin/srv", NULL, 0);
+	socket_(j, 2200, 2000, 3, SOCK_STREAM | SOCK_CLOEXEC, 22001, 221);
+	socket_(j, 2200, 2100, 4, SOCK_DGRAM, 22002, 222);
+	ingest(j);
+	assert_string_equal(socks(j),
+			    "22001 cookie 221 type 1 name -\n"
+			    "22002 cookie 222 type 2 name -\n");
+	assert_string_equal(spans(j),
+			    "2200:3 22001 create open\n"
+			    "2200:4 22002 create open\n");
+	assert_string_equal(cloexecs(j),
+			    "2200:3 22001 1\n"
+			    "2200:4 22002 0\n");
+	assert_string_equal(sql_text(j, "SELECT pair_id FROM sock WHERE "
+					"ino = 22001", 0, 0), "NULL");
+	assert_string_equal(holders(j, sock_by_ino(j, 22001)),
+			    "2200:3 create /bin/srv alive\n");
+
+	bind_(j, 2200, 3000, 3, 22001, "/run/srv.sock");
+	bind_(j, 2200, 3100, 4, 22002, "@srv-dgram");
+	ingest(j);
+	assert_string_equal(socks(j),
+			    "22001 cookie 221 type 1 name /run/srv.sock\n"
+			    "22002 cookie 222 type 2 name @srv-dgram\n");
+
+	listen_(j, 2200, 4000, 3, 22001);
+	/* on an fd with no holding: nothing to change, nothing made */
+	bind_(j, 2200, 4100, 8, 22009, "/run/other.sock");
+	listen_(j, 2200, 4200, 8, 22009);
+	ingest(j);
+	assert_string_equal(socks(j),
+			    "22001 cookie 221 type 1 name /run/srv.sock "
+			    "listening\n"
+			    "22002 cookie 222 type 2 name @srv-dgram\n");
+	assert_int_equal(count(j, "SELECT count(*) FROM holding"), 2);
+	assert_string_equal(events(j, 2200),
+			    "hello - 1 - img\n"
+			    "socket 3 524289 - img\n"
+			    "socket 4 2 - img\n"
+			    "bind 3 - /run/srv.sock img\n"
+			    "bind 4 - @srv-dgram img\n"
+			    "listen 3 - - img\n"
+			    "bind 8 - /run/other.sock img\n"
+			    "listen 8 - - img\n");
+}
+
+/* A connection: server 2300 listens on fd 3 at /run/srv.sock; client
+ * 2301 connects its fd 3 (ino 23101) and the kernel names the other end
+ * 23002; the server accepts it as fd 4 (ino 23002, cookie 232). One step
+ * per record, so that tests can write them in other orders. */
+enum conn_step { K_SOCKET, K_BIND, K_LISTEN, K_CSOCKET, K_CONNECT,
+		 K_ACCEPT };
+
+static void conn_step(struct jr *j, enum conn_step step)
+{
+	switch (step) {
+	case K_SOCKET:
+		socket_(j, 2300, 2000, 3, SOCK_STREAM, 23001, 231);
+		break;
+	case K_BIND:
+		bind_(j, 2300, 2100, 3, 23001, "/run/srv.sock");
+		break;
+	case K_LISTEN:
+		listen_(j, 2300, 2200, 3, 23001);
+		break;
+	case K_CSOCKET:
+		socket_(j, 2301, 3000, 3, SOCK_STREAM, 23101, 2311);
+		break;
+	case K_CONNECT:
+		connect_(j, 2301, 3100, 3, 23101, 23002, "/run/srv.sock");
+		break;
+	case K_ACCEPT:
+		accept_(j, 2300, 3200, 3, 4, 23002, 232, 23101,
+			PL_SOCK_CLOEXEC);
+		break;
+	}
+}
+
+static void conn_scene(struct jr *j, const enum conn_step *order, size_t n)
+{
+	hello_load(j, 2300, 1000, 1, 5, "/bin/srv", NULL, 0);
+	hello_load(j, 2301, 1100, 1, 6, "/bin/cli", NULL, 0);
+	for (size_t i = 0; i < n; i++)
+		conn_step(j, order[i]);
+}
+
+static const char conn_socks[] =
+	"23001 cookie 231 type 1 name /run/srv.sock listening\n"
+	"23002 cookie 232 type 1 name /run/srv.sock peer 23101\n"
+	"23101 cookie 2311 type 1 name - peer 23002\n";
+
+static void conn_check(struct jr *j)
+{
+	int64_t accepted = sock_by_ino(j, 23002);
+
+	assert_string_equal(socks(j), conn_socks);
+	assert_int_equal(count(j, "SELECT count(*) FROM sock"), 3);
+	assert_int_equal(sock_at(j, 2300, 4), accepted);
+	assert_int_equal(peer_of(j, 2300, 4), sock_by_ino(j, 23101));
+	assert_int_equal(peer_of(j, 2301, 3), accepted);
+	assert_string_equal(sql_text(j, "SELECT peer_id FROM sock WHERE "
+					"ino = 23001", 0, 0), "NULL");
+	assert_string_equal(holders(j, accepted),
+			    "2300:4 accept /bin/srv alive\n");
+	assert_string_equal(sql_text(j, "SELECT start_reason || ' ' || "
+					"cloexec || ' ' || from_ns FROM "
+					"holding WHERE sock_id = ?1",
+				     accepted, 0),
+			    "accept 1 3200");
+	assert_string_equal(holders(j, sock_by_ino(j, 23101)),
+			    "2301:3 create /bin/cli alive\n");
+}
+
+/* connect() before accept(): the end the client's CONNECT names is made
+ * by inode, without a cookie; the ACCEPT takes that row up. */
+static void test_ingest__connect_then_accept(void **state)
+{
+	static const enum conn_step order[] = { K_SOCKET, K_BIND, K_LISTEN,
+						K_CSOCKET, K_CONNECT };
+	struct jr *j = *state;
+	int64_t peer;
+
+	conn_scene(j, order, sizeof(order) / sizeof(order[0]));
+	ingest(j);
+	assert_string_equal(socks(j),
+			    "23001 cookie 231 type 1 name /run/srv.sock "
+			    "listening\n"
+			    "23002 cookie 0 type - name /run/srv.sock "
+			    "peer 23101\n"
+			    "23101 cookie 2311 type 1 name - peer 23002\n");
+	peer = sock_by_ino(j, 23002);
+	assert_int_equal(sql_int(j, "SELECT count(*) FROM holding WHERE "
+				    "sock_id = ?1", peer, 0), 0);
+	assert_string_equal(sql_text(j, "SELECT detail || ' ' || arg FROM "
+					"event WHERE kind = 'connect'", 0, 0),
+			    "/run/srv.sock 23002");
+
+	conn_step(j, K_ACCEPT);
+	ingest(j);
+	conn_check(j);
+	/* the same row, now with its cookie */
+	assert_int_equal(sock_by_ino(j, 23002), peer);
+	assert_int_equal(sql_int(j, "SELECT cookie FROM sock WHERE id = ?1",
+				 peer, 0), 232);
+	assert_string_equal(events(j, 2300),
+			    "hello - 1 - img\n"
+			    "socket 3 1 - img\n"
+			    "bind 3 - /run/srv.sock img\n"
+			    "listen 3 - - img\n"
+			    "accept 4 23101 - img\n");
+}
+
+/* accept() ingested before the client's CONNECT (the two processes write
+ * at once): the same rows and links, no second row for either end. */
+static void test_ingest__accept_then_connect(void **state)
+{
+	static const enum conn_step order[] = { K_SOCKET, K_BIND, K_LISTEN,
+						K_CSOCKET, K_ACCEPT,
+						K_CONNECT };
+	struct jr *j = *state;
+
+	conn_scene(j, order, sizeof(order) / sizeof(order[0]));
+	ingest(j);
+	conn_check(j);
+
+	/* and so ingested one record at a time */
+	jr_free(j);
+	*state = j = jr_new();
+	hello_load(j, 2300, 1000, 1, 5, "/bin/srv", NULL, 0);
+	hello_load(j, 2301, 1100, 1, 6, "/bin/cli", NULL, 0);
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		conn_step(j, order[i]);
+		ingest(j);
+		if (order[i] != K_ACCEPT)
+			continue;
+		/* the accept alone links both ends */
+		assert_int_equal(peer_of(j, 2300, 4), sock_by_ino(j, 23101));
+		assert_int_equal(peer_of(j, 2301, 3), sock_by_ino(j, 23002));
+		assert_string_equal(sql_text(j, "SELECT name FROM sock WHERE "
+						"ino = 23002", 0, 0),
+				    "/run/srv.sock");
+	}
+	conn_check(j);
+}
+
+/* The client's socket seen only after the accept that named it as the
+ * peer (by inode): the row the accept made is taken up, not doubled. */
+static void test_ingest__accept_names_unseen_peer(void **state)
+{
+	static const enum conn_step order[] = { K_SOCKET, K_BIND, K_LISTEN,
+						K_ACCEPT, K_CSOCKET,
+						K_CONNECT };
+	struct jr *j = *state;
+
+	conn_scene(j, order, sizeof(order) / sizeof(order[0]));
+	ingest(j);
+	conn_check(j);
+}
+
+/* An exec recorded but never followed by a hello: the program it became
+ * is not traced (static, setuid, preload refused). A holding that is not
+ * close-on-exec is held by that program, as far as we can tell; a
+ * close-on-exec one ended at the exec. Both are inferred. */
+static void test_ingest__untraced_exec_inferred(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_query q = { .live = 0 };
+	struct pl_holders hs;
+
+	hello_load(j, 2400, 1000, 1, 5, "/bin/sh", NULL, 0);
+	socketpair_(j, 2400, 2000, S(3, 24001, 241),
+		    (struct pl_rec_sock){ .fd = 4, .ino = 24002, .cookie = 242,
+					  .flags = PL_SOCK_CLOEXEC });
+	exec_(j, 2400, 3000, "/usr/bin/static-prog");
+	ingest(j);
+
+	assert_int_equal(pl_holders_load(j->db, &q, sock_by_ino(j, 24001),
+					 &hs), 0);
+	assert_int_equal(hs.n, 1);
+	assert_int_equal(hs.v[0].inferred, 1);
+	assert_string_equal(hs.v[0].end_reason, PL_END_ALIVE);
+	assert_int_equal(hs.v[0].until_ns, 0);
+	assert_string_equal(hs.v[0].exe, "/usr/bin/static-prog");
+	assert_null(hs.v[0].argv);
+	assert_int_equal(hs.v[0].execs, 1);
+	assert_string_equal(hs.v[0].start_reason, "create");
+	pl_holders_free(&hs);
+
+	assert_int_equal(pl_holders_load(j->db, &q, sock_by_ino(j, 24002),
+					 &hs), 0);
+	assert_int_equal(hs.n, 1);
+	assert_int_equal(hs.v[0].inferred, 1);
+	assert_string_equal(hs.v[0].end_reason, PL_END_EXEC);
+	assert_int_equal(hs.v[0].until_ns, 3000);
+	assert_string_equal(hs.v[0].exe, "/bin/sh");
+	assert_int_equal(hs.v[0].execs, 0);
+	pl_holders_free(&hs);
+
+	assert_string_equal(holders(j, sock_by_ino(j, 24001)),
+			    "2400:3 create x1 /usr/bin/static-prog alive\n");
+	assert_string_equal(holders(j, sock_by_ino(j, 24002)),
+			    "2400:4 create /bin/sh exec@3000\n");
+	/* the journal itself still has the image open */
+	assert_string_equal(processes(j), "2400@1000 root /bin/sh -\n");
+
+	/* the exec failed after all: nothing inferred */
+	exec_fail(j, 2400, 3500, ENOENT);
+	ingest(j);
+	assert_int_equal(pl_holders_load(j->db, &q, sock_by_ino(j, 24002),
+					 &hs), 0);
+	assert_int_equal(hs.v[0].inferred, 0);
+	assert_string_equal(hs.v[0].end_reason, PL_END_ALIVE);
+	pl_holders_free(&hs);
+	assert_string_equal(holders(j, sock_by_ino(j, 24001)),
+			    "2400:3 create /bin/sh alive\n");
+}
+
+/* A traced exec, then an untraced one: one holder, two execs, the exe of
+ * the last. */
+static void test_ingest__untraced_exec_after_traced_exec(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_query q = { .live = 0 };
+	const struct pl_rec_sock kept = S(3, 25001, 251);
+	struct pl_holders hs;
+
+	hello_load(j, 2500, 1000, 1, 5, "/bin/sh", NULL, 0);
+	socketpair_(j, 2500, 2000, kept, S(4, 25002, 252));
+	exec_(j, 2500, 3000, "/bin/env");
+	hello_load(j, 2500, 3500, 1, 5, "/bin/env", &kept, 1);
+	exec_(j, 2500, 4000, "/usr/bin/static-prog");
+	ingest(j);
+
+	assert_string_equal(holders(j, sock_by_ino(j, 25001)),
+			    "2500:3 create x2 /usr/bin/static-prog alive\n");
+	assert_string_equal(holders(j, sock_by_ino(j, 25002)),
+			    "2500:4 create /bin/sh exec@3000\n");
+	assert_int_equal(pl_holders_load(j->db, &q, sock_by_ino(j, 25001),
+					 &hs), 0);
+	assert_int_equal(hs.n, 1);
+	assert_int_equal(hs.v[0].inferred, 1);
+	pl_holders_free(&hs);
+	/* the exec seen through is not inferred */
+	assert_int_equal(pl_holders_load(j->db, &q, sock_by_ino(j, 25002),
+					 &hs), 0);
+	assert_int_equal(hs.v[0].inferred, 0);
+	pl_holders_free(&hs);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, jr_setup, jr_teardown)
@@ -1684,6 +2493,19 @@ int main(void)
 		T(test_ingest__close_range_cloexec_ends_nothing),
 		T(test_ingest__closefrom_covers_large_fds),
 		T(test_ingest__fd_records_without_image),
+		T(test_ingest__send_then_receive),
+		T(test_ingest__sent_never_received),
+		T(test_ingest__passings_received_in_order),
+		T(test_ingest__receive_without_send),
+		T(test_ingest__recv_cloexec),
+		T(test_ingest__receive_ingested_before_send),
+		T(test_ingest__passings_over_two_channels),
+		T(test_ingest__socket_bind_listen),
+		T(test_ingest__connect_then_accept),
+		T(test_ingest__accept_then_connect),
+		T(test_ingest__accept_names_unseen_peer),
+		T(test_ingest__untraced_exec_inferred),
+		T(test_ingest__untraced_exec_after_traced_exec),
 	};
 #undef T
 

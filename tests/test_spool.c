@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -34,6 +35,8 @@ union rec {
 	struct pl_rec_close_range close_range;
 	struct pl_rec_spawn spawn;
 	struct pl_rec_fds fds;
+	struct pl_rec_socket socket;
+	struct pl_rec_conn conn;
 	uint64_t align;
 	unsigned char bytes[PL_REC_MAX];
 };
@@ -94,6 +97,26 @@ static size_t build_fork(union rec *r, uint32_t pid, uint64_t ns)
 	r->head.time_ns = ns;
 	r->fork.child_pid = pid + 1;
 	return seal(r, PL_REC_FORK, sizeof(r->fork));
+}
+
+/* A record of the connection family, as the shim writes it: only bind
+ * and connect have a NAME, listen and accept an empty one (name_len 1);
+ * accept names its listener and the new fd. Returns its size; not sealed. */
+static size_t build_conn(union rec *r, uint8_t type, const char *name)
+{
+	int named = type == PL_REC_BIND || type == PL_REC_CONNECT;
+
+	r->conn.fd = type == PL_REC_ACCEPT ? 4 : 3;
+	r->conn.listen_fd = type == PL_REC_ACCEPT ? 3 : -1;
+	r->conn.ino = 3001;
+	r->conn.cookie = type == PL_REC_ACCEPT ? 31 : 0;
+	r->conn.peer_ino = type == PL_REC_CONNECT || type == PL_REC_ACCEPT
+				   ? 3002 : 0;
+	r->conn.flags = type == PL_REC_ACCEPT ? PL_SOCK_CLOEXEC : 0;
+	r->conn.name_len = (uint16_t)(named ? strlen(name) + 1 : 1);
+	if (named)
+		memcpy(r->conn.name, name, r->conn.name_len);
+	return pl_rec_align(sizeof(r->conn) + r->conn.name_len);
 }
 
 /* A well-formed record of TYPE with something in every field. */
@@ -175,6 +198,20 @@ static size_t build(union rec *r, uint8_t type, uint32_t pid, uint64_t ns)
 		r->fds.sock[1] = (struct pl_rec_sock){ 8, PL_SOCK_CLOEXEC, 9002, 92 };
 		size = sizeof(r->fds) + 2 * sizeof(r->fds.sock[0]);
 		break;
+	case PL_REC_SOCKET:
+		r->socket.fd = 3;
+		r->socket.domain = AF_UNIX;
+		r->socket.type = SOCK_STREAM | SOCK_CLOEXEC;
+		r->socket.ino = 3001;
+		r->socket.cookie = 31;
+		size = sizeof(r->socket);
+		break;
+	case PL_REC_BIND:
+	case PL_REC_LISTEN:
+	case PL_REC_CONNECT:
+	case PL_REC_ACCEPT:
+		size = build_conn(r, type, "/run/srv.sock");
+		break;
 	default:
 		fail_msg("build: no record of type %u: add one here", type);
 	}
@@ -227,6 +264,12 @@ static void test_spool__check_struct_sizes(void **state)
 	assert_int_equal(sizeof(struct pl_rec_dup), 48);
 	assert_int_equal(sizeof(struct pl_rec_setfd), 32);
 	assert_int_equal(sizeof(struct pl_rec_close_range), 40);
+	assert_int_equal(sizeof(struct pl_rec_spawn), 32);
+	assert_int_equal(sizeof(struct pl_rec_fds), 40);
+	assert_int_equal(sizeof(struct pl_rec_socket), 56);
+	assert_int_equal(sizeof(struct pl_rec_conn), 64);
+	assert_int_equal(offsetof(struct pl_rec_fds, sock), 40);
+	assert_int_equal(offsetof(struct pl_rec_conn, name), 64);
 	assert_int_equal(pl_rec_align(0), 0);
 	assert_int_equal(pl_rec_align(1), 8);
 	assert_int_equal(pl_rec_align(8), 8);
@@ -354,7 +397,8 @@ static void test_spool__check_fixed_size_mismatch_is_bad(void **state)
 	static const uint8_t types[] = { PL_REC_SOCKETPAIR, PL_REC_CLOSE,
 					 PL_REC_EXEC_FAIL, PL_REC_FORK,
 					 PL_REC_EXIT, PL_REC_DUP,
-					 PL_REC_SETFD, PL_REC_CLOSE_RANGE };
+					 PL_REC_SETFD, PL_REC_CLOSE_RANGE,
+					 PL_REC_SOCKET };
 	static union rec r;
 
 	for (size_t i = 0; i < sizeof(types); i++) {
@@ -475,6 +519,127 @@ static void test_spool__check_hello_parts_must_fit(void **state)
 	r.exec.path_len = (uint16_t)(size - sizeof(r.exec) + 1);
 	seal(&r, PL_REC_EXEC, size);
 	assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
+}
+
+/* SCM_RIGHTS records: their sockets must fit, and the fixed part too. */
+static void test_spool__check_fds_parts_must_fit(void **state)
+{
+	static const uint8_t types[] = { PL_REC_SEND_FDS, PL_REC_RECV_FDS };
+	static union rec r;
+
+	for (size_t i = 0; i < sizeof(types); i++) {
+		size_t size = build(&r, types[i], 100, 1000), got = 0;
+
+		/* exactly fitting: fine */
+		assert_int_equal(size, sizeof(r.fds) +
+					       2 * sizeof(r.fds.sock[0]));
+		assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
+		assert_int_equal(got, size);
+
+		/* one socket more than the record holds */
+		r.fds.nsock = 3;
+		seal(&r, types[i], size);
+		assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
+
+		/* a count no record could hold */
+		r.fds.nsock = 0xffff;
+		seal(&r, types[i], size);
+		assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
+		r.fds.nsock = (uint16_t)(PL_FDS_MAX + 1);
+		seal(&r, types[i], PL_REC_MAX);
+		assert_int_equal(pl_rec_check(r.bytes, PL_REC_MAX, &got),
+				 PL_REC_BAD);
+
+		/* as many as the largest record holds: fine */
+		build(&r, types[i], 100, 1000);
+		r.fds.nsock = (uint16_t)PL_FDS_MAX;
+		size = seal(&r, types[i], PL_REC_MAX);
+		assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
+
+		/* the sockets' room cut off: only the fixed part */
+		build(&r, types[i], 100, 1000);
+		seal(&r, types[i], sizeof(r.fds));
+		assert_int_equal(check_in_page(&r, sizeof(r.fds), &got),
+				 PL_REC_BAD);
+
+		/* shorter than the fixed part, even with no socket */
+		build(&r, types[i], 100, 1000);
+		r.fds.nsock = 0;
+		seal(&r, types[i], sizeof(r.fds) - PL_REC_ALIGN);
+		assert_int_equal(check_in_page(&r, sizeof(r.fds) - PL_REC_ALIGN,
+					       &got), PL_REC_BAD);
+	}
+}
+
+/* Records of the connection family: the name must fit, and the fixed
+ * part too; a SOCKET has exactly its size. */
+static void test_spool__check_conn_parts_must_fit(void **state)
+{
+	static const uint8_t types[] = { PL_REC_BIND, PL_REC_LISTEN,
+					 PL_REC_CONNECT, PL_REC_ACCEPT };
+	static union rec r;
+	static char name[PL_NAME_MAX + 1];
+	size_t size, got = 0;
+
+	for (size_t i = 0; i < sizeof(types); i++) {
+		size = build(&r, types[i], 100, 1000);
+		assert_int_equal(size, pl_rec_align(sizeof(r.conn) +
+						    r.conn.name_len));
+		assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
+		assert_int_equal(got, size);
+
+		/* a name as long as the padding allows: fine */
+		r.conn.name_len = (uint16_t)(size - sizeof(r.conn));
+		seal(&r, types[i], size);
+		assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
+
+		/* a byte more than the record has */
+		r.conn.name_len = (uint16_t)(size - sizeof(r.conn) + 1);
+		seal(&r, types[i], size);
+		assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
+
+		/* a length no record could hold */
+		r.conn.name_len = 0xffff;
+		seal(&r, types[i], size);
+		assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
+
+		/* the name's room cut off: only the fixed part */
+		build(&r, types[i], 100, 1000);
+		seal(&r, types[i], sizeof(r.conn));
+		assert_int_equal(check_in_page(&r, sizeof(r.conn), &got),
+				 PL_REC_BAD);
+		/* with no name at all it is whole */
+		r.conn.name_len = 0;
+		seal(&r, types[i], sizeof(r.conn));
+		assert_int_equal(pl_rec_check(r.bytes, sizeof(r.conn), &got),
+				 PL_REC_OK);
+
+		/* shorter than the fixed part */
+		seal(&r, types[i], sizeof(r.conn) - PL_REC_ALIGN);
+		assert_int_equal(check_in_page(&r, sizeof(r.conn) -
+						       PL_REC_ALIGN, &got),
+				 PL_REC_BAD);
+	}
+
+	/* the longest name the shim writes (sun_path, or '@' and an
+	 * abstract name) */
+	memset(name, 'n', PL_NAME_MAX);
+	name[0] = '@';
+	name[PL_NAME_MAX] = '\0';
+	memset(&r, 0, sizeof(r));
+	size = build_conn(&r, PL_REC_CONNECT, name);
+	assert_int_equal(r.conn.name_len, PL_NAME_MAX + 1);
+	seal(&r, PL_REC_CONNECT, size);
+	assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
+	assert_int_equal(got, size);
+
+	/* a SOCKET is fixed: not a conn's size, nor with room for more */
+	size = build(&r, PL_REC_SOCKET, 100, 1000);
+	seal(&r, PL_REC_SOCKET, sizeof(r.conn));
+	assert_int_equal(check_in_page(&r, sizeof(r.conn), &got), PL_REC_BAD);
+	build(&r, PL_REC_SOCKET, 100, 1000);
+	seal(&r, PL_REC_SOCKET, sizeof(r.head));
+	assert_int_equal(check_in_page(&r, sizeof(r.head), &got), PL_REC_BAD);
 }
 
 /* The reader, over a spool in an unlinked temporary file. */
@@ -911,6 +1076,8 @@ int main(void)
 		cmocka_unit_test(test_spool__check_fixed_size_mismatch_is_bad),
 		cmocka_unit_test(test_spool__check_fd_records),
 		cmocka_unit_test(test_spool__check_hello_parts_must_fit),
+		cmocka_unit_test(test_spool__check_fds_parts_must_fit),
+		cmocka_unit_test(test_spool__check_conn_parts_must_fit),
 #define T(f) cmocka_unit_test_setup_teardown(f, spool_setup, spool_teardown)
 		T(test_spool__reader_empty),
 		T(test_spool__reader_reads_in_order),
