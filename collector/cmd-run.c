@@ -86,7 +86,8 @@ int cmd_run(int argc, char **argv)
 		if (!getcwd(cwd, sizeof(cwd))) {
 			pl_error("cannot get the current directory: %s",
 				 strerror(errno));
-			return PL_EXIT_SYSTEM;
+			rc = PL_EXIT_SYSTEM;
+			goto out;
 		}
 		pl_buf_addf(&journal, "%s/", cwd);
 	}
@@ -105,7 +106,8 @@ int cmd_run(int argc, char **argv)
 		if (fd < 0) {
 			pl_error("cannot record into '%s': %s", spool,
 				 strerror(errno));
-			return PL_EXIT_JOURNAL;
+			rc = PL_EXIT_JOURNAL;
+			goto out;
 		}
 		close(fd);
 	}
@@ -119,10 +121,15 @@ int cmd_run(int argc, char **argv)
 	if (setenv("LD_PRELOAD", preload.p, 1) != 0 ||
 	    setenv("PEERLOG_JOURNAL", journal.p, 1) != 0) {
 		pl_error("cannot set the environment: %s", strerror(errno));
-		return PL_EXIT_SYSTEM;
+		rc = PL_EXIT_SYSTEM;
+		goto out;
 	}
 	execvp(argv[next], argv + next);
 	err = errno;
 	pl_error("cannot run '%s': %s", argv[next], strerror(err));
-	return err == ENOENT ? 127 : 126;
+	rc = err == ENOENT ? 127 : 126;
+out:
+	pl_buf_free(&preload);
+	pl_buf_free(&journal);
+	return rc;
 }
