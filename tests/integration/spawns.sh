@@ -9,13 +9,16 @@ holder_of() { # json file, pid: the holder entries of that pid, peer side
 }
 
 peerlog run -- "$PROGS/scenario" clearenv "$PROGS/holder" >ce.out || fail "scenario clearenv: $(cat ce.out)"
-H=$(val holder ce.out)
+H=$(val holder ce.out | head -n 1)
 [ -n "$H" ] || fail "holder did not run: $(cat ce.out)"
 peerlog who "$H" "$(val own_fd0 ce.out)" --json >own.json ||
 	fail "the pair made after an exec with an empty environment is not in the journal"
 [ "$(json own.json 'j["end"]["inode"]')" = "$(val own_ino0 ce.out)" ] || fail "own pair: inode"
 peerlog who "$(val parent ce.out)" "$(val fd0 ce.out)" --json >ce.json || fail "who (clearenv)"
 [ "$(holder_of ce.json "$H")" = "[(4, 'fork', 'holder')]" ] || fail "clearenv lineage: $(cat ce.json)"
+# another preload in the environment is kept, after ours
+[ "$(val preload ce.out)" = "$(readlink -f "$SHIM"):libc.so.6" ] ||
+	fail "LD_PRELOAD should be ours then the program's: $(val preload ce.out)"
 
 peerlog run -- "$PROGS/scenario" spawn "$PROGS/holder" >sp.out || fail "scenario spawn: $(cat sp.out)"
 H=$(val holder sp.out)

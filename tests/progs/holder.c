@@ -1,6 +1,7 @@
 /* Reports the sockets this process holds, as the kernel tells it (fstat
  * of each fd in /proc/self/fd): "holder PID" then "fd N ino I" lines.
  * With -p, first makes a socketpair of its own ("own_fd0 N", "own_ino0 I").
+ * With -e, prints its LD_PRELOAD ("preload VALUE").
  * With -w, then waits until its stdin ends. Used as the program a traced
  * child execs. */
 #include <dirent.h>
@@ -18,6 +19,10 @@ int main(int argc, char **argv)
 	char buf[64];
 
 	printf("holder %d\n", (int)getpid());
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-e"))
+			printf("preload %s\n", getenv("LD_PRELOAD") ?
+						       getenv("LD_PRELOAD") : "");
 	for (int i = 1; i < argc; i++) {
 		int fds[2];
 		struct stat st;

@@ -22,7 +22,9 @@
  *                      the child marks every fd close-on-exec with
  *                      close_range and execs HOLDER
  *   scenario clearenv HOLDER
- *                      the child execs "HOLDER -p" with an empty environment
+ *                      the child execs "HOLDER -p" with an empty environment;
+ *                      a second one execs "HOLDER -e" with only another
+ *                      preload (libc.so.6) in it
  *   scenario spawn HOLDER
  *                      posix_spawn of HOLDER with file actions: fd1 moved to
  *                      fd 5, both ends closed
@@ -290,6 +292,18 @@ static int clearenv_exec(const char *holder)
 		_exit(127);
 	}
 	printf("child %d\n", (int)child);
+	waitpid(child, &status, 0);
+	if (WEXITSTATUS(status))
+		return WEXITSTATUS(status);
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		char *argv[] = { "holder", "-e", NULL };
+		char *envp[] = { "LD_PRELOAD=libc.so.6", NULL };
+
+		execve(holder, argv, envp);
+		_exit(127);
+	}
 	waitpid(child, &status, 0);
 	return WEXITSTATUS(status);
 }
