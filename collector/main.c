@@ -21,6 +21,7 @@ static const char usage[] =
 	"  who PID [FD]        the end PID holds at FD, its peer and who holds it\n"
 	"  pairs               every socketpair, its creator and its holders\n"
 	"  tree                the process tree with the ends each process held\n"
+	"  check               does the live kernel agree with the journal?\n"
 	"\n"
 	"Every command takes -j/--journal PATH (default $PEERLOG_JOURNAL,\n"
 	"else ./peerlog.db); queries take --json. 'peerlog COMMAND --help'\n"
@@ -28,7 +29,8 @@ static const char usage[] =
 	"\n"
 	"exit status: 0 answered, 1 no answer in the journal, 2 usage error,\n"
 	"3 journal missing or unusable, 4 system error; run exits with its\n"
-	"command's status (126/127 when the command cannot be run).\n";
+	"command's status (126/127 when the command cannot be run); check\n"
+	"exits 0 when the kernel agrees, 1 when not, 2 on error.\n";
 
 static const struct {
 	const char *name;
@@ -38,6 +40,7 @@ static const struct {
 	{ "who", cmd_who },
 	{ "pairs", cmd_pairs },
 	{ "tree", cmd_tree },
+	{ "check", cmd_check },
 };
 
 int main(int argc, char **argv)

@@ -1,9 +1,13 @@
 /* The live system, as /proc shows it to an unprivileged user. */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "kernel.h"
 #include "peerlog.h"
 
 static ssize_t read_file(const char *path, char *buf, size_t size)
@@ -62,4 +66,103 @@ int pl_proc_alive(const char *boot, int pid, uint64_t start_ticks)
 	for (field = 3; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
 	return p && strtoull(p + 1, NULL, 10) == start_ticks;
+}
+
+static int kfds_add(struct pl_kfds *k, uint64_t ino, int pid, int fd)
+{
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 256;
+		struct pl_kfd *v = realloc(k->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		k->v = v;
+		k->cap = cap;
+	}
+	k->v[k->n++] = (struct pl_kfd){ .ino = ino, .pid = pid, .fd = fd };
+	return 0;
+}
+
+static int kfd_cmp(const void *a, const void *b)
+{
+	const struct pl_kfd *x = a, *y = b;
+
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+/* Every socket fd of every process we may look at, as ss -p finds them. */
+int pl_kfds_scan(struct pl_kfds *k)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *e;
+
+	memset(k, 0, sizeof(*k));
+	if (!proc)
+		return -1;
+	while ((e = readdir(proc))) {
+		char path[64], link[64];
+		struct dirent *f;
+		DIR *fds;
+		int pid = atoi(e->d_name);
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+		fds = opendir(path);
+		if (!fds) {
+			if (errno == EACCES) {
+				int *u = realloc(k->unreadable,
+						 (k->nunreadable + 1) * sizeof(*u));
+
+				if (u) {
+					k->unreadable = u;
+					u[k->nunreadable++] = pid;
+				}
+			}
+			continue;
+		}
+		while ((f = readdir(fds))) {
+			char fdpath[sizeof(path) + 256];
+			unsigned long long ino;
+			ssize_t n;
+
+			if (f->d_name[0] == '.')
+				continue;
+			snprintf(fdpath, sizeof(fdpath), "%s/%s", path,
+				 f->d_name);
+			n = readlink(fdpath, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = '\0';
+			if (sscanf(link, "socket:[%llu]", &ino) == 1 &&
+			    kfds_add(k, ino, pid, atoi(f->d_name)) < 0) {
+				closedir(fds);
+				closedir(proc);
+				return -1;
+			}
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	qsort(k->v, k->n, sizeof(*k->v), kfd_cmp);
+	return 0;
+}
+
+uint64_t pl_kfds_at(const struct pl_kfds *k, int pid, int fd)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (k->v[i].pid == pid && k->v[i].fd == fd)
+			return k->v[i].ino;
+	return 0;
+}
+
+void pl_kfds_free(struct pl_kfds *k)
+{
+	free(k->v);
+	free(k->unreadable);
+	memset(k, 0, sizeof(*k));
 }

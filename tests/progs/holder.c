@@ -2,6 +2,8 @@
  * of each fd in /proc/self/fd): "holder PID" then "fd N ino I" lines.
  * With -p, first makes a socketpair of its own ("own_fd0 N", "own_ino0 I").
  * With -e, prints its LD_PRELOAD ("preload VALUE").
+ * With -c, closes every socket it holds after listing them; with -d, dups
+ * each to its fd + 20 (behind the back of a tracer, if it is static).
  * With -w, then waits until its stdin ends. Used as the program a traced
  * child execs. */
 #include <dirent.h>
@@ -46,6 +48,24 @@ int main(int argc, char **argv)
 	}
 	if (d)
 		closedir(d);
+	for (int i = 1; i < argc; i++) {
+		int close_them = !strcmp(argv[i], "-c");
+
+		if (!close_them && strcmp(argv[i], "-d") != 0)
+			continue;
+		/* copies land at 23 and up: not visited again */
+		for (int fd = 3; fd < 20; fd++) {
+			struct stat st;
+
+			if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+				continue;
+			if (close_them)
+				close(fd);
+			else if (dup2(fd, fd + 20) == fd + 20)
+				printf("dup %d %d\n", fd, fd + 20);
+		}
+		printf("%s\n", close_them ? "closed" : "duped");
+	}
 	fflush(stdout);
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "-w"))

@@ -30,9 +30,9 @@
  *                      fd 5, both ends closed
  *   scenario system HOLDER
  *                      system("HOLDER") with the pair open
- *   scenario execw HOLDER
- *                      the child closes fd0 and execs "HOLDER -w", which
- *                      waits for the end of its stdin
+ *   scenario execw HOLDER [ARG...]
+ *                      the child closes fd0 and execs "HOLDER -w ARG...",
+ *                      which waits for the end of its stdin
  *   scenario server PATH HOLDER
  *                      a forking server on the path socket PATH: a client
  *                      connects and execs "HOLDER -w"; the server accepts
@@ -330,7 +330,7 @@ static int spawn(const char *holder)
 	return WEXITSTATUS(status);
 }
 
-static int execw(const char *holder)
+static int execw(const char *holder, char **extra, int nextra)
 {
 	int fds[2], status;
 	pid_t child;
@@ -339,8 +339,15 @@ static int execw(const char *holder)
 	fflush(stdout);
 	child = fork();
 	if (child == 0) {
+		char *argv[nextra + 3];
+
+		argv[0] = "holder";
+		argv[1] = "-w";
+		for (int i = 0; i < nextra; i++)
+			argv[2 + i] = extra[i];
+		argv[nextra + 2] = NULL;
 		close(fds[0]);
-		execl(holder, "holder", "-w", (char *)NULL);
+		execv(holder, argv);
 		_exit(127);
 	}
 	printf("child %d\n", (int)child);
@@ -681,7 +688,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "system") && argc > 2)
 		return run_system(argv[2]);
 	if (!strcmp(mode, "execw") && argc > 2)
-		return execw(argv[2]);
+		return execw(argv[2], argv + 3, argc - 3);
 	if (!strcmp(mode, "passfd") && argc > 2)
 		return passfd(argv[2]);
 	if (!strcmp(mode, "dropuid"))

@@ -1,0 +1,258 @@
+/* peerlog check: does the live kernel agree with the journal?
+ *
+ * For every end the journal believes held by a running process, ask the
+ * kernel (one UNIX_DIAG dump, and /proc/PID/fd for the holders): is the
+ * socket there, does that process hold it at that fd, is its peer the one
+ * we recorded? Then the other way round: who holds a socket we know
+ * without the journal knowing? */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "kernel.h"
+#include "model.h"
+#include "output.h"
+#include "peerlog.h"
+
+static const char usage[] =
+	"usage: peerlog check [-j PATH] [--json]\n"
+	"\n"
+	"Compare every socket end the journal believes held by a running\n"
+	"process with the live kernel (NETLINK_SOCK_DIAG and /proc/PID/fd).\n"
+	"Each end: agrees, holder missing in the kernel, holder the journal\n"
+	"does not know, peer differs, socket gone, or out of reach (another\n"
+	"network namespace).\n"
+	"\n"
+	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
+	"                      ./peerlog.db)\n"
+	"      --json          machine-readable output\n"
+	"\n"
+	"exit status: 0 everything agrees, 1 something disagrees, 2 error\n";
+
+/* check's own contract, as for diff(1): 0 agree, 1 disagree, 2 error */
+#define CHECK_ERROR 2
+
+#define V_AGREES "agrees"
+#define V_MISSING "holder missing in the kernel"
+#define V_UNKNOWN "holder the journal does not know"
+#define V_PEER "peer differs"
+#define V_GONE "socket gone"
+#define V_REACH "out of reach"
+
+struct check {
+	struct pl_opts o;
+	struct pl_json j;
+	struct pl_kdump dump;
+	struct pl_kfds fds;
+	int checked, disagree;
+};
+
+static void verdict(struct check *c, const char *what, uint64_t ino, int pid,
+		    int fd, const char *exe, const char *detail)
+{
+	int ok = !strcmp(what, V_AGREES) || !strcmp(what, V_REACH);
+
+	c->checked++;
+	c->disagree += !ok;
+	if (c->o.json) {
+		pl_json_open(&c->j, NULL, '{');
+		pl_json_int(&c->j, "inode", (long long)ino);
+		pl_json_int(&c->j, "pid", pid);
+		pl_json_int(&c->j, "fd", fd);
+		pl_json_str(&c->j, "exe", exe);
+		pl_json_str(&c->j, "verdict", what);
+		pl_json_str(&c->j, "detail", detail);
+		pl_json_close(&c->j, '}');
+	} else {
+		printf("socket:[%llu]  pid %d (%s) fd %d: %s%s%s\n",
+		       (unsigned long long)ino, pid, pl_basename(exe), fd, what,
+		       detail ? ": " : "", detail ? detail : "");
+	}
+}
+
+enum {
+	A_PID, A_FD, A_INO, A_COOKIE, A_PEER, A_EXE, A_CLOEXEC, A_EXEC_PATH,
+	A_IMAGE
+};
+
+static const char alive_sql[] =
+	"SELECT p.pid, h.fd, s.ino, s.cookie, o.ino, p.exe, h.cloexec,"
+	" p.exec_path, " PL_IMAGE_COLS " "
+	"FROM holding h JOIN process p ON p.id = h.process_id "
+	"JOIN sock s ON s.id = h.sock_id LEFT JOIN sock o ON o.id = s.peer_id "
+	"WHERE h.end_reason IS NULL AND p.end_reason IS NULL "
+	"AND p.boot = ?1 ORDER BY s.ino, p.pid, h.fd";
+
+/* One holding the journal believes alive, against the kernel. */
+static void check_holding(struct check *c, sqlite3_stmt *st)
+{
+	uint64_t ino = (uint64_t)sqlite3_column_int64(st, A_INO);
+	uint64_t cookie = (uint64_t)sqlite3_column_int64(st, A_COOKIE);
+	uint64_t jpeer = (uint64_t)sqlite3_column_int64(st, A_PEER);
+	int pid = sqlite3_column_int(st, A_PID), fd = sqlite3_column_int(st, A_FD);
+	const char *exe = (const char *)sqlite3_column_text(st, A_EXE);
+	const struct pl_kunix *k = pl_kdump_find(&c->dump, ino);
+	uint64_t at = pl_kfds_at(&c->fds, pid, fd);
+	char detail[160];
+
+	if (sqlite3_column_type(st, A_EXEC_PATH) != SQLITE_NULL)
+		exe = (const char *)sqlite3_column_text(st, A_EXEC_PATH);
+	if (at != ino) {
+		if (at)
+			snprintf(detail, sizeof(detail), "fd %d is socket:[%llu]",
+				 fd, (unsigned long long)at);
+		else
+			snprintf(detail, sizeof(detail), "fd %d holds no socket",
+				 fd);
+		verdict(c, k ? V_MISSING : V_GONE, ino, pid, fd, exe, detail);
+		return;
+	}
+	if (!k) {
+		/* held, but not in our network namespace's table */
+		verdict(c, V_REACH, ino, pid, fd, exe,
+			"held, but in another network namespace");
+		return;
+	}
+	if (cookie && k->cookie && cookie != k->cookie) {
+		verdict(c, V_GONE, ino, pid, fd, exe,
+			"the inode now names another socket");
+		return;
+	}
+	/* A peer of 0 is no contradiction: a closed peer, a datagram
+	 * server, a client not accepted yet all read 0. */
+	if (!c->dump.no_peers && jpeer && k->peer && k->peer != jpeer) {
+		snprintf(detail, sizeof(detail),
+			 "the kernel's peer is socket:[%u], the journal's "
+			 "socket:[%llu]", k->peer, (unsigned long long)jpeer);
+		verdict(c, V_PEER, ino, pid, fd, exe, detail);
+		return;
+	}
+	verdict(c, V_AGREES, ino, pid, fd, exe, NULL);
+}
+
+/* Kernel holders of sockets the journal knows, that it does not list as
+ * alive holders. */
+static int check_unknown_holders(struct check *c, sqlite3 *db)
+{
+	sqlite3_stmt *known = pl_db_prepare(
+		db, "SELECT 1 FROM sock WHERE boot = ?1 AND ino = ?2 LIMIT 1");
+	sqlite3_stmt *held = pl_db_prepare(
+		db, "SELECT 1 FROM holding h JOIN process p ON p.id = "
+		    "h.process_id JOIN sock s ON s.id = h.sock_id WHERE "
+		    "p.pid = ?1 AND h.fd = ?2 AND s.ino = ?3 AND p.boot = ?4 "
+		    "AND h.end_reason IS NULL AND p.end_reason IS NULL LIMIT 1");
+
+	if (!known || !held) {
+		sqlite3_finalize(known);
+		sqlite3_finalize(held);
+		return PL_EXIT_JOURNAL;
+	}
+	for (size_t i = 0; i < c->fds.n; i++) {
+		const struct pl_kfd *f = &c->fds.v[i];
+		int is_known, is_held;
+		char exe[64], path[64];
+		ssize_t n;
+
+		sqlite3_reset(known);
+		sqlite3_bind_text(known, 1, pl_boot_id(), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(known, 2, (int64_t)f->ino);
+		is_known = sqlite3_step(known) == SQLITE_ROW;
+		if (!is_known)
+			continue;
+		sqlite3_reset(held);
+		sqlite3_bind_int(held, 1, f->pid);
+		sqlite3_bind_int(held, 2, f->fd);
+		sqlite3_bind_int64(held, 3, (int64_t)f->ino);
+		sqlite3_bind_text(held, 4, pl_boot_id(), -1, SQLITE_STATIC);
+		is_held = sqlite3_step(held) == SQLITE_ROW;
+		if (is_held)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/exe", f->pid);
+		n = readlink(path, exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		verdict(c, V_UNKNOWN, f->ino, f->pid, f->fd, n > 0 ? exe : NULL,
+			"the kernel shows it held there");
+	}
+	sqlite3_finalize(known);
+	sqlite3_finalize(held);
+	return 0;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct check c = { 0 };
+	struct pl_query q = { .live = 1 };
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db = NULL;
+	int next, rc;
+
+	rc = pl_cli_parse(argc, argv, usage, &c.o, &next, 0);
+	if (rc)
+		return rc < 0 ? PL_EXIT_OK : rc;
+	if (next < argc) {
+		pl_error("check takes no operand ('%s')", argv[next]);
+		return PL_EXIT_USAGE;
+	}
+	rc = pl_journal_open_ingested(c.o.journal, &db);
+	if (rc)
+		return CHECK_ERROR;
+	if (pl_kdump_load(&c.dump) < 0 || pl_kfds_scan(&c.fds) < 0) {
+		pl_error("cannot read the kernel's UNIX sockets");
+		rc = CHECK_ERROR;
+		goto out;
+	}
+	pl_json_init(&c.j, stdout);
+	if (c.o.json) {
+		pl_json_open(&c.j, NULL, '{');
+		pl_json_bool(&c.j, "peers_checked", !c.dump.no_peers);
+		pl_json_open(&c.j, "unreadable_pids", '[');
+		for (size_t i = 0; i < c.fds.nunreadable; i++)
+			pl_json_int(&c.j, NULL, c.fds.unreadable[i]);
+		pl_json_close(&c.j, ']');
+		pl_json_open(&c.j, "ends", '[');
+	} else if (c.dump.no_peers) {
+		printf("unix_diag is not available: read /proc/net/unix, so "
+		       "peers cannot be checked\n");
+	}
+
+	st = pl_db_prepare(db, alive_sql);
+	if (!st) {
+		rc = CHECK_ERROR;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, pl_boot_id(), -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct pl_image img;
+		int64_t until;
+		int inferred;
+
+		pl_image_read(st, A_IMAGE, &img);
+		if (strcmp(pl_holding_end(&q, &img, sqlite3_column_int(st,
+				A_CLOEXEC), &until, &inferred), PL_END_ALIVE))
+			continue; /* ended with its process: nothing to ask */
+		check_holding(&c, st);
+	}
+	rc = check_unknown_holders(&c, db) ? CHECK_ERROR : 0;
+
+	if (c.o.json) {
+		pl_json_close(&c.j, ']');
+		pl_json_int(&c.j, "checked", c.checked);
+		pl_json_int(&c.j, "disagreements", c.disagree);
+		pl_json_close(&c.j, '}');
+	} else {
+		if (c.fds.nunreadable)
+			printf("%zu processes could not be read (run as their "
+			       "owner or root to see their fds)\n",
+			       c.fds.nunreadable);
+		printf("%d ends checked, %d disagree\n", c.checked, c.disagree);
+	}
+	if (!rc && c.disagree)
+		rc = 1;
+out:
+	sqlite3_finalize(st);
+	pl_kdump_free(&c.dump);
+	pl_kfds_free(&c.fds);
+	sqlite3_close(db);
+	return rc;
+}
