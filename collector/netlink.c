@@ -37,14 +37,26 @@ static int add(struct pl_kdump *d, const struct pl_kunix *u)
  * 0 when more is to come, or a negative errno. */
 int pl_kdump_parse(struct pl_kdump *d, const void *buf, size_t len)
 {
-	const struct nlmsghdr *h = buf;
+	const char *at = buf;
+	size_t left = len;
 
-	for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+	/* NLMSG_NEXT on a size_t wraps when the last message is not padded:
+	 * step by hand, never past what is left (as the kernel does) */
+	for (; left >= sizeof(struct nlmsghdr); ) {
+		const struct nlmsghdr *h = (const void *)at;
 		const struct unix_diag_msg *m;
 		const struct rtattr *a;
 		struct pl_kunix u;
+		size_t step;
 		int alen;
 
+		if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > left)
+			break;
+		step = NLMSG_ALIGN(h->nlmsg_len);
+		if (step > left)
+			step = left;
+		at += step;
+		left -= step;
 		if (h->nlmsg_seq != DUMP_SEQ)
 			continue; /* not ours */
 		if (h->nlmsg_flags & NLM_F_DUMP_INTR)
@@ -81,6 +93,8 @@ int pl_kdump_parse(struct pl_kdump *d, const void *buf, size_t len)
 
 				if (n > sizeof(u.name) - 1)
 					n = sizeof(u.name) - 1;
+				if (p[0] != '\0') /* a path, NUL terminated */
+					n = strnlen(p, n);
 				for (k = 0; k < n; k++) /* abstract: '@' */
 					u.name[k] = p[k] ? p[k] : '@';
 				u.name[k] = '\0';
