@@ -22,6 +22,7 @@ static const char usage[] =
 	"  pairs               every socketpair, its creator and its holders\n"
 	"  tree                the process tree with the ends each process held\n"
 	"  check               does the live kernel agree with the journal?\n"
+	"  lint                IPC mistakes the journal can prove\n"
 	"\n"
 	"Every command takes -j/--journal PATH (default $PEERLOG_JOURNAL,\n"
 	"else ./peerlog.db); queries take --json. 'peerlog COMMAND --help'\n"
@@ -41,6 +42,7 @@ static const struct {
 	{ "pairs", cmd_pairs },
 	{ "tree", cmd_tree },
 	{ "check", cmd_check },
+	{ "lint", cmd_lint },
 };
 
 int main(int argc, char **argv)

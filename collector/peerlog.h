@@ -51,5 +51,6 @@ int cmd_who(int argc, char **argv);
 int cmd_pairs(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
 
 #endif

@@ -47,6 +47,8 @@
  *                      fd0 and execs "HOLDER -w" with fd1
  *   scenario dropuid   (as root) the child switches to uid/gid 65534, closes
  *                      fd0 and makes a new pair (child_fd0, child_ino0)
+ *   scenario leaky     the parent forgets to close the child's end (fd1);
+ *                      the child uses its end and closes it
  *   scenario passfd HOLDER
  *                      a worker gets fd1 with SCM_RIGHTS and execs
  *                      "HOLDER -w"; another end (b1) is sent but never
@@ -605,6 +607,26 @@ static int dropuid(void)
 	return WEXITSTATUS(status);
 }
 
+static int leaky(void)
+{
+	int fds[2], status;
+	pid_t child;
+
+	pair(SOCK_STREAM, fds);
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		close(fds[0]);
+		if (write(fds[1], "x", 1) != 1)
+			_exit(3);
+		close(fds[1]);
+		_exit(0);
+	}
+	printf("child %d\n", (int)child);
+	waitpid(child, &status, 0);
+	return WEXITSTATUS(status); /* fds[0] and fds[1] still open */
+}
+
 static int run_system(const char *holder)
 {
 	int fds[2];
@@ -691,6 +713,8 @@ int main(int argc, char **argv)
 		return execw(argv[2], argv + 3, argc - 3);
 	if (!strcmp(mode, "passfd") && argc > 2)
 		return passfd(argv[2]);
+	if (!strcmp(mode, "leaky"))
+		return leaky();
 	if (!strcmp(mode, "dropuid"))
 		return dropuid();
 	if (!strcmp(mode, "threads") && argc > 2)

@@ -1,0 +1,187 @@
+/* peerlog lint: the IPC mistakes a journal can prove.
+ *
+ *   kept-after-fork  the creator of a pair still holds both ends while
+ *                    another process holds one of them: the end it gave
+ *                    away was never closed on its side (the reader of the
+ *                    other process never sees EOF).
+ *   leaked-on-exec   an end kept across exec (no close-on-exec) that the
+ *                    new program never touched: no close, dup, fcntl or
+ *                    passing of that fd, and it held it to the end.
+ *   one-process      both ends of a pair that was shared end up held by
+ *                    one process only.
+ *   never-received   an end sent with SCM_RIGHTS that nobody received.
+ *
+ * The journal sees no read or write, so "never touched" means no call we
+ * trace; fds 0 to 2 are left alone (sockets as stdio are on purpose). */
+#include <string.h>
+
+#include "cli.h"
+#include "model.h"
+#include "output.h"
+#include "peerlog.h"
+
+static const char usage[] =
+	"usage: peerlog lint [-j PATH] [--json]\n"
+	"\n"
+	"Find the IPC mistakes the journal can prove: a parent that kept the\n"
+	"end it gave its child (kept-after-fork), an end inherited across exec\n"
+	"into a program that never touched it (leaked-on-exec), a shared pair\n"
+	"whose two ends end up in one process (one-process), an end sent with\n"
+	"SCM_RIGHTS and never received (never-received).\n"
+	"\n"
+	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
+	"                      ./peerlog.db)\n"
+	"      --json          machine-readable output\n"
+	"\n"
+	"exit status: 0 clean, 1 something found, 2 usage, 3 journal unusable\n";
+
+/* Holding H of image P lasted as long as the process, or still does:
+ * not closed, not closed by an exec (one we saw, or one we did not see
+ * finish, for a close-on-exec fd). */
+#define HELD_TO_END(h, p)                                                \
+	#h ".end_reason IS NULL AND (" #p ".end_reason IS NULL OR " #p       \
+	".end_reason = 'exit') AND NOT (" #p ".exec_ns IS NOT NULL AND " #h  \
+	".cloexec = 1)"
+
+/* The pid of another process that end S of P's pair was given to: it held
+ * S, and not the other end as long (the usual child closes the parent's
+ * end at once and keeps its own). NULL if none. */
+#define GIVEN_TO                                                            \
+	"SELECT q.pid FROM holding c JOIN process q ON q.id = c.process_id "  \
+	"WHERE c.sock_id = s.id AND q.pid <> p.pid AND NOT EXISTS (SELECT 1 " \
+	"FROM holding c2 JOIN process q2 ON q2.id = c2.process_id "           \
+	"JOIN sock o2 ON o2.id = c2.sock_id WHERE q2.pid = q.pid "            \
+	"AND o2.pair_id = s.pair_id AND o2.id <> s.id AND "                   \
+	"(c2.end_reason IS NULL OR (c.end_reason IS NOT NULL AND "            \
+	"c2.until_ns >= c.until_ns))) ORDER BY c.id LIMIT 1"
+
+static const struct rule {
+	const char *name;
+	const char *sql; /* pid, exe, fd, ino, pair id, detail */
+} rules[] = {
+	{ "kept-after-fork",
+	  "SELECT p.pid, p.exe, h.fd, s.ino, s.pair_id, "
+	  " 'still holds the end it gave to pid ' || (" GIVEN_TO ") "
+	  "FROM pair pr JOIN process p ON p.id = pr.process_id "
+	  "JOIN sock s ON s.pair_id = pr.id "
+	  "JOIN holding h ON h.sock_id = s.id AND h.process_id = p.id "
+	  "WHERE h.start_reason = 'create' AND " HELD_TO_END(h, p) " "
+	  "AND (" GIVEN_TO ") IS NOT NULL "
+	  "AND EXISTS (SELECT 1 FROM sock o JOIN holding oh ON oh.sock_id = o.id "
+	  " WHERE o.pair_id = pr.id AND o.id <> s.id AND oh.process_id = p.id "
+	  " AND " HELD_TO_END(oh, p) ") "
+	  "ORDER BY pr.id, h.fd" },
+	{ "leaked-on-exec",
+	  "SELECT p.pid, p.exe, h.fd, s.ino, s.pair_id, "
+	  " 'kept across exec, never touched by the new program' "
+	  "FROM holding h JOIN process p ON p.id = h.process_id "
+	  "JOIN sock s ON s.id = h.sock_id "
+	  "WHERE h.start_reason = 'exec' AND h.fd > 2 AND " HELD_TO_END(h, p) " "
+	  "AND NOT EXISTS (SELECT 1 FROM event e WHERE e.process_id = p.id "
+	  " AND e.fd = h.fd AND e.kind <> 'hello') "
+	  "AND NOT EXISTS (SELECT 1 FROM holding d WHERE d.source_id = h.id "
+	  " AND d.start_reason IN ('dup', 'recv')) "
+	  "AND NOT EXISTS (SELECT 1 FROM flight f WHERE f.source_id = h.id) "
+	  "ORDER BY p.id, h.fd" },
+	{ "one-process",
+	  "SELECT p.pid, p.exe, h.fd, s.ino, s.pair_id, "
+	  " 'holds both ends of a pair other processes held too' "
+	  "FROM holding h JOIN process p ON p.id = h.process_id "
+	  "JOIN sock s ON s.id = h.sock_id "
+	  "WHERE s.pair_id IS NOT NULL AND s.side = 0 AND " HELD_TO_END(h, p) " "
+	  /* the other end is held to the end by this process too */
+	  "AND EXISTS (SELECT 1 FROM sock o JOIN holding oh ON oh.sock_id = o.id "
+	  " JOIN process op ON op.id = oh.process_id WHERE o.pair_id = s.pair_id "
+	  " AND o.id <> s.id AND op.pid = p.pid AND " HELD_TO_END(oh, op) ") "
+	  /* ... and by no other process, for either end */
+	  "AND NOT EXISTS (SELECT 1 FROM sock o JOIN holding oh ON "
+	  " oh.sock_id = o.id JOIN process op ON op.id = oh.process_id "
+	  " WHERE o.pair_id = s.pair_id AND op.pid <> p.pid "
+	  " AND " HELD_TO_END(oh, op) ") "
+	  /* ... and the pair was shared once */
+	  "AND EXISTS (SELECT 1 FROM sock o JOIN holding oh ON oh.sock_id = o.id "
+	  " JOIN process op ON op.id = oh.process_id WHERE o.pair_id = s.pair_id "
+	  " AND op.pid <> p.pid) "
+	  "ORDER BY s.pair_id, h.fd" },
+	{ "never-received",
+	  "SELECT p.pid, p.exe, h.fd, s.ino, s.pair_id, "
+	  " 'sent with SCM_RIGHTS over socket:[' || f.channel_ino || "
+	  " '], never received' "
+	  "FROM flight f JOIN sock s ON s.id = f.sock_id "
+	  "LEFT JOIN holding h ON h.id = f.source_id "
+	  "LEFT JOIN process p ON p.id = h.process_id "
+	  "WHERE f.received_id IS NULL ORDER BY f.id" },
+};
+
+int cmd_lint(int argc, char **argv)
+{
+	struct pl_opts o;
+	struct pl_json j;
+	sqlite3 *db;
+	int next, rc, found = 0;
+
+	rc = pl_cli_parse(argc, argv, usage, &o, &next, 0);
+	if (rc)
+		return rc < 0 ? PL_EXIT_OK : rc;
+	if (next < argc) {
+		pl_error("lint takes no operand ('%s')", argv[next]);
+		return PL_EXIT_USAGE;
+	}
+	rc = pl_journal_open_ingested(o.journal, &db);
+	if (rc)
+		return rc;
+	pl_json_init(&j, stdout);
+	if (o.json) {
+		pl_json_open(&j, NULL, '{');
+		pl_json_open(&j, "findings", '[');
+	}
+	for (size_t r = 0; !rc && r < sizeof(rules) / sizeof(rules[0]); r++) {
+		sqlite3_stmt *st = pl_db_prepare(db, rules[r].sql);
+
+		if (!st) {
+			rc = PL_EXIT_JOURNAL;
+			break;
+		}
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *exe = (const char *)sqlite3_column_text(st, 1);
+			const char *detail =
+				(const char *)sqlite3_column_text(st, 5);
+
+			found++;
+			if (o.json) {
+				pl_json_open(&j, NULL, '{');
+				pl_json_str(&j, "rule", rules[r].name);
+				pl_json_int(&j, "pid", sqlite3_column_int(st, 0));
+				pl_json_str(&j, "exe", exe);
+				pl_json_int(&j, "fd", sqlite3_column_int(st, 2));
+				pl_json_int(&j, "inode",
+					    sqlite3_column_int64(st, 3));
+				if (sqlite3_column_type(st, 4) == SQLITE_NULL)
+					pl_json_null(&j, "pair");
+				else
+					pl_json_int(&j, "pair",
+						    sqlite3_column_int64(st, 4));
+				pl_json_str(&j, "detail", detail);
+				pl_json_close(&j, '}');
+			} else {
+				printf("%s: pid %d (%s) fd %d socket:[%lld]: %s\n",
+				       rules[r].name, sqlite3_column_int(st, 0),
+				       pl_basename(exe), sqlite3_column_int(st, 2),
+				       (long long)sqlite3_column_int64(st, 3),
+				       detail ? detail : "");
+			}
+		}
+		sqlite3_finalize(st);
+	}
+	if (o.json) {
+		pl_json_close(&j, ']');
+		pl_json_int(&j, "count", found);
+		pl_json_close(&j, '}');
+	} else if (!rc) {
+		printf("%d finding%s\n", found, found == 1 ? "" : "s");
+	}
+	sqlite3_close(db);
+	if (!rc && found)
+		rc = 1;
+	return rc;
+}
