@@ -65,7 +65,9 @@ $(B)/tests/test_%: tests/test_%.c $(COLL_LIB_OBJ)
 	$(CC) $(CPPFLAGS) -I$(B) -Icollector $(CFLAGS) $(WARN) -o $@ $< $(COLL_LIB_OBJ) $(SQLITE_LIBS) $(CMOCKA_LIBS)
 
 # Debian packages the build and the tests need; installed only when missing.
+# Graphviz only for the test that renders a graph.
 DEPS := gcc make libsqlite3-dev libcmocka-dev sqlite3 python3
+CHECK_DEPS := graphviz
 deps:
 	@missing=; for p in $(DEPS); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
@@ -77,6 +79,7 @@ deps:
 	fi
 
 check: deps
+	@$(MAKE) --no-print-directory deps DEPS="$(CHECK_DEPS)"
 	$(MAKE) all $(UNIT_BIN) $(HELPERS)
 	tests/run.sh $(B)
 

@@ -35,14 +35,6 @@ static const char usage[] =
 	"\n"
 	"exit status: 0 clean, 1 something found, 2 usage, 3 journal unusable\n";
 
-/* Holding H of image P lasted as long as the process, or still does:
- * not closed, not closed by an exec (one we saw, or one we did not see
- * finish, for a close-on-exec fd). */
-#define HELD_TO_END(h, p)                                                \
-	#h ".end_reason IS NULL AND (" #p ".end_reason IS NULL OR " #p       \
-	".end_reason = 'exit') AND NOT (" #p ".exec_ns IS NOT NULL AND " #h  \
-	".cloexec = 1)"
-
 /* The pid of another process that end S of P's pair was given to: it held
  * S, and not the other end as long (the usual child closes the parent's
  * end at once and keeps its own). NULL if none. */
@@ -65,18 +57,18 @@ static const struct rule {
 	  "FROM pair pr JOIN process p ON p.id = pr.process_id "
 	  "JOIN sock s ON s.pair_id = pr.id "
 	  "JOIN holding h ON h.sock_id = s.id AND h.process_id = p.id "
-	  "WHERE h.start_reason = 'create' AND " HELD_TO_END(h, p) " "
+	  "WHERE h.start_reason = 'create' AND " PL_SQL_HELD_TO_END(h, p) " "
 	  "AND (" GIVEN_TO ") IS NOT NULL "
 	  "AND EXISTS (SELECT 1 FROM sock o JOIN holding oh ON oh.sock_id = o.id "
 	  " WHERE o.pair_id = pr.id AND o.id <> s.id AND oh.process_id = p.id "
-	  " AND " HELD_TO_END(oh, p) ") "
+	  " AND " PL_SQL_HELD_TO_END(oh, p) ") "
 	  "ORDER BY pr.id, h.fd" },
 	{ "leaked-on-exec",
 	  "SELECT p.pid, p.exe, h.fd, s.ino, s.pair_id, "
 	  " 'kept across exec, never touched by the new program' "
 	  "FROM holding h JOIN process p ON p.id = h.process_id "
 	  "JOIN sock s ON s.id = h.sock_id "
-	  "WHERE h.start_reason = 'exec' AND h.fd > 2 AND " HELD_TO_END(h, p) " "
+	  "WHERE h.start_reason = 'exec' AND h.fd > 2 AND " PL_SQL_HELD_TO_END(h, p) " "
 	  "AND NOT EXISTS (SELECT 1 FROM event e WHERE e.process_id = p.id "
 	  " AND e.fd = h.fd AND e.kind <> 'hello') "
 	  "AND NOT EXISTS (SELECT 1 FROM holding d WHERE d.source_id = h.id "
@@ -88,16 +80,16 @@ static const struct rule {
 	  " 'holds both ends of a pair other processes held too' "
 	  "FROM holding h JOIN process p ON p.id = h.process_id "
 	  "JOIN sock s ON s.id = h.sock_id "
-	  "WHERE s.pair_id IS NOT NULL AND s.side = 0 AND " HELD_TO_END(h, p) " "
+	  "WHERE s.pair_id IS NOT NULL AND s.side = 0 AND " PL_SQL_HELD_TO_END(h, p) " "
 	  /* the other end is held to the end by this process too */
 	  "AND EXISTS (SELECT 1 FROM sock o JOIN holding oh ON oh.sock_id = o.id "
 	  " JOIN process op ON op.id = oh.process_id WHERE o.pair_id = s.pair_id "
-	  " AND o.id <> s.id AND op.pid = p.pid AND " HELD_TO_END(oh, op) ") "
+	  " AND o.id <> s.id AND op.pid = p.pid AND " PL_SQL_HELD_TO_END(oh, op) ") "
 	  /* ... and by no other process, for either end */
 	  "AND NOT EXISTS (SELECT 1 FROM sock o JOIN holding oh ON "
 	  " oh.sock_id = o.id JOIN process op ON op.id = oh.process_id "
 	  " WHERE o.pair_id = s.pair_id AND op.pid <> p.pid "
-	  " AND " HELD_TO_END(oh, op) ") "
+	  " AND " PL_SQL_HELD_TO_END(oh, op) ") "
 	  /* ... and the pair was shared once */
 	  "AND EXISTS (SELECT 1 FROM sock o JOIN holding oh ON oh.sock_id = o.id "
 	  " JOIN process op ON op.id = oh.process_id WHERE o.pair_id = s.pair_id "
@@ -113,12 +105,66 @@ static const struct rule {
 	  "WHERE f.received_id IS NULL ORDER BY f.id" },
 };
 
+int pl_lint_run(sqlite3 *db, pl_lint_fn fn, void *arg)
+{
+	int found = 0;
+
+	for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
+		sqlite3_stmt *st = pl_db_prepare(db, rules[r].sql);
+
+		if (!st)
+			return -1;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			struct pl_finding f = {
+				.rule = rules[r].name,
+				.pid = sqlite3_column_int(st, 0),
+				.exe = (const char *)sqlite3_column_text(st, 1),
+				.fd = sqlite3_column_int(st, 2),
+				.ino = sqlite3_column_int64(st, 3),
+				.pair = sqlite3_column_int64(st, 4),
+				.detail = (const char *)sqlite3_column_text(st, 5),
+			};
+
+			fn(arg, &f);
+			found++;
+		}
+		sqlite3_finalize(st);
+	}
+	return found;
+}
+
+static void print_finding(void *arg, const struct pl_finding *f)
+{
+	const struct pl_opts *o = ((void **)arg)[0];
+	struct pl_json *j = ((void **)arg)[1];
+
+	if (!o->json) {
+		printf("%s: pid %d (%s) fd %d socket:[%lld]: %s\n", f->rule,
+		       f->pid, pl_basename(f->exe), f->fd, (long long)f->ino,
+		       f->detail ? f->detail : "");
+		return;
+	}
+	pl_json_open(j, NULL, '{');
+	pl_json_str(j, "rule", f->rule);
+	pl_json_int(j, "pid", f->pid);
+	pl_json_str(j, "exe", f->exe);
+	pl_json_int(j, "fd", f->fd);
+	pl_json_int(j, "inode", f->ino);
+	if (f->pair)
+		pl_json_int(j, "pair", f->pair);
+	else
+		pl_json_null(j, "pair");
+	pl_json_str(j, "detail", f->detail);
+	pl_json_close(j, '}');
+}
+
 int cmd_lint(int argc, char **argv)
 {
 	struct pl_opts o;
 	struct pl_json j;
+	void *args[2] = { &o, &j };
 	sqlite3 *db;
-	int next, rc, found = 0;
+	int next, rc, found;
 
 	rc = pl_cli_parse(argc, argv, usage, &o, &next, 0);
 	if (rc)
@@ -135,53 +181,16 @@ int cmd_lint(int argc, char **argv)
 		pl_json_open(&j, NULL, '{');
 		pl_json_open(&j, "findings", '[');
 	}
-	for (size_t r = 0; !rc && r < sizeof(rules) / sizeof(rules[0]); r++) {
-		sqlite3_stmt *st = pl_db_prepare(db, rules[r].sql);
-
-		if (!st) {
-			rc = PL_EXIT_JOURNAL;
-			break;
-		}
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *exe = (const char *)sqlite3_column_text(st, 1);
-			const char *detail =
-				(const char *)sqlite3_column_text(st, 5);
-
-			found++;
-			if (o.json) {
-				pl_json_open(&j, NULL, '{');
-				pl_json_str(&j, "rule", rules[r].name);
-				pl_json_int(&j, "pid", sqlite3_column_int(st, 0));
-				pl_json_str(&j, "exe", exe);
-				pl_json_int(&j, "fd", sqlite3_column_int(st, 2));
-				pl_json_int(&j, "inode",
-					    sqlite3_column_int64(st, 3));
-				if (sqlite3_column_type(st, 4) == SQLITE_NULL)
-					pl_json_null(&j, "pair");
-				else
-					pl_json_int(&j, "pair",
-						    sqlite3_column_int64(st, 4));
-				pl_json_str(&j, "detail", detail);
-				pl_json_close(&j, '}');
-			} else {
-				printf("%s: pid %d (%s) fd %d socket:[%lld]: %s\n",
-				       rules[r].name, sqlite3_column_int(st, 0),
-				       pl_basename(exe), sqlite3_column_int(st, 2),
-				       (long long)sqlite3_column_int64(st, 3),
-				       detail ? detail : "");
-			}
-		}
-		sqlite3_finalize(st);
-	}
+	found = pl_lint_run(db, print_finding, args);
 	if (o.json) {
 		pl_json_close(&j, ']');
-		pl_json_int(&j, "count", found);
+		pl_json_int(&j, "count", found < 0 ? 0 : found);
 		pl_json_close(&j, '}');
-	} else if (!rc) {
+	} else if (found >= 0) {
 		printf("%d finding%s\n", found, found == 1 ? "" : "s");
 	}
 	sqlite3_close(db);
-	if (!rc && found)
-		rc = 1;
-	return rc;
+	if (found < 0)
+		return PL_EXIT_JOURNAL;
+	return found ? 1 : 0;
 }

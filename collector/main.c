@@ -23,6 +23,7 @@ static const char usage[] =
 	"  tree                the process tree with the ends each process held\n"
 	"  check               does the live kernel agree with the journal?\n"
 	"  lint                IPC mistakes the journal can prove\n"
+	"  graph               the IPC topology, for dot or mermaid\n"
 	"\n"
 	"Every command takes -j/--journal PATH (default $PEERLOG_JOURNAL,\n"
 	"else ./peerlog.db); queries take --json. 'peerlog COMMAND --help'\n"
@@ -43,6 +44,7 @@ static const struct {
 	{ "tree", cmd_tree },
 	{ "check", cmd_check },
 	{ "lint", cmd_lint },
+	{ "graph", cmd_graph },
 };
 
 int main(int argc, char **argv)

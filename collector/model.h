@@ -55,6 +55,14 @@ int pl_holders_load(sqlite3 *db, const struct pl_query *q, int64_t sock_id,
 		    struct pl_holders *ret);
 void pl_holders_free(struct pl_holders *h);
 
+/* SQL: holding H of image P lasted as long as the process, or still does:
+ * not closed, not closed by an exec (one we saw, or one we did not see
+ * finish, for a close-on-exec fd). Its process is a final holder. */
+#define PL_SQL_HELD_TO_END(h, p)                                          \
+	#h ".end_reason IS NULL AND (" #p ".end_reason IS NULL OR " #p       \
+	".end_reason = 'exit') AND NOT (" #p ".exec_ns IS NOT NULL AND " #h  \
+	".cloexec = 1)"
+
 /* What the journal knows of how a program image ended. Queries select
  * PL_IMAGE_COLS of process p as one block and read it with
  * pl_image_read(). */
@@ -85,6 +93,15 @@ const char *pl_image_state(const struct pl_query *q, const struct pl_image *img,
  * the image became. */
 const char *pl_holding_end(const struct pl_query *q, const struct pl_image *img,
 			   int cloexec, int64_t *until_ns, int *inferred);
+
+/* lint (cmd-lint.c): each finding to FN; returns how many, or -1. */
+struct pl_finding {
+	const char *rule, *exe, *detail;
+	int pid, fd;
+	int64_t ino, pair; /* pair 0: not a socketpair's end */
+};
+typedef void (*pl_lint_fn)(void *arg, const struct pl_finding *f);
+int pl_lint_run(sqlite3 *db, pl_lint_fn fn, void *arg);
 
 /* Text helpers */
 const char *pl_basename(const char *path);

@@ -1,0 +1,493 @@
+/* peerlog graph: the IPC topology. Processes are nodes (pid, program),
+ * grouped by lineage (one cluster per traced tree, fork and spawn edges
+ * dotted); each pair or connection is an edge between the processes that
+ * held its ends to the end (or, where none did, were the last to hold
+ * them), labelled with their fds; ends that lint flags are drawn red. Formats: dot, mermaid, json; -o FILE.svg or .png renders
+ * with Graphviz's dot.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "model.h"
+#include "output.h"
+#include "peerlog.h"
+
+static const char usage[] =
+	"usage: peerlog graph [-j PATH] [--format dot|mermaid|json] [-o FILE]\n"
+	"\n"
+	"Draw the processes and the socket ends between them: an edge per pair\n"
+	"or connection, between the processes that held its ends to the end,\n"
+	"labelled with their fds; fork and spawn lineage dotted; ends that\n"
+	"'peerlog lint' flags in red. With -o FILE.svg or FILE.png the graph is\n"
+	"rendered by Graphviz's dot, which must be installed.\n"
+	"\n"
+	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
+	"                      ./peerlog.db)\n"
+	"      --format FMT    dot (default), mermaid or json\n"
+	"  -o, --output FILE   write there instead of standard output\n";
+
+struct node {
+	int64_t first_image; /* id of the process's first image */
+	int pid, root;       /* root: index of its lineage's first node */
+	int64_t parent;      /* node index + 1 of its parent, 0: none */
+	char *exe;
+};
+
+struct edge {
+	int a, b;     /* node indexes */
+	int fda, fdb;
+	int64_t ino_a, ino_b;
+	int leak;     /* lint flagged one of its ends */
+	const char *kind;
+};
+
+struct graph {
+	struct node *n;
+	size_t nn;
+	struct edge *e;
+	size_t ne;
+	int64_t *leaks; /* (pid << 32 | fd) of flagged ends */
+	size_t nleaks;
+};
+
+static int node_of_image(const struct graph *g, sqlite3 *db, int64_t image);
+
+static void note_leak(void *arg, const struct pl_finding *f)
+{
+	struct graph *g = arg;
+	int64_t *v = realloc(g->leaks, (g->nleaks + 1) * sizeof(*v));
+
+	if (!v)
+		return;
+	g->leaks = v;
+	v[g->nleaks++] = (int64_t)f->pid << 32 | (uint32_t)f->fd;
+}
+
+static int leaked(const struct graph *g, int pid, int fd)
+{
+	for (size_t i = 0; i < g->nleaks; i++)
+		if (g->leaks[i] == ((int64_t)pid << 32 | (uint32_t)fd))
+			return 1;
+	return 0;
+}
+
+/* One node per process (pid and start time): the images of an exec chain
+ * are one process. */
+static int load_nodes(struct graph *g, sqlite3 *db)
+{
+	sqlite3_stmt *st = pl_db_prepare(
+		db, "SELECT p.id, p.pid, p.origin, p.parent_id, "
+		    "(SELECT l.exe FROM process l WHERE l.pid = p.pid AND "
+		    " l.boot = p.boot AND l.start_ticks = p.start_ticks "
+		    " ORDER BY l.id DESC LIMIT 1) "
+		    "FROM process p WHERE p.origin <> 'exec' ORDER BY p.id");
+
+	if (!st)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct node *n = realloc(g->n, (g->nn + 1) * sizeof(*n));
+		const char *exe = (const char *)sqlite3_column_text(st, 4);
+		int64_t parent_image = sqlite3_column_int64(st, 3);
+
+		if (!n) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		g->n = n;
+		n += g->nn;
+		memset(n, 0, sizeof(*n));
+		n->first_image = sqlite3_column_int64(st, 0);
+		n->pid = sqlite3_column_int(st, 1);
+		n->exe = strdup(exe ? exe : "?");
+		n->root = (int)g->nn;
+		if (parent_image) {
+			int p = node_of_image(g, db, parent_image);
+
+			if (p >= 0) {
+				n->parent = p + 1;
+				n->root = g->n[p].root;
+			}
+		}
+		g->nn++;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* The node an image belongs to: its exec chain back to its first image. */
+static int node_of_image(const struct graph *g, sqlite3 *db, int64_t image)
+{
+	sqlite3_stmt *st = pl_db_prepare(
+		db, "WITH RECURSIVE up(id, parent_id, origin) AS ("
+		    " SELECT id, parent_id, origin FROM process WHERE id = ?1 "
+		    " UNION ALL SELECT p.id, p.parent_id, p.origin FROM process p "
+		    " JOIN up ON p.id = up.parent_id WHERE up.origin = 'exec') "
+		    "SELECT id FROM up WHERE origin <> 'exec' LIMIT 1");
+	int64_t first = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, image);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		first = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < g->nn; i++)
+		if (g->n[i].first_image == first)
+			return (int)i;
+	return -1;
+}
+
+/* The final holders of an end: those that held it to the end, or where
+ * none did, the last to let it go. Image ids and fds. */
+struct holder_list {
+	int64_t image[16];
+	int fd[16];
+	int n;
+};
+
+static int final_holders(sqlite3_stmt *st, int64_t sock, struct holder_list *l)
+{
+	int64_t latest = -1;
+	int any_kept = 0;
+
+	l->n = 0;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, sock);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int kept = sqlite3_column_int(st, 2);
+		int64_t until = sqlite3_column_int64(st, 3);
+
+		if (any_kept && !kept)
+			continue;
+		if (kept && !any_kept) { /* held to the end beats the rest */
+			any_kept = 1;
+			l->n = 0;
+		}
+		if (!kept) {
+			if (until < latest)
+				continue;
+			if (until > latest)
+				l->n = 0;
+			latest = until;
+		}
+		if (l->n < 16) {
+			l->image[l->n] = sqlite3_column_int64(st, 0);
+			l->fd[l->n++] = sqlite3_column_int(st, 1);
+		}
+	}
+	return 0;
+}
+
+/* Edges: for each pair or connection, every final holder of one end with
+ * every final holder of the other. */
+static int load_edges(struct graph *g, sqlite3 *db)
+{
+	sqlite3_stmt *ends = pl_db_prepare(
+		db, "SELECT s.id, s.ino, o.id, o.ino, s.pair_id FROM sock s "
+		    "JOIN sock o ON o.id = s.peer_id WHERE s.id < o.id "
+		    "ORDER BY s.id");
+	sqlite3_stmt *holders = pl_db_prepare(
+		db, "SELECT h.process_id, h.fd, (" PL_SQL_HELD_TO_END(h, p) "),"
+		    " COALESCE(h.until_ns, p.end_ns, 0) FROM holding h "
+		    "JOIN process p ON p.id = h.process_id WHERE h.sock_id = ?1 "
+		    "AND h.end_reason IS NOT 'kept' ORDER BY h.id");
+	int rc = 0;
+
+	if (!ends || !holders) {
+		sqlite3_finalize(ends);
+		sqlite3_finalize(holders);
+		return -1;
+	}
+	while (!rc && sqlite3_step(ends) == SQLITE_ROW) {
+		struct holder_list la, lb;
+		const char *kind = sqlite3_column_type(ends, 4) == SQLITE_NULL
+					   ? "connection" : "pair";
+
+		final_holders(holders, sqlite3_column_int64(ends, 0), &la);
+		final_holders(holders, sqlite3_column_int64(ends, 2), &lb);
+		for (int i = 0; i < la.n; i++)
+			for (int k = 0; k < lb.n; k++) {
+				struct edge *e = realloc(g->e, (g->ne + 1) *
+								       sizeof(*e));
+
+				if (!e) {
+					rc = -1;
+					break;
+				}
+				g->e = e;
+				e += g->ne;
+				e->a = node_of_image(g, db, la.image[i]);
+				e->b = node_of_image(g, db, lb.image[k]);
+				if (e->a < 0 || e->b < 0)
+					continue;
+				e->fda = la.fd[i];
+				e->fdb = lb.fd[k];
+				e->ino_a = sqlite3_column_int64(ends, 1);
+				e->ino_b = sqlite3_column_int64(ends, 3);
+				e->kind = kind;
+				e->leak = leaked(g, g->n[e->a].pid, e->fda) ||
+					  leaked(g, g->n[e->b].pid, e->fdb);
+				g->ne++;
+			}
+	}
+	sqlite3_finalize(ends);
+	sqlite3_finalize(holders);
+	return rc;
+}
+
+static void dot_quote(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void write_dot(const struct graph *g, FILE *f)
+{
+	fprintf(f, "digraph peerlog {\n\trankdir=LR;\n"
+		   "\tnode [shape=box, fontname=\"monospace\"];\n");
+	for (size_t r = 0; r < g->nn; r++) {
+		if (g->n[r].root != (int)r)
+			continue;
+		fprintf(f, "\tsubgraph cluster_%zu {\n\t\tlabel=\"tree of %d\";"
+			   "\n\t\tstyle=dashed;\n", r, g->n[r].pid);
+		for (size_t i = 0; i < g->nn; i++) {
+			char label[600];
+
+			if (g->n[i].root != (int)r)
+				continue;
+			snprintf(label, sizeof(label), "%d %s", g->n[i].pid,
+				 pl_basename(g->n[i].exe));
+			fprintf(f, "\t\tp%zu [label=", i);
+			dot_quote(f, label);
+			fprintf(f, "];\n");
+		}
+		fprintf(f, "\t}\n");
+	}
+	for (size_t i = 0; i < g->nn; i++)
+		if (g->n[i].parent)
+			fprintf(f, "\tp%lld -> p%zu [style=dotted, color=gray];\n",
+				(long long)g->n[i].parent - 1, i);
+	for (size_t i = 0; i < g->ne; i++) {
+		const struct edge *e = &g->e[i];
+
+		fprintf(f, "\tp%d -> p%d [dir=both, arrowhead=none, "
+			   "arrowtail=none, label=\"fd %d - fd %d\\n[%lld]-[%lld]\"%s%s];\n",
+			e->a, e->b, e->fda, e->fdb, (long long)e->ino_a,
+			(long long)e->ino_b,
+			strcmp(e->kind, "pair") ? ", style=bold" : "",
+			e->leak ? ", color=red, fontcolor=red" : "");
+	}
+	fprintf(f, "}\n");
+}
+
+static void write_mermaid(const struct graph *g, FILE *f)
+{
+	int link = 0;
+
+	fprintf(f, "graph LR\n");
+	for (size_t i = 0; i < g->nn; i++) {
+		const char *base = pl_basename(g->n[i].exe);
+
+		fprintf(f, "  p%zu[\"%d ", i, g->n[i].pid);
+		for (; *base; base++) /* mermaid labels: no quotes inside */
+			fputc(*base == '"' ? '\'' : *base, f);
+		fprintf(f, "\"]\n");
+	}
+	for (size_t i = 0; i < g->nn; i++)
+		if (g->n[i].parent) {
+			fprintf(f, "  p%lld -.-> p%zu\n",
+				(long long)g->n[i].parent - 1, i);
+			link++;
+		}
+	for (size_t i = 0; i < g->ne; i++) {
+		const struct edge *e = &g->e[i];
+
+		fprintf(f, "  p%d ---|\"fd %d - fd %d\"| p%d\n", e->a, e->fda,
+			e->fdb, e->b);
+		if (e->leak)
+			fprintf(f, "  linkStyle %d stroke:red,color:red\n", link);
+		link++;
+	}
+}
+
+static void write_json(const struct graph *g, FILE *f)
+{
+	struct pl_json j;
+	char id[32];
+
+	pl_json_init(&j, f);
+	pl_json_open(&j, NULL, '{');
+	pl_json_open(&j, "nodes", '[');
+	for (size_t i = 0; i < g->nn; i++) {
+		snprintf(id, sizeof(id), "p%zu", i);
+		pl_json_open(&j, NULL, '{');
+		pl_json_str(&j, "id", id);
+		pl_json_int(&j, "pid", g->n[i].pid);
+		pl_json_str(&j, "exe", g->n[i].exe);
+		snprintf(id, sizeof(id), "p%d", g->n[i].root);
+		pl_json_str(&j, "tree", id);
+		pl_json_close(&j, '}');
+	}
+	pl_json_close(&j, ']');
+	pl_json_open(&j, "edges", '[');
+	for (size_t i = 0; i < g->nn; i++) {
+		if (!g->n[i].parent)
+			continue;
+		pl_json_open(&j, NULL, '{');
+		snprintf(id, sizeof(id), "p%lld", (long long)g->n[i].parent - 1);
+		pl_json_str(&j, "from", id);
+		snprintf(id, sizeof(id), "p%zu", i);
+		pl_json_str(&j, "to", id);
+		pl_json_str(&j, "kind", "lineage");
+		pl_json_close(&j, '}');
+	}
+	for (size_t i = 0; i < g->ne; i++) {
+		const struct edge *e = &g->e[i];
+
+		pl_json_open(&j, NULL, '{');
+		snprintf(id, sizeof(id), "p%d", e->a);
+		pl_json_str(&j, "from", id);
+		snprintf(id, sizeof(id), "p%d", e->b);
+		pl_json_str(&j, "to", id);
+		pl_json_str(&j, "kind", e->kind);
+		pl_json_int(&j, "from_fd", e->fda);
+		pl_json_int(&j, "to_fd", e->fdb);
+		pl_json_int(&j, "from_inode", e->ino_a);
+		pl_json_int(&j, "to_inode", e->ino_b);
+		pl_json_bool(&j, "leak", e->leak);
+		pl_json_close(&j, '}');
+	}
+	pl_json_close(&j, ']');
+	pl_json_close(&j, '}');
+}
+
+static const char *ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && !strcmp(s + n - m, suffix) ? s + n - m : NULL;
+}
+
+/* Parse the options graph adds to the common ones. */
+static int parse(int argc, char **argv, const char **format,
+		 const char **out, int *ret_next)
+{
+	int w = 1;
+
+	for (int i = 1; i < argc; i++) {
+		const char **to = NULL;
+
+		if (!strcmp(argv[i], "--format"))
+			to = format;
+		else if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output"))
+			to = out;
+		if (!to) {
+			argv[w++] = argv[i];
+			continue;
+		}
+		if (i + 1 >= argc) {
+			pl_error("option '%s' needs a value", argv[i]);
+			return PL_EXIT_USAGE;
+		}
+		*to = argv[++i];
+	}
+	*ret_next = w;
+	return 0;
+}
+
+int cmd_graph(int argc, char **argv)
+{
+	const char *format = NULL, *out = NULL;
+	struct graph g = { 0 };
+	struct pl_opts o;
+	sqlite3 *db;
+	FILE *f = stdout;
+	int next, rc, render = 0;
+
+	rc = parse(argc, argv, &format, &out, &argc);
+	if (rc)
+		return rc;
+	rc = pl_cli_parse(argc, argv, usage, &o, &next, 0);
+	if (rc)
+		return rc < 0 ? PL_EXIT_OK : rc;
+	if (next < argc) {
+		pl_error("graph takes no operand ('%s')", argv[next]);
+		return PL_EXIT_USAGE;
+	}
+	if (!format)
+		format = o.json ? "json" : "dot";
+	if (strcmp(format, "dot") && strcmp(format, "mermaid") &&
+	    strcmp(format, "json")) {
+		pl_error("unknown format '%s' (dot, mermaid or json)", format);
+		return PL_EXIT_USAGE;
+	}
+	if (out && (ends_with(out, ".svg") || ends_with(out, ".png"))) {
+		if (strcmp(format, "dot")) {
+			pl_error("'%s' is rendered from dot, not %s", out, format);
+			return PL_EXIT_USAGE;
+		}
+		if (system("command -v dot >/dev/null 2>&1") != 0) {
+			pl_error("cannot render '%s': Graphviz's 'dot' is not "
+				 "installed (apt-get install graphviz)", out);
+			return PL_EXIT_SYSTEM;
+		}
+		render = 1;
+	}
+	rc = pl_journal_open_ingested(o.journal, &db);
+	if (rc)
+		return rc;
+	if (pl_lint_run(db, note_leak, &g) < 0 || load_nodes(&g, db) < 0 ||
+	    load_edges(&g, db) < 0) {
+		rc = PL_EXIT_JOURNAL;
+		goto done;
+	}
+	if (render) {
+		char cmd[4200];
+		struct pl_buf q = { 0 };
+
+		/* the path goes to the shell quoted */
+		pl_buf_adds(&q, "'");
+		for (const char *p = out; *p; p++)
+			pl_buf_adds(&q, *p == '\'' ? "'\\''" : (char[2]){ *p, 0 });
+		pl_buf_adds(&q, "'");
+		snprintf(cmd, sizeof(cmd), "dot -T%s -o %s",
+			 ends_with(out, ".svg") ? "svg" : "png", q.p);
+		pl_buf_free(&q);
+		f = popen(cmd, "w");
+	} else if (out) {
+		f = fopen(out, "w");
+	}
+	if (!f) {
+		pl_error("cannot write '%s'", out);
+		rc = PL_EXIT_SYSTEM;
+		goto done;
+	}
+	if (!strcmp(format, "dot"))
+		write_dot(&g, f);
+	else if (!strcmp(format, "mermaid"))
+		write_mermaid(&g, f);
+	else
+		write_json(&g, f);
+	if (render && pclose(f) != 0) {
+		pl_error("dot could not render '%s'", out);
+		rc = PL_EXIT_SYSTEM;
+	} else if (!render && out && fclose(f) != 0) {
+		pl_error("cannot write '%s'", out);
+		rc = PL_EXIT_SYSTEM;
+	}
+done:
+	for (size_t i = 0; i < g.nn; i++)
+		free(g.n[i].exe);
+	free(g.n);
+	free(g.e);
+	free(g.leaks);
+	sqlite3_close(db);
+	return rc;
+}
