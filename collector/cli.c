@@ -39,6 +39,7 @@ int pl_cli_parse(int argc, char **argv, const char *usage,
 	static const struct option longopts[] = {
 		{ "journal", required_argument, NULL, 'j' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "no-check", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -46,6 +47,7 @@ int pl_cli_parse(int argc, char **argv, const char *usage,
 
 	opts->journal = pl_journal_default();
 	opts->json = 0;
+	opts->no_check = 0;
 	opterr = 0;
 	optind = 1;
 	/* Queries take options anywhere, as in "who PID FD --json"; run stops
@@ -65,6 +67,11 @@ int pl_cli_parse(int argc, char **argv, const char *usage,
 			if (flags & PL_CLI_STOP)
 				goto unknown;
 			opts->json = 1;
+			break;
+		case 'N':
+			if (flags & PL_CLI_STOP)
+				goto unknown;
+			opts->no_check = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);

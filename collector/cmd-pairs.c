@@ -15,7 +15,8 @@ static const char usage[] =
 	"\n"
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
-	"      --json          machine-readable output\n";
+	"      --json          machine-readable output\n"
+	"      --no-check      do not ask the kernel about live holders\n";
 
 static const char pairs_sql[] =
 	"SELECT pr.id, pr.created_ns, pr.type, p.pid, p.exe, "
@@ -51,6 +52,7 @@ int cmd_pairs(int argc, char **argv)
 	rc = pl_cli_parse(argc, argv, usage, &o, &next, 0);
 	if (rc)
 		return rc < 0 ? PL_EXIT_OK : rc;
+	q.kernel = !o.no_check;
 	if (next < argc) {
 		pl_error("pairs takes no operand ('%s')", argv[next]);
 		return PL_EXIT_USAGE;
@@ -125,10 +127,15 @@ int cmd_pairs(int argc, char **argv)
 	sqlite3_finalize(st);
 	if (o.json) {
 		pl_json_close(&j, ']');
+		pl_json_live_check(&j, &q);
 		pl_json_close(&j, '}');
 	} else if (!n && !rc) {
 		printf("no socketpair recorded in '%s'\n", o.journal);
+	} else if (!rc) {
+		putchar('\n');
+		pl_text_live_check(&q);
 	}
+	pl_query_free(&q);
 	sqlite3_close(db);
 	return rc;
 }

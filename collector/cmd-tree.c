@@ -18,7 +18,8 @@ static const char usage[] =
 	"\n"
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
-	"      --json          machine-readable output\n";
+	"      --json          machine-readable output\n"
+	"      --no-check      do not ask the kernel about live holders\n";
 
 struct node {
 	int64_t id, parent_id;
@@ -171,6 +172,7 @@ static int holdings(struct tree *t, const struct node *nd, int depth)
 		const char *start = (const char *)sqlite3_column_text(st, H_START);
 		const char *end = (const char *)sqlite3_column_text(st, H_END);
 		int64_t until = sqlite3_column_int64(st, H_UNTIL);
+		const char *kernel = NULL;
 		int inferred = 0;
 
 		if (!end) {
@@ -180,6 +182,11 @@ static int holdings(struct tree *t, const struct node *nd, int depth)
 			end = pl_holding_end(&t->q, &img,
 					     sqlite3_column_int(st, H_CLOEXEC),
 					     &until, &inferred);
+			if (!strcmp(end, PL_END_ALIVE))
+				kernel = pl_kernel_verdict(
+					&t->q, img.pid,
+					sqlite3_column_int(st, H_FD),
+					(uint64_t)sqlite3_column_int64(st, H_INO));
 		} else if (!strcmp(end, "close"))
 			end = PL_END_CLOSE;
 		else if (!strcmp(end, "kept"))
@@ -201,6 +208,7 @@ static int holdings(struct tree *t, const struct node *nd, int depth)
 			pl_json_str(&t->j, "start_reason", start);
 			pl_json_str(&t->j, "end_reason", end);
 			pl_json_bool(&t->j, "inferred", inferred);
+			pl_json_str(&t->j, "kernel", kernel);
 			pl_json_close(&t->j, '}');
 		} else {
 			struct pl_buf how = { 0 }, peer = { 0 };
@@ -209,6 +217,10 @@ static int holdings(struct tree *t, const struct node *nd, int depth)
 			       sqlite3_column_int(st, H_SRC_FD), 0, end, &how);
 			if (inferred)
 				pl_buf_adds(&how, " (inferred)");
+			if (kernel && !strcmp(kernel, PL_KERNEL_OK))
+				pl_buf_adds(&how, ", confirmed");
+			else if (kernel)
+				pl_buf_addf(&how, ", kernel: %s", kernel);
 			if (sqlite3_column_type(st, H_PEER_INO) != SQLITE_NULL)
 				pl_buf_addf(&peer, "[%lld]", (long long)
 					    sqlite3_column_int64(st, H_PEER_INO));
@@ -280,6 +292,7 @@ int cmd_tree(int argc, char **argv)
 		pl_error("tree takes no operand ('%s')", argv[next]);
 		return PL_EXIT_USAGE;
 	}
+	t.q.kernel = !o.no_check;
 	rc = pl_journal_open_ingested(o.journal, &t.db);
 	if (rc)
 		return rc;
@@ -305,10 +318,15 @@ int cmd_tree(int argc, char **argv)
 	}
 	if (!rc && t.json) {
 		pl_json_close(&t.j, ']');
+		pl_json_live_check(&t.j, &t.q);
 		pl_json_close(&t.j, '}');
 	} else if (!rc && !roots) {
 		printf("no process recorded in '%s'\n", o.journal);
+	} else if (!rc) {
+		putchar('\n');
+		pl_text_live_check(&t.q);
 	}
+	pl_query_free(&t.q);
 	sqlite3_finalize(t.holdings);
 	for (size_t i = 0; i < t.n; i++) {
 		free(t.v[i].exe);

@@ -21,6 +21,8 @@ static const char usage[] =
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
 	"      --json          machine-readable output\n"
+	"      --no-check      do not ask the kernel whether live holders\n"
+	"                      really hold their ends\n"
 	"\n"
 	"exit status: 0 answered, 1 PID or FD not in the journal, 2 usage,\n"
 	"3 journal unusable\n";
@@ -254,18 +256,18 @@ static void json_end(struct pl_json *j, const char *key, int64_t ino,
 
 /* Answer for one fd, as text or as members of the current JSON object. */
 static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
-		     const struct target *t, int fd, int64_t sock)
+		     struct pl_query *q, const struct target *t, int fd,
+		     int64_t sock)
 {
-	struct pl_query q = { .live = 1 };
 	struct sock_info si;
 	struct pl_holders mine = { 0 }, peer = { 0 };
 	int rc;
 
 	if (sock_info(db, sock, &si) < 0)
 		return PL_EXIT_JOURNAL;
-	rc = pl_holders_load(db, &q, sock, &mine);
+	rc = pl_holders_load(db, q, sock, &mine);
 	if (!rc && si.peer_id)
-		rc = pl_holders_load(db, &q, si.peer_id, &peer);
+		rc = pl_holders_load(db, q, si.peer_id, &peer);
 	if (rc)
 		goto out;
 
@@ -345,6 +347,7 @@ int cmd_who(int argc, char **argv)
 {
 	struct pl_opts o;
 	struct target t = { 0 };
+	struct pl_query q = { .live = 1 };
 	struct pl_json j;
 	sqlite3 *db = NULL;
 	long pid, fd = -1;
@@ -353,6 +356,7 @@ int cmd_who(int argc, char **argv)
 	rc = pl_cli_parse(argc, argv, usage, &o, &next, 0);
 	if (rc)
 		return rc < 0 ? PL_EXIT_OK : rc;
+	q.kernel = !o.no_check;
 	if (next >= argc || argc - next > 2) {
 		pl_error("who takes PID and an optional FD; see "
 			 "'peerlog who --help'");
@@ -394,9 +398,13 @@ int cmd_who(int argc, char **argv)
 			pl_json_int(&j, "fd", fd);
 			pl_json_close(&j, '}');
 		}
-		rc = answer_fd(db, &o, &j, &t, (int)fd, sock);
-		if (o.json)
+		rc = answer_fd(db, &o, &j, &q, &t, (int)fd, sock);
+		if (o.json) {
+			pl_json_live_check(&j, &q);
 			pl_json_close(&j, '}');
+		} else {
+			pl_text_live_check(&q);
+		}
 	} else {
 		sqlite3_stmt *st = target_stmt(
 			db, "SELECT DISTINCT h.fd " TARGET_HOLDINGS
@@ -423,7 +431,7 @@ int cmd_who(int argc, char **argv)
 			} else if (any) {
 				putchar('\n');
 			}
-			rc = answer_fd(db, &o, &j, &t, f, sock_at(db, &t, f));
+			rc = answer_fd(db, &o, &j, &q, &t, f, sock_at(db, &t, f));
 			if (o.json)
 				pl_json_close(&j, '}');
 			any = 1;
@@ -431,14 +439,18 @@ int cmd_who(int argc, char **argv)
 		sqlite3_finalize(st);
 		if (o.json) {
 			pl_json_close(&j, ']');
+			pl_json_live_check(&j, &q);
 			pl_json_close(&j, '}');
 		} else if (!any) {
 			printf("pid %ld (%s) held no socket we saw\n", pid,
 			       pl_basename(t.exe));
+		} else {
+			pl_text_live_check(&q);
 		}
 	}
 out:
 	free(t.exe);
+	pl_query_free(&q);
 	sqlite3_close(db);
 	return rc;
 }

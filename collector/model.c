@@ -43,6 +43,64 @@ void pl_image_read(sqlite3_stmt *st, int col, struct pl_image *img)
 	img->exec_path = (const char *)sqlite3_column_text(st, col + 6);
 }
 
+const char *pl_kernel_verdict(struct pl_query *q, int pid, int fd,
+			      uint64_t ino)
+{
+	uint64_t at;
+
+	q->alive_seen = 1;
+	if (!q->kernel || q->unavailable)
+		return NULL;
+	if (!q->loaded) {
+		q->loaded = 1;
+		if (pl_kdump_load(&q->dump) < 0 || pl_kfds_scan(&q->fds) < 0) {
+			q->unavailable = 1;
+			return NULL;
+		}
+	}
+	at = pl_kfds_at(&q->fds, pid, fd);
+	if (at == ino)
+		return PL_KERNEL_OK;
+	return pl_kdump_find(&q->dump, ino) ? PL_KERNEL_MISSING : PL_KERNEL_GONE;
+}
+
+/* Why no live check was made, or NULL when it was. */
+const char *pl_query_unchecked(const struct pl_query *q)
+{
+	if (!q->kernel)
+		return "--no-check";
+	if (!q->alive_seen)
+		return "no holder is alive: a post-mortem answer";
+	if (q->unavailable)
+		return "the kernel's sockets could not be read";
+	return NULL;
+}
+
+void pl_json_live_check(struct pl_json *j, const struct pl_query *q)
+{
+	const char *why = pl_query_unchecked(q);
+
+	pl_json_open(j, "live_check", '{');
+	pl_json_bool(j, "done", !why);
+	pl_json_str(j, "reason", why);
+	pl_json_close(j, '}');
+}
+
+void pl_text_live_check(const struct pl_query *q)
+{
+	const char *why = pl_query_unchecked(q);
+
+	if (why)
+		printf("no live check: %s\n", why);
+}
+
+void pl_query_free(struct pl_query *q)
+{
+	pl_kdump_free(&q->dump);
+	pl_kfds_free(&q->fds);
+	q->loaded = 0;
+}
+
 static int running(const struct pl_query *q, const struct pl_image *img)
 {
 	if (!q->live)
@@ -91,14 +149,15 @@ const char *pl_holding_end(const struct pl_query *q, const struct pl_image *img,
 
 enum {
 	C_ID, C_PROC, C_PID, C_FD, C_FROM, C_START, C_SOURCE, C_UNTIL, C_END,
-	C_EXE, C_ARGV, C_SRC_PID, C_SRC_FD, C_CLOEXEC, C_IMAGE
+	C_EXE, C_ARGV, C_SRC_PID, C_SRC_FD, C_CLOEXEC, C_INO, C_IMAGE
 };
 
 static const char holders_sql[] =
 	"SELECT h.id, h.process_id, p.pid, h.fd, h.from_ns, h.start_reason,"
 	" h.source_id, h.until_ns, h.end_reason, p.exe, p.argv, sp.pid, sh.fd,"
-	" h.cloexec, " PL_IMAGE_COLS " "
+	" h.cloexec, s.ino, " PL_IMAGE_COLS " "
 	"FROM holding h JOIN process p ON p.id = h.process_id "
+	"JOIN sock s ON s.id = h.sock_id "
 	"LEFT JOIN holding sh ON sh.id = h.source_id "
 	"LEFT JOIN process sp ON sp.id = sh.process_id "
 	"WHERE h.sock_id = ?1 ORDER BY h.from_ns, h.id";
@@ -141,7 +200,7 @@ static int flights_load(sqlite3 *db, int64_t sock_id, struct pl_holders *ret)
 	return rc == SQLITE_DONE ? 0 : pl_db_fail(db, "cannot read flights");
 }
 
-int pl_holders_load(sqlite3 *db, const struct pl_query *q, int64_t sock_id,
+int pl_holders_load(sqlite3 *db, struct pl_query *q, int64_t sock_id,
 		    struct pl_holders *ret)
 {
 	sqlite3_stmt *st = pl_db_prepare(db, holders_sql);
@@ -195,6 +254,8 @@ int pl_holders_load(sqlite3 *db, const struct pl_query *q, int64_t sock_id,
 		h->exe = dup_col(st, C_EXE);
 		h->argv = dup_col(st, C_ARGV);
 		h->inferred = 0;
+		h->kernel = NULL;
+		h->ino = sqlite3_column_int64(st, C_INO);
 		if (!end) {
 			struct pl_image img;
 
@@ -211,6 +272,9 @@ int pl_holders_load(sqlite3 *db, const struct pl_query *q, int64_t sock_id,
 				h->argv = NULL;
 				h->execs++;
 			}
+			if (!strcmp(h->end_reason, PL_END_ALIVE) && q->live)
+				h->kernel = pl_kernel_verdict(
+					q, h->pid, h->fd, (uint64_t)h->ino);
 		} else {
 			h->until_ns = sqlite3_column_int64(st, C_UNTIL);
 			h->end_reason = !strcmp(end, "close") ? PL_END_CLOSE
@@ -280,6 +344,10 @@ void pl_holder_how(const struct pl_holder *h, struct pl_buf *b)
 	       h->end_reason, b);
 	if (h->inferred)
 		pl_buf_adds(b, " (inferred)");
+	if (h->kernel && !strcmp(h->kernel, PL_KERNEL_OK))
+		pl_buf_adds(b, ", confirmed");
+	else if (h->kernel)
+		pl_buf_addf(b, ", kernel: %s", h->kernel);
 }
 
 void pl_json_holder(struct pl_json *j, const struct pl_holder *h)
@@ -295,6 +363,7 @@ void pl_json_holder(struct pl_json *j, const struct pl_holder *h)
 	pl_json_str(j, "end_reason", h->end_reason);
 	pl_json_int(j, "execs", h->execs);
 	pl_json_bool(j, "inferred", h->inferred);
+	pl_json_str(j, "kernel", h->kernel);
 	if (h->source_pid) {
 		pl_json_open(j, "source", '{');
 		pl_json_int(j, "pid", h->source_pid);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
+#include "kernel.h"
 #include "output.h"
 
 /* How a holding ended, as the queries report it. */
@@ -29,6 +30,8 @@ struct pl_holder {
 	int execs;                 /* execs it was kept across */
 	int inferred;              /* the last exec was not seen to finish:
 				      exe is the path it was given */
+	const char *kernel;        /* alive: pl_kernel_verdict(), else NULL */
+	int64_t ino;
 	int source_pid, source_fd; /* where a fork or inherit took it from */
 };
 
@@ -47,11 +50,29 @@ struct pl_holders {
 
 /* Settings of a query that do not depend on the journal. */
 struct pl_query {
-	int live; /* check liveness of processes in /proc */
+	int live;   /* check liveness of processes in /proc */
+	int kernel; /* and ask the kernel about live holders (--no-check: 0) */
+	/* loaded at the first live holder: */
+	int loaded, unavailable;
+	struct pl_kdump dump;
+	struct pl_kfds fds;
+	int alive_seen; /* a holder was alive: the check could be made */
 };
+void pl_query_free(struct pl_query *q);
+const char *pl_query_unchecked(const struct pl_query *q);
+void pl_json_live_check(struct pl_json *j, const struct pl_query *q);
+void pl_text_live_check(const struct pl_query *q);
+
+/* The kernel's word on a live holder: PL_KERNEL_OK, or what it says
+ * instead; NULL when not asked (--no-check, or the kernel unreadable). */
+#define PL_KERNEL_OK "confirmed"
+#define PL_KERNEL_MISSING "holder missing in the kernel"
+#define PL_KERNEL_GONE "socket gone"
+const char *pl_kernel_verdict(struct pl_query *q, int pid, int fd,
+			      uint64_t ino);
 
 /* All holders of socket SOCK_ID, in order of start, and its flights. */
-int pl_holders_load(sqlite3 *db, const struct pl_query *q, int64_t sock_id,
+int pl_holders_load(sqlite3 *db, struct pl_query *q, int64_t sock_id,
 		    struct pl_holders *ret);
 void pl_holders_free(struct pl_holders *h);
 

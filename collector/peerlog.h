@@ -24,6 +24,7 @@ void pl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct pl_opts {
 	const char *journal; /* -j/--journal, else $PEERLOG_JOURNAL, else ./peerlog.db */
 	int json;            /* --json */
+	int no_check;        /* --no-check: do not ask the kernel */
 };
 
 /* journal.c */

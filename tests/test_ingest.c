@@ -475,7 +475,7 @@ static int64_t peer_of(struct jr *j, int pid, int fd)
  * "PID:FD START [from PID:FD] [xEXECS] EXE END[@UNTIL]". */
 static const char *holders(struct jr *j, int64_t sock)
 {
-	const struct pl_query q = { .live = 0 };
+	struct pl_query q = { .live = 0 };
 	struct pl_holders hs;
 	size_t at = 0;
 
@@ -633,7 +633,7 @@ static const char *events(struct jr *j, int pid)
  * "?" when the sender is not known. */
 static const char *flights(struct jr *j, int64_t sock)
 {
-	const struct pl_query q = { .live = 0 };
+	struct pl_query q = { .live = 0 };
 	struct pl_holders hs;
 	size_t at = 0;
 
@@ -770,7 +770,7 @@ static void classic(struct jr *j)
 static void test_ingest__classic(void **state)
 {
 	struct jr *j = *state;
-	const struct pl_query q = { .live = 0 };
+	struct pl_query q = { .live = 0 };
 	struct pl_holders hs;
 	int64_t peer;
 
@@ -1365,7 +1365,7 @@ static void test_ingest__replaced_spool_read_from_start(void **state)
 static void test_ingest__dup_copies_holding(void **state)
 {
 	struct jr *j = *state;
-	const struct pl_query q = { .live = 0 };
+	struct pl_query q = { .live = 0 };
 	struct pl_holders hs;
 	int64_t sock;
 
@@ -1514,7 +1514,7 @@ static void test_ingest__dup_cloexec_closed_on_exec(void **state)
 	const struct pl_rec_sock after[] = { S(3, 15001, 151),
 					     S(4, 15002, 152),
 					     S(8, 15002, 152) };
-	const struct pl_query q = { .live = 0 };
+	struct pl_query q = { .live = 0 };
 	struct pl_holders hs;
 
 	hello_load(j, 1500, 1000, 1, 7, "/bin/first", NULL, 0);
@@ -1856,7 +1856,7 @@ static void pass_scene(struct jr *j)
 static void test_ingest__send_then_receive(void **state)
 {
 	struct jr *j = *state;
-	const struct pl_query q = { .live = 0 };
+	struct pl_query q = { .live = 0 };
 	const struct pl_rec_sock got = S(9, 1002, 12);
 	struct pl_holders hs;
 	int64_t sock;
@@ -1932,7 +1932,7 @@ static void test_ingest__send_then_receive(void **state)
 static void test_ingest__sent_never_received(void **state)
 {
 	struct jr *j = *state;
-	const struct pl_query q = { .live = 0 };
+	struct pl_query q = { .live = 0 };
 	struct pl_holders hs;
 	int64_t sock;
 
@@ -2029,7 +2029,7 @@ static void test_ingest__receive_without_send(void **state)
 {
 	struct jr *j = *state;
 	const struct pl_rec_sock got = S(9, 2109, 219);
-	const struct pl_query q = { .live = 0 };
+	struct pl_query q = { .live = 0 };
 	struct pl_holders hs;
 	int64_t sock;
 
@@ -2381,7 +2381,7 @@ static void test_ingest__accept_names_unseen_peer(void **state)
 static void test_ingest__untraced_exec_inferred(void **state)
 {
 	struct jr *j = *state;
-	const struct pl_query q = { .live = 0 };
+	struct pl_query q = { .live = 0 };
 	struct pl_holders hs;
 
 	hello_load(j, 2400, 1000, 1, 5, "/bin/sh", NULL, 0);
@@ -2437,7 +2437,7 @@ static void test_ingest__untraced_exec_inferred(void **state)
 static void test_ingest__untraced_exec_after_traced_exec(void **state)
 {
 	struct jr *j = *state;
-	const struct pl_query q = { .live = 0 };
+	struct pl_query q = { .live = 0 };
 	const struct pl_rec_sock kept = S(3, 25001, 251);
 	struct pl_holders hs;
 

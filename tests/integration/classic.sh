@@ -38,6 +38,13 @@ CFD=$(json live.json "$holder[0]['fd']")
 [ "$(json live.json 'sum(h["end_reason"]=="alive" for h in j["peer"]["holders"])')" = 1 ] ||
 	fail "wrong number of live holders"
 
+# The kernel was asked, and agrees.
+[ "$(json live.json "$holder[0]['kernel'], j['live_check']['done']")" = "('confirmed', True)" ] ||
+	fail "live check: $(cat live.json)"
+peerlog who "$PARENT" "$FD" --json --no-check >nocheck.json || fail "who --no-check"
+[ "$(json nocheck.json "$holder[0]['kernel'], j['live_check']['reason']")" = "(None, '--no-check')" ] ||
+	fail "--no-check: $(cat nocheck.json)"
+
 # Text output names child1 too.
 peerlog who "$PARENT" "$FD" >live.txt || fail "who (text) failed"
 grep -q "^  $CHILD .*child1 .*alive" live.txt || fail "text output: $(cat live.txt)"
@@ -57,3 +64,6 @@ grep -q "^  the peer was last held by pid $CHILD (.*/child1) at fd $CFD (closed)
 [ "$(json after.json "$holder[0]['until'] is not None")" = true ] || fail "post-mortem: no until"
 [ "$(json after.json 'sum(h["end_reason"]=="alive" for h in j["peer"]["holders"]+j["end"]["holders"])')" = 0 ] ||
 	fail "post-mortem: a holder is still alive"
+[ "$(json after.json "j['live_check']['done'], 'post-mortem' in j['live_check']['reason']")" = "(False, True)" ] ||
+	fail "post-mortem answers should say no live check was made: $(cat after.json)"
+grep -q "^no live check: no holder is alive" after.txt || fail "post-mortem text: $(cat after.txt)"
