@@ -24,6 +24,7 @@ static const char usage[] =
 	"  check               does the live kernel agree with the journal?\n"
 	"  lint                IPC mistakes the journal can prove\n"
 	"  graph               the IPC topology, for dot or mermaid\n"
+	"  ls [PID...]         live UNIX sockets of traced processes, with history\n"
 	"\n"
 	"Every command takes -j/--journal PATH (default $PEERLOG_JOURNAL,\n"
 	"else ./peerlog.db); queries take --json. 'peerlog COMMAND --help'\n"
@@ -45,6 +46,7 @@ static const struct {
 	{ "check", cmd_check },
 	{ "lint", cmd_lint },
 	{ "graph", cmd_graph },
+	{ "ls", cmd_ls },
 };
 
 int main(int argc, char **argv)

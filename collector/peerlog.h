@@ -54,5 +54,6 @@ int cmd_tree(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
 
 #endif

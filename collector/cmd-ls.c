@@ -1,0 +1,235 @@
+/* peerlog ls [PID...]: the live UNIX sockets of traced processes, as ss -xp
+ * and lsof +E show them (type, state, name, the peer and who holds it),
+ * with what the journal adds: how each end got there and since when.
+ * Works as any user: it reads what /proc lets it, and says what not. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "kernel.h"
+#include "model.h"
+#include "output.h"
+#include "peerlog.h"
+
+static const char usage[] =
+	"usage: peerlog ls [-j PATH] [--json] [PID...]\n"
+	"\n"
+	"List the live UNIX sockets of the traced processes that still run\n"
+	"(or of the PIDs given): fd, type, state, address, the peer and the\n"
+	"processes holding it, and from the journal how each end got there.\n"
+	"\n"
+	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
+	"                      ./peerlog.db)\n"
+	"      --json          machine-readable output\n";
+
+static const char *state_name(int state)
+{
+	switch (state) {
+	case 1: return "ESTAB";
+	case 7: return "UNCONN";
+	case 10: return "LISTEN";
+	case 2: return "SYN-SENT";
+	default: return "?";
+	}
+}
+
+static const char *type_name(int type)
+{
+	switch (type) {
+	case SOCK_STREAM: return "stream";
+	case SOCK_DGRAM: return "dgram";
+	case SOCK_SEQPACKET: return "seqpacket";
+	default: return "?";
+	}
+}
+
+/* Is PID one of the PIDS asked for, or with none asked, traced and
+ * running? */
+static int wanted(sqlite3_stmt *traced, const long *pids, int npids, int pid)
+{
+	int yes = 0;
+
+	if (npids) {
+		for (int i = 0; i < npids; i++)
+			yes |= pids[i] == pid;
+		return yes;
+	}
+	sqlite3_reset(traced);
+	sqlite3_bind_int(traced, 1, pid);
+	sqlite3_bind_text(traced, 2, pl_boot_id(), -1, SQLITE_STATIC);
+	if (sqlite3_step(traced) == SQLITE_ROW)
+		yes = pl_proc_alive(pl_boot_id(), pid,
+				    (uint64_t)sqlite3_column_int64(traced, 0));
+	return yes;
+}
+
+static void program(int pid, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, buf, size - 1);
+	if (n < 0)
+		snprintf(buf, size, "?");
+	else
+		buf[n] = '\0';
+}
+
+int cmd_ls(int argc, char **argv)
+{
+	struct pl_opts o;
+	struct pl_json j;
+	struct pl_kdump dump;
+	struct pl_kfds fds;
+	sqlite3_stmt *traced = NULL, *how = NULL;
+	sqlite3 *db;
+	long *pids = NULL;
+	int next, rc, npids = 0, shown = 0;
+
+	rc = pl_cli_parse(argc, argv, usage, &o, &next, 0);
+	if (rc)
+		return rc < 0 ? PL_EXIT_OK : rc;
+	if (argc > next) {
+		pids = calloc((size_t)(argc - next), sizeof(*pids));
+		if (!pids)
+			return PL_EXIT_SYSTEM;
+	}
+	for (int i = next; i < argc; i++) {
+		rc = pl_cli_number(argv[i], "PID", 1, INT_MAX, &pids[npids++]);
+		if (rc) {
+			free(pids);
+			return rc;
+		}
+	}
+	rc = pl_journal_open_ingested(o.journal, &db);
+	if (rc) {
+		free(pids);
+		return rc;
+	}
+	if (pl_kdump_load(&dump) < 0 || pl_kfds_scan(&fds) < 0) {
+		pl_error("cannot read the kernel's UNIX sockets");
+		sqlite3_close(db);
+		free(pids);
+		return PL_EXIT_SYSTEM;
+	}
+	traced = pl_db_prepare(db, "SELECT start_ticks FROM process WHERE "
+				   "pid = ?1 AND boot = ?2 ORDER BY id DESC "
+				   "LIMIT 1");
+	how = pl_db_prepare(
+		db, "SELECT h.start_reason, h.from_ns, sp.pid, sh.fd "
+		    "FROM holding h JOIN process p ON p.id = h.process_id "
+		    "JOIN sock s ON s.id = h.sock_id "
+		    "LEFT JOIN holding sh ON sh.id = h.source_id "
+		    "LEFT JOIN process sp ON sp.id = sh.process_id "
+		    "WHERE p.pid = ?1 AND h.fd = ?2 AND s.ino = ?3 AND p.boot = ?4 "
+		    "AND h.end_reason IS NULL ORDER BY h.id DESC LIMIT 1");
+	if (!traced || !how) {
+		rc = PL_EXIT_JOURNAL;
+		goto out;
+	}
+	pl_json_init(&j, stdout);
+	if (o.json) {
+		pl_json_open(&j, NULL, '{');
+		pl_json_open(&j, "sockets", '[');
+	} else {
+		printf("%-7s %3s  %-10s %-9s %-6s %-8s %-8s %s\n", "PID", "FD",
+		       "PROGRAM", "TYPE", "STATE", "INODE", "PEER", "HOW");
+	}
+	for (size_t i = 0; i < fds.n; i++) {
+		const struct pl_kfd *f = &fds.v[i];
+		const struct pl_kunix *k = pl_kdump_find(&dump, f->ino);
+		const char *start = NULL;
+		int src_pid = 0, src_fd = 0;
+		int64_t from = 0;
+		char exe[PATH_MAX];
+
+		if (!k || !wanted(traced, pids, npids, f->pid))
+			continue;
+		sqlite3_reset(how);
+		sqlite3_bind_int(how, 1, f->pid);
+		sqlite3_bind_int(how, 2, f->fd);
+		sqlite3_bind_int64(how, 3, (int64_t)f->ino);
+		sqlite3_bind_text(how, 4, pl_boot_id(), -1, SQLITE_STATIC);
+		if (sqlite3_step(how) == SQLITE_ROW) {
+			start = (const char *)sqlite3_column_text(how, 0);
+			from = sqlite3_column_int64(how, 1);
+			src_pid = sqlite3_column_int(how, 2);
+			src_fd = sqlite3_column_int(how, 3);
+		}
+		program(f->pid, exe, sizeof(exe));
+		shown++;
+		if (o.json) {
+			pl_json_open(&j, NULL, '{');
+			pl_json_int(&j, "pid", f->pid);
+			pl_json_int(&j, "fd", f->fd);
+			pl_json_str(&j, "exe", exe);
+			pl_json_int(&j, "inode", (long long)f->ino);
+			pl_json_str(&j, "type", type_name(k->type));
+			pl_json_str(&j, "state", state_name(k->state));
+			pl_json_str(&j, "name", k->name[0] ? k->name : NULL);
+			pl_json_int(&j, "peer_inode", k->peer);
+			pl_json_open(&j, "peer_holders", '[');
+			for (size_t p = 0; k->peer && p < fds.n; p++)
+				if (fds.v[p].ino == k->peer) {
+					pl_json_open(&j, NULL, '{');
+					pl_json_int(&j, "pid", fds.v[p].pid);
+					pl_json_int(&j, "fd", fds.v[p].fd);
+					pl_json_close(&j, '}');
+				}
+			pl_json_close(&j, ']');
+			pl_json_str(&j, "start_reason", start);
+			pl_json_time(&j, "from", from);
+			pl_json_close(&j, '}');
+		} else {
+			struct pl_buf b = { 0 };
+
+			if (start) {
+				char *end;
+
+				pl_how(start, src_pid, src_fd, 0, PL_END_ALIVE,
+				       &b);
+				end = strstr(b.p, "; alive"); /* all are */
+				if (end) {
+					*end = '\0';
+					b.len = (size_t)(end - b.p);
+				}
+			} else
+				pl_buf_adds(&b, "not in the journal");
+			for (size_t p = 0; k->peer && p < fds.n; p++)
+				if (fds.v[p].ino == k->peer)
+					pl_buf_addf(&b, "; peer at %d fd %d",
+						    fds.v[p].pid, fds.v[p].fd);
+			printf("%-7d %3d  %-10.10s %-9s %-6s %-8llu %-8u %s\n",
+			       f->pid, f->fd, pl_basename(exe),
+			       type_name(k->type), state_name(k->state),
+			       (unsigned long long)f->ino, k->peer, b.p);
+			pl_buf_free(&b);
+		}
+	}
+	if (o.json) {
+		pl_json_close(&j, ']');
+		pl_json_open(&j, "unreadable_pids", '[');
+		for (size_t i = 0; i < fds.nunreadable; i++)
+			pl_json_int(&j, NULL, fds.unreadable[i]);
+		pl_json_close(&j, ']');
+		pl_json_close(&j, '}');
+	} else {
+		if (!shown)
+			printf("no live UNIX socket in the processes asked for\n");
+		if (fds.nunreadable)
+			printf("%zu processes could not be read\n",
+			       fds.nunreadable);
+	}
+out:
+	sqlite3_finalize(traced);
+	sqlite3_finalize(how);
+	pl_kdump_free(&dump);
+	pl_kfds_free(&fds);
+	sqlite3_close(db);
+	free(pids);
+	return rc;
+}
