@@ -134,16 +134,16 @@ static int load_proc_net_unix(struct pl_kdump *d)
 		struct pl_kunix u;
 		unsigned type, state;
 		unsigned long ino;
-		char name[128] = "";
+		char name[sizeof(u.name)] = "";
 
 		memset(&u, 0, sizeof(u));
-		if (sscanf(line, "%*s %*s %*s %*s %x %x %lu %127s", &type, &state,
+		if (sscanf(line, "%*s %*s %*s %*s %x %x %lu %111s", &type, &state,
 			   &ino, name) < 3)
 			continue;
 		u.ino = (uint32_t)ino;
 		u.type = (uint8_t)type;
 		u.state = (uint8_t)state;
-		snprintf(u.name, sizeof(u.name), "%s", name);
+		memcpy(u.name, name, sizeof(u.name));
 		if (add(d, &u) < 0) {
 			fclose(f);
 			return -ENOMEM;
