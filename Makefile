@@ -29,7 +29,7 @@ $(B)/preload/%.o: preload/%.c preload/shim.h schema/record.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -c $< -o $@
 
 $(B)/libpeerlog.so: $(SHIM_OBJ)
-	$(CC) $(CFLAGS) -shared -Wl,-z,defs -Wl,--as-needed -o $@ $^ -ldl -lpthread
+	$(CC) $(CFLAGS) -shared -Wl,-z,defs -Wl,--as-needed -o $@ $^ -lunwind -ldl -lpthread
 
 $(B)/collector/%.o: collector/%.c $(wildcard collector/*.h) schema/record.h $(B)/journal_sql.h
 	@mkdir -p $(@D)
@@ -66,7 +66,7 @@ $(B)/tests/test_%: tests/test_%.c $(COLL_LIB_OBJ)
 
 # Debian packages the build and the tests need; installed only when missing.
 # Graphviz only for the test that renders a graph.
-DEPS := gcc make libsqlite3-dev libcmocka-dev sqlite3 python3
+DEPS := gcc make libsqlite3-dev libcmocka-dev libunwind-dev binutils sqlite3 python3
 CHECK_DEPS := graphviz
 deps:
 	@missing=; for p in $(DEPS); do \

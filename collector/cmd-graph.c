@@ -449,18 +449,13 @@ int cmd_graph(int argc, char **argv)
 		goto done;
 	}
 	if (render) {
-		char cmd[4200];
-		struct pl_buf q = { 0 };
+		struct pl_buf cmd = { 0 };
 
-		/* the path goes to the shell quoted */
-		pl_buf_adds(&q, "'");
-		for (const char *p = out; *p; p++)
-			pl_buf_adds(&q, *p == '\'' ? "'\\''" : (char[2]){ *p, 0 });
-		pl_buf_adds(&q, "'");
-		snprintf(cmd, sizeof(cmd), "dot -T%s -o %s",
-			 ends_with(out, ".svg") ? "svg" : "png", q.p);
-		pl_buf_free(&q);
-		f = popen(cmd, "w");
+		pl_buf_addf(&cmd, "dot -T%s -o ",
+			    ends_with(out, ".svg") ? "svg" : "png");
+		pl_buf_shell_quote(&cmd, out);
+		f = popen(cmd.p, "w");
+		pl_buf_free(&cmd);
 	} else if (out) {
 		f = fopen(out, "w");
 	}

@@ -73,6 +73,9 @@ int cmd_pairs(int argc, char **argv)
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
 		const char *exe = (const char *)sqlite3_column_text(st, 4);
 		int type = sqlite3_column_int(st, 2);
+		struct pl_site site;
+		int has_site = pl_site_of(db, sqlite3_column_int64(st, 5),
+					  &site) > 0;
 		char at[40];
 
 		if (o.json) {
@@ -84,15 +87,27 @@ int cmd_pairs(int argc, char **argv)
 			pl_json_int(&j, "pid", sqlite3_column_int(st, 3));
 			pl_json_str(&j, "exe", exe);
 			pl_json_close(&j, '}');
+			if (has_site)
+				pl_json_site(&j, "created_at", &site);
+			else
+				pl_json_null(&j, "created_at");
 			pl_json_open(&j, "ends", '[');
 		} else {
+			struct pl_buf where = { 0 };
+
+			if (has_site) {
+				pl_buf_adds(&where, " in ");
+				pl_site_text(&site, &where);
+			}
 			pl_fmt_time((uint64_t)sqlite3_column_int64(st, 1), 0,
 				    at, sizeof(at));
-			printf("%spair %lld: %s, made by pid %d (%s) at %s\n",
+			printf("%spair %lld: %s, made by pid %d (%s) at %s%s\n",
 			       n ? "\n" : "",
 			       (long long)sqlite3_column_int64(st, 0),
 			       pl_sock_type_name(type),
-			       sqlite3_column_int(st, 3), pl_basename(exe), at);
+			       sqlite3_column_int(st, 3), pl_basename(exe), at,
+			       where.p ? where.p : "");
+			pl_buf_free(&where);
 		}
 		for (int side = 0; side < 2 && !rc; side++) {
 			int64_t sock = sqlite3_column_int64(st, 5 + 3 * side);

@@ -261,10 +261,15 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 {
 	struct sock_info si;
 	struct pl_holders mine = { 0 }, peer = { 0 };
-	int rc;
+	struct pl_site site;
+	int rc, has_site;
 
 	if (sock_info(db, sock, &si) < 0)
 		return PL_EXIT_JOURNAL;
+	/* a pair's stack is on its end 0; a connection's end has its own */
+	has_site = pl_site_of(db, si.pair_id && si.side == 1 ? si.peer_id
+							     : si.id,
+			      &site) > 0;
 	rc = pl_holders_load(db, q, sock, &mine);
 	if (!rc && si.peer_id)
 		rc = pl_holders_load(db, q, si.peer_id, &peer);
@@ -273,6 +278,8 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 
 	if (o->json) {
 		json_end(j, "end", si.ino, si.cookie, si.name, &mine);
+		if (has_site && !si.pair_id)
+			pl_json_site(j, "created_at", &site);
 		pl_json_str(j, "type", si.type ? pl_sock_type_name((int)si.type)
 					       : NULL);
 		pl_json_bool(j, "listening", (int)si.listening);
@@ -286,6 +293,10 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 			pl_json_int(j, "pid", si.creator_pid);
 			pl_json_str(j, "exe", si.creator_exe);
 			pl_json_close(j, '}');
+			if (has_site)
+				pl_json_site(j, "created_at", &site);
+			else
+				pl_json_null(j, "created_at");
 			pl_json_close(j, '}');
 		} else {
 			pl_json_null(j, "pair");
@@ -305,11 +316,19 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 
 		text_answer(si.peer_ino, &peer);
 		pl_fmt_time((uint64_t)si.created_ns, 0, at, sizeof(at));
+		struct pl_buf where = { 0 };
+
+		if (has_site) {
+			pl_buf_adds(&where, " in ");
+			pl_site_text(&site, &where);
+		}
 		printf("  end %lld of a %s socketpair made by pid %lld (%s) "
-		       "at %s\n", (long long)si.side,
+		       "at %s%s\n", (long long)si.side,
 		       pl_sock_type_name((int)si.type),
 		       (long long)si.creator_pid,
-		       pl_basename(si.creator_exe), at);
+		       pl_basename(si.creator_exe), at,
+		       where.p ? where.p : "");
+		pl_buf_free(&where);
 		printf("  peer socket:[%lld] held by:\n",
 		       (long long)si.peer_ino);
 		text_holders(&peer);
@@ -318,9 +337,17 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 		const char *on = si.name ? si.name : si.peer_name;
 
 		text_answer(si.peer_ino, &peer);
-		printf("  a %s connection%s%s%s\n",
+		struct pl_buf where = { 0 };
+
+		if (has_site) {
+			pl_buf_adds(&where, ", this end made in ");
+			pl_site_text(&site, &where);
+		}
+		printf("  a %s connection%s%s%s%s\n",
 		       si.type ? pl_sock_type_name((int)si.type) : "socket",
-		       on ? " on '" : "", on ? on : "", on ? "'" : "");
+		       on ? " on '" : "", on ? on : "", on ? "'" : "",
+		       where.p ? where.p : "");
+		pl_buf_free(&where);
 		printf("  peer socket:[%lld] held by:\n",
 		       (long long)si.peer_ino);
 		text_holders(&peer);

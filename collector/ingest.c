@@ -59,6 +59,8 @@ enum {
 	Q_RECV_ORPHAN,
 	Q_HOLD_SET_SOURCE,
 	Q_PEER_INO,
+	Q_MODULE_INSERT,
+	Q_STACK_INSERT,
 	Q_EVENT_INSERT,
 	Q_SPOOL_GET,
 	Q_SPOOL_PUT,
@@ -173,6 +175,12 @@ static const char *const queries[Q_COUNT] = {
 		"SELECT o.ino FROM sock s JOIN sock o ON o.id = s.peer_id "
 		"WHERE s.boot = ?1 AND s.ino = ?2 ORDER BY s.id DESC LIMIT 1",
 	[Q_FLIGHT_LAND] = "UPDATE flight SET received_id = ?2 WHERE id = ?1",
+	[Q_MODULE_INSERT] =
+		"INSERT INTO module (process_id, start, \"end\", bias, build_id, "
+		"path) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[Q_STACK_INSERT] = /* the first site of a socket is its creation */
+		"INSERT OR IGNORE INTO stack (sock_id, process_id, pcs) "
+		"VALUES (?1, ?2, ?3)",
 	[Q_EVENT_INSERT] =
 		"INSERT INTO event (process_id, pid, time_ns, kind, fd, arg, "
 		"detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -195,7 +203,8 @@ static const char *const kind_names[] = {
 	[PL_REC_SEND_FDS] = "send_fds",	[PL_REC_RECV_FDS] = "recv_fds",
 	[PL_REC_SOCKET] = "socket",	[PL_REC_BIND] = "bind",
 	[PL_REC_LISTEN] = "listen",	[PL_REC_CONNECT] = "connect",
-	[PL_REC_ACCEPT] = "accept",
+	[PL_REC_ACCEPT] = "accept",	[PL_REC_STACK] = "stack",
+	[PL_REC_MODULE] = "module",
 };
 
 struct ingest {
@@ -821,6 +830,37 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 			apply_conn(in, &img, r);
 		event(in, img.id, h, r->fd, (int64_t)r->peer_ino,
 		      r->name_len > 1 ? r->name : NULL, 1, r->peer_ino != 0);
+		break;
+	}
+	case PL_REC_MODULE: {
+		/* the map of the image, not an event of its history */
+		const struct pl_rec_module *r = (const void *)h;
+		char bid[41] = "", path[PL_REC_MAX];
+
+		if (!img.id)
+			break;
+		for (int i = 0; i < r->build_id_len && i < 20; i++)
+			snprintf(bid + 2 * i, 3, "%02x", r->build_id[i]);
+		snprintf(path, sizeof(path), "%.*s", (int)r->path_len, r->path);
+		run(in, q_bind(in, Q_MODULE_INSERT, "iiiitt", img.id,
+			       (int64_t)r->start, (int64_t)r->end,
+			       (int64_t)r->bias, bid[0] ? bid : NULL, path));
+		break;
+	}
+	case PL_REC_STACK: {
+		const struct pl_rec_stack *r = (const void *)h;
+		struct pl_rec_sock s = { .ino = r->ino };
+		struct pl_buf pcs = { 0 };
+		int64_t sock;
+
+		if (!img.id || !(sock = find_sock(in, img.boot, &s)))
+			break;
+		for (unsigned i = 0; i < r->nframes; i++)
+			pl_buf_addf(&pcs, "%s%llx", i ? " " : "",
+				    (unsigned long long)r->pc[i]);
+		run(in, q_bind(in, Q_STACK_INSERT, "iit", sock, img.id,
+			       pcs.p ? pcs.p : ""));
+		pl_buf_free(&pcs);
 		break;
 	}
 	case PL_REC_EXIT: {

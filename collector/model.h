@@ -124,6 +124,19 @@ struct pl_finding {
 typedef void (*pl_lint_fn)(void *arg, const struct pl_finding *f);
 int pl_lint_run(sqlite3 *db, pl_lint_fn fn, void *arg);
 
+/* site.c: where a socket was made, named from its recorded stack. */
+struct pl_site {
+	char function[128];
+	char file[256];
+	int line;           /* 0: not known */
+	char module[256];
+	uint64_t offset;    /* in the module's file */
+};
+/* 1 and *ret filled, 0 when no stack was recorded, -1 on error. */
+int pl_site_of(sqlite3 *db, int64_t sock_id, struct pl_site *ret);
+void pl_site_text(const struct pl_site *s, struct pl_buf *b);
+void pl_json_site(struct pl_json *j, const char *key, const struct pl_site *s);
+
 /* Text helpers */
 const char *pl_basename(const char *path);
 void pl_how(const char *start, int source_pid, int source_fd, int execs,

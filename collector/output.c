@@ -108,6 +108,18 @@ void pl_buf_json_argv(struct pl_buf *b, const char *args, size_t n)
 	pl_buf_add(b, "]", 1);
 }
 
+void pl_buf_shell_quote(struct pl_buf *b, const char *s)
+{
+	pl_buf_add(b, "'", 1);
+	for (; *s; s++) {
+		if (*s == '\'')
+			pl_buf_adds(b, "'\\''");
+		else
+			pl_buf_add(b, s, 1);
+	}
+	pl_buf_add(b, "'", 1);
+}
+
 void pl_buf_free(struct pl_buf *b)
 {
 	free(b->p);

@@ -18,6 +18,8 @@ void pl_buf_addf(struct pl_buf *b, const char *fmt, ...)
 /* S (N bytes) as a JSON string literal, quotes included. */
 void pl_buf_json_str(struct pl_buf *b, const char *s, size_t n);
 void pl_buf_free(struct pl_buf *b);
+/* S in single quotes, safe for sh -c. */
+void pl_buf_shell_quote(struct pl_buf *b, const char *s);
 
 /* NUL-separated arguments (N bytes) as a JSON array. */
 void pl_buf_json_argv(struct pl_buf *b, const char *args, size_t n);

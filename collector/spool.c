@@ -52,6 +52,18 @@ static int body_fits(const struct pl_rec_head *h, size_t size)
 	}
 	case PL_REC_SOCKET:
 		return size == sizeof(struct pl_rec_socket);
+	case PL_REC_STACK: {
+		const struct pl_rec_stack *r = (const void *)h;
+
+		return size >= sizeof(*r) && r->nframes <= PL_STACK_MAX &&
+		       sizeof(*r) + r->nframes * sizeof(r->pc[0]) <= size;
+	}
+	case PL_REC_MODULE: {
+		const struct pl_rec_module *r = (const void *)h;
+
+		return size >= sizeof(*r) && r->build_id_len <= 20 &&
+		       sizeof(*r) + r->path_len <= size;
+	}
 	case PL_REC_BIND:
 	case PL_REC_LISTEN:
 	case PL_REC_CONNECT:

@@ -311,6 +311,7 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv,
 	pl__self.spool_fd = fd;
 	pl__busy++;
 	pl__hello(PL_HELLO_LOAD, 0, 0, argc, argv);
+	pl__stack_init();
 	pl__busy--;
 	/* Every glibc fork() runs this in the child, also the ones libc makes
 	 * itself (daemon(), say) where our fork wrapper never sees them. */

@@ -144,4 +144,10 @@ char *const *pl__env_fix(char *const *envp, char **out, struct pl_envfix *fx);
 /* exit.c */
 void pl__emit_exit(int status);
 
+/* stack.c */
+struct dl_phdr_info;
+void pl__stack_init(void);
+void pl__emit_stack(uint64_t ino, pid_t pid);
+int pl__module_cb(struct dl_phdr_info *info, size_t size, void *arg);
+
 #endif

@@ -40,6 +40,7 @@ PL_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 		}
 		pl__rec_init(&r.head, PL_REC_SOCKETPAIR, sizeof(r));
 		pl__emit(&r, sizeof(r));
+		pl__emit_stack(r.sock[0].ino, r.head.pid);
 	}
 	pl__leave();
 	errno = err;
@@ -64,6 +65,7 @@ PL_EXPORT int socket(int domain, int type, int protocol)
 		pl__fd_track(fd, r.ino);
 		pl__rec_init(&r.head, PL_REC_SOCKET, sizeof(r));
 		pl__emit(&r, sizeof(r));
+		pl__emit_stack(r.ino, r.head.pid);
 	}
 	pl__leave();
 	errno = err;
@@ -171,6 +173,7 @@ PL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	err = errno;
 	emit_conn(PL_REC_CONNECT, fd, -1, ino, 0, pl__peer_ino(ino), 0, addr,
 		  len);
+	pl__emit_stack(ino, (pid_t)syscall(SYS_getpid));
 	pl__leave();
 	errno = err;
 	return ret;
@@ -191,6 +194,7 @@ static int accepted(int listen_fd, int fd, int flags)
 		emit_conn(PL_REC_ACCEPT, fd, listen_fd, ino, cookie,
 			  pl__peer_ino(ino),
 			  (flags & SOCK_CLOEXEC) ? PL_SOCK_CLOEXEC : 0, NULL, 0);
+		pl__emit_stack(ino, pid);
 	}
 	pl__leave();
 	errno = err;

@@ -122,6 +122,27 @@ CREATE TABLE flight (
 );
 CREATE INDEX flight_by_sock ON flight (sock_id, received_id);
 
+-- The objects mapped in a program image (its fork children run the same),
+-- so that a return address can be named after the process has gone.
+CREATE TABLE module (
+	id         INTEGER PRIMARY KEY,
+	process_id INTEGER NOT NULL REFERENCES process(id),
+	start      INTEGER NOT NULL,  -- [start, end) in the process
+	"end"      INTEGER NOT NULL,
+	bias       INTEGER NOT NULL,  -- load bias: address - bias = file address
+	build_id   TEXT,              -- GNU build id, hex
+	path       TEXT NOT NULL
+);
+CREATE INDEX module_by_process ON module (process_id);
+
+-- Where a socket was made: return addresses, innermost caller first (hex,
+-- space separated), in the process_id image (socketpair: on its end 0).
+CREATE TABLE stack (
+	sock_id    INTEGER PRIMARY KEY REFERENCES sock(id),
+	process_id INTEGER NOT NULL REFERENCES process(id),
+	pcs        TEXT NOT NULL
+);
+
 -- Every record ingested, for history and debugging. kind is the record
 -- type; fd/arg/detail depend on it (socketpair: fd and arg are the two fds;
 -- fork: arg is the child pid; exit: arg is the status; exec: detail is the

@@ -46,7 +46,9 @@ enum pl_rec_type {
 	PL_REC_LISTEN = 17,    /* listen() on a tracked socket */
 	PL_REC_CONNECT = 18,   /* connect() of a tracked socket */
 	PL_REC_ACCEPT = 19,    /* accept(), accept4() on a tracked listener */
-	PL_REC_TYPE_MAX = 19
+	PL_REC_STACK = 20,     /* where a socket was created: return addresses */
+	PL_REC_MODULE = 21,    /* a module mapped in this image, for the above */
+	PL_REC_TYPE_MAX = 21
 };
 
 /* Why a HELLO was written. */
@@ -184,6 +186,30 @@ struct pl_rec_conn {
 	char name[];
 };
 #define PL_NAME_MAX 110 /* sun_path, and '@' for an abstract name */
+
+/* PL_REC_STACK: the call stack that created socket INO (socketpair: its
+ * first end), innermost caller first, the shim's own frames left out. */
+struct pl_rec_stack {
+	struct pl_rec_head head;
+	uint64_t ino;
+	uint32_t nframes;
+	uint32_t pad;
+	uint64_t pc[];
+};
+#define PL_STACK_MAX 8
+
+/* PL_REC_MODULE: an object mapped at [start, end), with its load bias,
+ * GNU build id and path (path_len bytes, NUL included, then padding).
+ * Written once per image at load; a fork child runs its parent's. */
+struct pl_rec_module {
+	struct pl_rec_head head;
+	uint64_t start, end, bias;
+	uint8_t build_id[20];
+	uint8_t build_id_len;
+	uint8_t pad;
+	uint16_t path_len;
+	char path[];
+};
 
 /* PL_REC_EXEC_FAIL */
 struct pl_rec_exec_fail {

@@ -37,6 +37,8 @@ union rec {
 	struct pl_rec_fds fds;
 	struct pl_rec_socket socket;
 	struct pl_rec_conn conn;
+	struct pl_rec_stack stack;
+	struct pl_rec_module module;
 	uint64_t align;
 	unsigned char bytes[PL_REC_MAX];
 };
@@ -188,6 +190,24 @@ static size_t build(union rec *r, uint8_t type, uint32_t pid, uint64_t ns)
 		r->spawn.path_len = sizeof("/bin/true");
 		memcpy(r->spawn.path, "/bin/true", sizeof("/bin/true"));
 		size = pl_rec_align(sizeof(r->spawn) + r->spawn.path_len);
+		break;
+	case PL_REC_STACK:
+		r->stack.ino = 9001;
+		r->stack.nframes = 3;
+		r->stack.pc[0] = 0x555555555123ull;
+		r->stack.pc[1] = 0x555555555456ull;
+		r->stack.pc[2] = 0x7ffff7dd0789ull;
+		size = sizeof(r->stack) + 3 * sizeof(r->stack.pc[0]);
+		break;
+	case PL_REC_MODULE:
+		r->module.start = 0x555555554000ull;
+		r->module.end = 0x555555559000ull;
+		r->module.bias = 0x555555554000ull;
+		r->module.build_id_len = 20;
+		memset(r->module.build_id, 0xab, 20);
+		r->module.path_len = sizeof("/usr/bin/parent");
+		memcpy(r->module.path, "/usr/bin/parent", sizeof("/usr/bin/parent"));
+		size = pl_rec_align(sizeof(r->module) + r->module.path_len);
 		break;
 	case PL_REC_SEND_FDS:
 	case PL_REC_RECV_FDS:
