@@ -41,6 +41,7 @@ struct edge {
 	int64_t ino_a, ino_b;
 	int leak;     /* lint flagged one of its ends */
 	const char *kind;
+	char site[160]; /* where it was made, "" if not known */
 };
 
 struct graph {
@@ -229,6 +230,20 @@ static int load_edges(struct graph *g, sqlite3 *db)
 				e->kind = kind;
 				e->leak = leaked(g, g->n[e->a].pid, e->fda) ||
 					  leaked(g, g->n[e->b].pid, e->fdb);
+				e->site[0] = '\0';
+				{
+					struct pl_site site;
+					struct pl_buf t = { 0 };
+
+					if (pl_site_of_end(
+						    db, sqlite3_column_int64(ends, 4),
+						    e->ino_a, &site) > 0) {
+						pl_site_text(&site, &t);
+						snprintf(e->site, sizeof(e->site),
+							 "%s", t.p);
+						pl_buf_free(&t);
+					}
+				}
 				g->ne++;
 			}
 	}
@@ -241,6 +256,10 @@ static void dot_quote(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
+		if (*s == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
 		if (*s == '"' || *s == '\\')
 			fputc('\\', f);
 		fputc(*s, f);
@@ -277,10 +296,15 @@ static void write_dot(const struct graph *g, FILE *f)
 	for (size_t i = 0; i < g->ne; i++) {
 		const struct edge *e = &g->e[i];
 
+		char label[400];
+
+		snprintf(label, sizeof(label), "fd %d - fd %d\n[%lld]-[%lld]%s%s",
+			 e->fda, e->fdb, (long long)e->ino_a,
+			 (long long)e->ino_b, e->site[0] ? "\n" : "", e->site);
 		fprintf(f, "\tp%d -> p%d [dir=both, arrowhead=none, "
-			   "arrowtail=none, label=\"fd %d - fd %d\\n[%lld]-[%lld]\"%s%s];\n",
-			e->a, e->b, e->fda, e->fdb, (long long)e->ino_a,
-			(long long)e->ino_b,
+			   "arrowtail=none, label=", e->a, e->b);
+		dot_quote(f, label);
+		fprintf(f, "%s%s];\n",
 			strcmp(e->kind, "pair") ? ", style=bold" : "",
 			e->leak ? ", color=red, fontcolor=red" : "");
 	}
@@ -362,6 +386,7 @@ static void write_json(const struct graph *g, FILE *f)
 		pl_json_int(&j, "from_inode", e->ino_a);
 		pl_json_int(&j, "to_inode", e->ino_b);
 		pl_json_bool(&j, "leak", e->leak);
+		pl_json_str(&j, "created_at", e->site[0] ? e->site : NULL);
 		pl_json_close(&j, '}');
 	}
 	pl_json_close(&j, ']');

@@ -137,11 +137,21 @@ static void print_finding(void *arg, const struct pl_finding *f)
 {
 	const struct pl_opts *o = ((void **)arg)[0];
 	struct pl_json *j = ((void **)arg)[1];
+	sqlite3 *db = ((void **)arg)[2];
+	struct pl_site site;
+	int has_site = pl_site_of_end(db, f->pair, f->ino, &site) > 0;
 
 	if (!o->json) {
-		printf("%s: pid %d (%s) fd %d socket:[%lld]: %s\n", f->rule,
+		struct pl_buf where = { 0 };
+
+		if (has_site) {
+			pl_buf_adds(&where, "; made in ");
+			pl_site_text(&site, &where);
+		}
+		printf("%s: pid %d (%s) fd %d socket:[%lld]: %s%s\n", f->rule,
 		       f->pid, pl_basename(f->exe), f->fd, (long long)f->ino,
-		       f->detail ? f->detail : "");
+		       f->detail ? f->detail : "", where.p ? where.p : "");
+		pl_buf_free(&where);
 		return;
 	}
 	pl_json_open(j, NULL, '{');
@@ -155,6 +165,10 @@ static void print_finding(void *arg, const struct pl_finding *f)
 	else
 		pl_json_null(j, "pair");
 	pl_json_str(j, "detail", f->detail);
+	if (has_site)
+		pl_json_site(j, "created_at", &site);
+	else
+		pl_json_null(j, "created_at");
 	pl_json_close(j, '}');
 }
 
@@ -162,7 +176,6 @@ int cmd_lint(int argc, char **argv)
 {
 	struct pl_opts o;
 	struct pl_json j;
-	void *args[2] = { &o, &j };
 	sqlite3 *db;
 	int next, rc, found;
 
@@ -181,7 +194,11 @@ int cmd_lint(int argc, char **argv)
 		pl_json_open(&j, NULL, '{');
 		pl_json_open(&j, "findings", '[');
 	}
-	found = pl_lint_run(db, print_finding, args);
+	{
+		void *args[3] = { &o, &j, db };
+
+		found = pl_lint_run(db, print_finding, args);
+	}
 	if (o.json) {
 		pl_json_close(&j, ']');
 		pl_json_int(&j, "count", found < 0 ? 0 : found);

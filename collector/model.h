@@ -134,6 +134,8 @@ struct pl_site {
 };
 /* 1 and *ret filled, 0 when no stack was recorded, -1 on error. */
 int pl_site_of(sqlite3 *db, int64_t sock_id, struct pl_site *ret);
+int pl_site_of_end(sqlite3 *db, int64_t pair, int64_t ino,
+		   struct pl_site *ret);
 void pl_site_text(const struct pl_site *s, struct pl_buf *b);
 void pl_json_site(struct pl_json *j, const char *key, const struct pl_site *s);
 

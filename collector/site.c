@@ -130,3 +130,27 @@ void pl_json_site(struct pl_json *j, const char *key, const struct pl_site *s)
 	pl_json_int(j, "offset", (long long)s->offset);
 	pl_json_close(j, '}');
 }
+
+/* The site of a pair (its end 0 carries the stack) or, for a socket not
+ * from a socketpair, of the socket with inode INO. */
+int pl_site_of_end(sqlite3 *db, int64_t pair, int64_t ino,
+		   struct pl_site *ret)
+{
+	sqlite3_stmt *st = pl_db_prepare(
+		db, pair ? "SELECT id FROM sock WHERE pair_id = ?1 AND side = 0"
+			 : "SELECT id FROM sock WHERE ino = ?2 "
+			   "ORDER BY id DESC LIMIT 1");
+	int64_t sock = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!st)
+		return -1;
+	if (pair)
+		sqlite3_bind_int64(st, 1, pair);
+	else
+		sqlite3_bind_int64(st, 2, ino);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		sock = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return sock ? pl_site_of(db, sock, ret) : 0;
+}

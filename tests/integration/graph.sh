@@ -13,6 +13,10 @@ peerlog -j "$WORK/clean.db" graph --format json >clean.json || fail "graph json"
 ids='{n["id"]: n["pid"] for n in j["nodes"]}'
 [ "$(json clean.json "[($ids[e['from']], e['from_fd'], $ids[e['to']], e['to_fd'], e['leak']) for e in j['edges'] if e['kind']=='pair']")" = "[($P, 3, $C, 4, False)]" ] ||
 	fail "pair edge: $(cat clean.json)"
+if command -v addr2line >/dev/null; then
+	[ "$(json clean.json "[e['created_at'].startswith('main (parent.c:') for e in j['edges'] if e['kind']=='pair']")" = "[True]" ] ||
+		fail "the edge should say where the pair was made: $(cat clean.json)"
+fi
 [ "$(json clean.json "[($ids[e['from']], $ids[e['to']]) for e in j['edges'] if e['kind']=='lineage']")" = "[($P, $C)]" ] ||
 	fail "lineage edge"
 

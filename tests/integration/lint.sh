@@ -22,7 +22,7 @@ got=$(lint "$WORK/leaky.db")
 	fail "leaky: $got"
 [ "$(cat "$WORK/leaky.db.rc")" = 1 ] || fail "lint with findings should exit 1"
 peerlog -j "$WORK/leaky.db" lint >leaky.txt
-grep -q "^kept-after-fork: pid $P (scenario) fd $FD1 socket:\[$(val ino1 leaky.out)\]: still holds the end it gave to pid $(val child leaky.out)$" leaky.txt ||
+grep -q "^kept-after-fork: pid $P (scenario) fd $FD1 socket:\[$(val ino1 leaky.out)\]: still holds the end it gave to pid $(val child leaky.out); made in pair (scenario.c:[0-9]*)$" leaky.txt ||
 	fail "leaky (text): $(cat leaky.txt)"
 
 # leaked-on-exec: holder never touches the end it got across exec
