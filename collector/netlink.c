@@ -1,9 +1,12 @@
 /* The kernel's table of UNIX sockets: one NETLINK_SOCK_DIAG dump (what
  * ss -x asks), or /proc/net/unix where unix_diag is missing (no peers
  * then). The parser works on a buffer of netlink messages, so a dump
- * recorded once can be replayed in a test without a kernel.
+ * recorded once can be replayed without a kernel, as ss does with
+ * TCPDIAG_FILE: PEERLOG_DIAG_SAVE=FILE writes the kernel's replies there,
+ * PEERLOG_DIAG_FILE=FILE reads them from there instead of asking.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
@@ -177,7 +180,8 @@ static int dump_once(struct pl_kdump *d)
 	};
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	static char buf[65536];
-	int fd, rc = 0;
+	const char *save = getenv("PEERLOG_DIAG_SAVE");
+	int fd, rc = 0, out = -1;
 
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0)
@@ -188,6 +192,8 @@ static int dump_once(struct pl_kdump *d)
 		close(fd);
 		return rc;
 	}
+	if (save && *save)
+		out = open(save, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	while (rc == 0) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 
@@ -197,17 +203,66 @@ static int dump_once(struct pl_kdump *d)
 			rc = n < 0 ? -errno : -EBADMSG;
 			break;
 		}
+		if (out >= 0 && write(out, buf, (size_t)n) != n) {
+			/* a partial recording is no recording */
+			close(out);
+			out = -1;
+			unlink(save);
+		}
 		rc = pl_kdump_parse(d, buf, (size_t)n);
 	}
+	if (out >= 0)
+		close(out);
 	close(fd);
 	return rc < 0 ? rc : 0;
 }
 
+/* A dump recorded with PEERLOG_DIAG_SAVE. */
+static int replay(struct pl_kdump *d, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	if (!f)
+		return -errno;
+	for (;;) {
+		size_t n;
+
+		if (len == cap) {
+			char *b = realloc(buf, cap ? 2 * cap : 65536);
+
+			if (!b) {
+				free(buf);
+				fclose(f);
+				return -ENOMEM;
+			}
+			buf = b;
+			cap = cap ? 2 * cap : 65536;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		if (!n)
+			break;
+		len += n;
+	}
+	fclose(f);
+	rc = pl_kdump_parse(d, buf, len);
+	free(buf);
+	if (rc < 0)
+		return rc;
+	finish(d);
+	return 0;
+}
+
 int pl_kdump_load(struct pl_kdump *d)
 {
+	const char *file = getenv("PEERLOG_DIAG_FILE");
 	int rc = -EAGAIN;
 
 	memset(d, 0, sizeof(*d));
+	if (file && *file)
+		return replay(d, file);
 	/* a dump that the kernel says was disturbed is taken again */
 	for (int tries = 0; tries < 3 && rc == -EAGAIN; tries++) {
 		d->n = 0;

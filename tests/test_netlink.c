@@ -11,8 +11,10 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -557,11 +559,64 @@ static void test_netlink__free(void **state)
 	assert_int_equal(d.n, 0);
 }
 
+/* A dump recorded once from a live kernel (PEERLOG_DIAG_SAVE, filtered to
+ * the test's own sockets: a socketpair, a listener on an abstract name, a
+ * client connected to it and the socket accepted for it), replayed
+ * through pl_kdump_load as PEERLOG_DIAG_FILE. */
+static void test_netlink__replay_recorded_dump(void **state)
+{
+	static const char *const where[] = { "tests/data/unix_diag.bin",
+					     "../tests/data/unix_diag.bin" };
+	const struct pl_kunix *u;
+	struct pl_kdump d;
+	const char *path = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++)
+		if (access(where[i], R_OK) == 0)
+			path = where[i];
+	if (!path) {
+		fprintf(stderr, "skip: tests/data/unix_diag.bin not found from "
+				"here (run from the top of the tree)\n");
+		skip();
+	}
+	setenv("PEERLOG_DIAG_FILE", path, 1);
+	assert_int_equal(pl_kdump_load(&d), 0);
+	unsetenv("PEERLOG_DIAG_FILE");
+	assert_int_equal(d.n, 5);
+	assert_int_equal(d.no_peers, 0);
+	/* the pair: each end the other's peer */
+	u = pl_kdump_find(&d, 1899082);
+	assert_non_null(u);
+	assert_int_equal(u->peer, 1899083);
+	assert_int_equal(u->type, SOCK_STREAM);
+	u = pl_kdump_find(&d, 1899083);
+	assert_non_null(u);
+	assert_int_equal(u->peer, 1899082);
+	/* the listener: no peer, its abstract name */
+	u = pl_kdump_find(&d, 1899084);
+	assert_non_null(u);
+	assert_int_equal(u->peer, 0);
+	assert_int_equal(u->state, 10 /* TCP_LISTEN */);
+	assert_string_equal(u->name, "@peerlog-test-listen");
+	/* the connection: client and accepted end are peers */
+	u = pl_kdump_find(&d, 1899085);
+	assert_non_null(u);
+	assert_int_equal(u->peer, 1899086);
+	u = pl_kdump_find(&d, 1899086);
+	assert_non_null(u);
+	assert_int_equal(u->peer, 1899085);
+	assert_string_equal(u->name, "@peerlog-test-listen");
+	assert_null(pl_kdump_find(&d, 1899087));
+	pl_kdump_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_netlink__one_socket),
 		cmocka_unit_test(test_netlink__path_name_kernel_nul),
+		cmocka_unit_test(test_netlink__replay_recorded_dump),
 		cmocka_unit_test(test_netlink__abstract_name),
 		cmocka_unit_test(test_netlink__no_attributes),
 		cmocka_unit_test(test_netlink__several_then_done),
