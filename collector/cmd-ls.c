@@ -66,6 +66,24 @@ static int wanted(sqlite3_stmt *traced, const long *pids, int npids, int pid)
 	return yes;
 }
 
+/* The pair a socket belongs to, 0 if none (or not in the journal). */
+static int64_t pair_of(sqlite3 *db, uint64_t ino)
+{
+	sqlite3_stmt *st = pl_db_prepare(
+		db, "SELECT pair_id FROM sock WHERE ino = ?1 AND boot = ?2 "
+		    "ORDER BY id DESC LIMIT 1");
+	int64_t pair = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, (int64_t)ino);
+	sqlite3_bind_text(st, 2, pl_boot_id(), -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		pair = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return pair;
+}
+
 static void program(int pid, char *buf, size_t size)
 {
 	char path[64];
@@ -143,8 +161,9 @@ int cmd_ls(int argc, char **argv)
 		const struct pl_kfd *f = &fds.v[i];
 		const struct pl_kunix *k = pl_kdump_find(&dump, f->ino);
 		const char *start = NULL;
-		int src_pid = 0, src_fd = 0;
+		int src_pid = 0, src_fd = 0, has_site;
 		int64_t from = 0;
+		struct pl_site site;
 		char exe[PATH_MAX];
 
 		if (!k || !wanted(traced, pids, npids, f->pid))
@@ -161,6 +180,9 @@ int cmd_ls(int argc, char **argv)
 			src_fd = sqlite3_column_int(how, 3);
 		}
 		program(f->pid, exe, sizeof(exe));
+		/* a socketpair's stack is on its end 0 */
+		has_site = pl_site_of_end(db, pair_of(db, f->ino), (int64_t)f->ino,
+					  &site) > 0;
 		shown++;
 		if (o.json) {
 			pl_json_open(&j, NULL, '{');
@@ -183,6 +205,10 @@ int cmd_ls(int argc, char **argv)
 			pl_json_close(&j, ']');
 			pl_json_str(&j, "start_reason", start);
 			pl_json_time(&j, "from", from);
+			if (has_site)
+				pl_json_site(&j, "created_at", &site);
+			else
+				pl_json_null(&j, "created_at");
 			pl_json_close(&j, '}');
 		} else {
 			struct pl_buf b = { 0 };
@@ -203,6 +229,10 @@ int cmd_ls(int argc, char **argv)
 				if (fds.v[p].ino == k->peer)
 					pl_buf_addf(&b, "; peer at %d fd %d",
 						    fds.v[p].pid, fds.v[p].fd);
+			if (has_site) {
+				pl_buf_adds(&b, "; made in ");
+				pl_site_text(&site, &b);
+			}
 			printf("%-7d %3d  %-10.10s %-9s %-6s %-8llu %-8u %s\n",
 			       f->pid, f->fd, pl_basename(exe),
 			       type_name(k->type), state_name(k->state),

@@ -21,7 +21,10 @@ row="[s for s in j['sockets'] if s['pid']==$P and s['fd']==$FD][0]"
 peerlog ls "$C" --json >one.json || fail "ls PID"
 [ "$(json one.json "[(s['pid'], s['start_reason']) for s in j['sockets']]")" = "[($C, 'exec')]" ] || fail "ls $C: $(cat one.json)"
 peerlog ls "$P" >p.txt || fail "ls (text)"
-grep -q "^$P .* created; peer at $C fd 4$" p.txt || fail "text: $(cat p.txt)"
+grep -q "^$P .* created; peer at $C fd 4" p.txt || fail "text: $(cat p.txt)"
+if command -v addr2line >/dev/null; then
+	[ "$(json all.json "$row['created_at']['function']")" = main ] || fail "ls: creation site: $(cat all.json)"
+fi
 peerlog ls abc >/dev/null 2>&1
 [ $? = 2 ] || fail "ls abc should be a usage error"
 exec 3>&-
