@@ -21,7 +21,7 @@ HELPERS  := $(patsubst tests/progs/%.c,$(B)/tests/progs/%,$(wildcard tests/progs
 SQLITE_LIBS := -lsqlite3
 CMOCKA_LIBS := -lcmocka
 
-.PHONY: all check unit integration demo deps clean
+.PHONY: all check unit integration demo deps bench clean
 all: $(B)/libpeerlog.so $(B)/peerlog $(EXAMPLES)
 
 $(B)/preload/%.o: preload/%.c preload/shim.h schema/record.h
@@ -86,6 +86,16 @@ check: deps
 demo: deps
 	$(MAKE) all
 	examples/demo.sh $(B)
+
+# Ratios against the bare run of the same work in the same invocation;
+# strace's ratio for reference where strace is installed. Not a test.
+$(B)/bench/bench: bench/bench.c schema/record.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< -lpthread
+
+bench: deps
+	$(MAKE) all $(B)/bench/bench
+	$(B)/bench/bench $(B) $(B)/bench.json
 
 clean:
 	rm -rf $(B)
