@@ -98,6 +98,9 @@ void pl_query_free(struct pl_query *q)
 {
 	pl_kdump_free(&q->dump);
 	pl_kfds_free(&q->fds);
+	sqlite3_finalize(q->holders_st);
+	sqlite3_finalize(q->flights_st);
+	q->holders_st = q->flights_st = NULL;
 	q->loaded = 0;
 }
 
@@ -169,24 +172,30 @@ static char *dup_col(sqlite3_stmt *st, int col)
 	return s ? strdup(s) : NULL;
 }
 
-static int flights_load(sqlite3 *db, int64_t sock_id, struct pl_holders *ret)
+static int flights_load(sqlite3 *db, struct pl_query *q, int64_t sock_id,
+			struct pl_holders *ret)
 {
-	sqlite3_stmt *st = pl_db_prepare(
-		db, "SELECT f.sent_ns, f.channel_ino, sp.pid, sh.fd FROM flight f "
-		    "LEFT JOIN holding sh ON sh.id = f.source_id "
-		    "LEFT JOIN process sp ON sp.id = sh.process_id "
-		    "WHERE f.sock_id = ?1 AND f.received_id IS NULL ORDER BY f.id");
+	sqlite3_stmt *st = q->flights_st;
 	int rc;
 
 	if (!st)
+		st = q->flights_st = pl_db_prepare(
+			db, "SELECT f.sent_ns, f.channel_ino, sp.pid, sh.fd "
+			    "FROM flight f "
+			    "LEFT JOIN holding sh ON sh.id = f.source_id "
+			    "LEFT JOIN process sp ON sp.id = sh.process_id "
+			    "WHERE f.sock_id = ?1 AND f.received_id IS NULL "
+			    "ORDER BY f.id");
+	if (!st)
 		return PL_EXIT_JOURNAL;
+	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, sock_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct pl_flight *f;
 
 		f = realloc(ret->flights, (ret->nflights + 1) * sizeof(*f));
 		if (!f) {
-			sqlite3_finalize(st);
+			sqlite3_reset(st);
 			return PL_EXIT_SYSTEM;
 		}
 		ret->flights = f;
@@ -196,20 +205,23 @@ static int flights_load(sqlite3 *db, int64_t sock_id, struct pl_holders *ret)
 		f->from_pid = sqlite3_column_int(st, 2);
 		f->from_fd = sqlite3_column_int(st, 3);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : pl_db_fail(db, "cannot read flights");
 }
 
 int pl_holders_load(sqlite3 *db, struct pl_query *q, int64_t sock_id,
 		    struct pl_holders *ret)
 {
-	sqlite3_stmt *st = pl_db_prepare(db, holders_sql);
+	sqlite3_stmt *st = q->holders_st;
 	size_t cap = 0;
 	int rc;
 
 	memset(ret, 0, sizeof(*ret));
 	if (!st)
+		st = q->holders_st = pl_db_prepare(db, holders_sql);
+	if (!st)
 		return PL_EXIT_JOURNAL;
+	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, sock_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, C_ID);
@@ -232,7 +244,7 @@ int pl_holders_load(sqlite3 *db, struct pl_query *q, int64_t sock_id,
 				cap = cap ? 2 * cap : 8;
 				ret->v = realloc(ret->v, cap * sizeof(*ret->v));
 				if (!ret->v) {
-					sqlite3_finalize(st);
+					sqlite3_reset(st);
 					return PL_EXIT_SYSTEM;
 				}
 			}
@@ -281,10 +293,10 @@ int pl_holders_load(sqlite3 *db, struct pl_query *q, int64_t sock_id,
 								: PL_END_UNKNOWN;
 		}
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return pl_db_fail(db, "cannot read holders");
-	return flights_load(db, sock_id, ret);
+	return flights_load(db, q, sock_id, ret);
 }
 
 void pl_holders_free(struct pl_holders *hs)

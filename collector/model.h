@@ -57,6 +57,8 @@ struct pl_query {
 	struct pl_kdump dump;
 	struct pl_kfds fds;
 	int alive_seen; /* a holder was alive: the check could be made */
+	/* prepared once per query, for every end it loads */
+	sqlite3_stmt *holders_st, *flights_st;
 };
 void pl_query_free(struct pl_query *q);
 const char *pl_query_unchecked(const struct pl_query *q);

@@ -80,7 +80,10 @@ static void jr_free(struct jr *j)
 
 	if (!j)
 		return;
-	sqlite3_close(j->db);
+	/* the statements a query context cached (struct pl_query) */
+	for (sqlite3_stmt *st; j->db && (st = sqlite3_next_stmt(j->db, NULL));)
+		sqlite3_finalize(st);
+	assert_int_equal(sqlite3_close(j->db), SQLITE_OK);
 	close(j->fd);
 	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", j->journal, suffix[i]);
