@@ -144,13 +144,10 @@ static void print_finding(void *arg, const struct pl_finding *f)
 	if (!o->json) {
 		struct pl_buf where = { 0 };
 
-		if (has_site) {
-			pl_buf_adds(&where, "; made in ");
-			pl_site_text(&site, &where);
-		}
+		pl_site_append(&where, "; made in ", has_site ? &site : NULL);
 		printf("%s: pid %d (%s) fd %d socket:[%lld]: %s%s\n", f->rule,
 		       f->pid, pl_basename(f->exe), f->fd, (long long)f->ino,
-		       f->detail ? f->detail : "", where.p ? where.p : "");
+		       f->detail ? f->detail : "", pl_buf_str(&where));
 		pl_buf_free(&where);
 		return;
 	}

@@ -229,10 +229,7 @@ int cmd_ls(int argc, char **argv)
 				if (fds.v[p].ino == k->peer)
 					pl_buf_addf(&b, "; peer at %d fd %d",
 						    fds.v[p].pid, fds.v[p].fd);
-			if (has_site) {
-				pl_buf_adds(&b, "; made in ");
-				pl_site_text(&site, &b);
-			}
+			pl_site_append(&b, "; made in ", has_site ? &site : NULL);
 			printf("%-7d %3d  %-10.10s %-9s %-6s %-8llu %-8u %s\n",
 			       f->pid, f->fd, pl_basename(exe),
 			       type_name(k->type), state_name(k->state),

@@ -95,10 +95,7 @@ int cmd_pairs(int argc, char **argv)
 		} else {
 			struct pl_buf where = { 0 };
 
-			if (has_site) {
-				pl_buf_adds(&where, " in ");
-				pl_site_text(&site, &where);
-			}
+			pl_site_append(&where, " in ", has_site ? &site : NULL);
 			pl_fmt_time((uint64_t)sqlite3_column_int64(st, 1), 0,
 				    at, sizeof(at));
 			printf("%spair %lld: %s, made by pid %d (%s) at %s%s\n",
@@ -106,7 +103,7 @@ int cmd_pairs(int argc, char **argv)
 			       (long long)sqlite3_column_int64(st, 0),
 			       pl_sock_type_name(type),
 			       sqlite3_column_int(st, 3), pl_basename(exe), at,
-			       where.p ? where.p : "");
+			       pl_buf_str(&where));
 			pl_buf_free(&where);
 		}
 		for (int side = 0; side < 2 && !rc; side++) {

@@ -318,16 +318,12 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 		pl_fmt_time((uint64_t)si.created_ns, 0, at, sizeof(at));
 		struct pl_buf where = { 0 };
 
-		if (has_site) {
-			pl_buf_adds(&where, " in ");
-			pl_site_text(&site, &where);
-		}
+		pl_site_append(&where, " in ", has_site ? &site : NULL);
 		printf("  end %lld of a %s socketpair made by pid %lld (%s) "
 		       "at %s%s\n", (long long)si.side,
 		       pl_sock_type_name((int)si.type),
 		       (long long)si.creator_pid,
-		       pl_basename(si.creator_exe), at,
-		       where.p ? where.p : "");
+		       pl_basename(si.creator_exe), at, pl_buf_str(&where));
 		pl_buf_free(&where);
 		printf("  peer socket:[%lld] held by:\n",
 		       (long long)si.peer_ino);
@@ -339,14 +335,12 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 		text_answer(si.peer_ino, &peer);
 		struct pl_buf where = { 0 };
 
-		if (has_site) {
-			pl_buf_adds(&where, ", this end made in ");
-			pl_site_text(&site, &where);
-		}
+		pl_site_append(&where, ", this end made in ",
+			       has_site ? &site : NULL);
 		printf("  a %s connection%s%s%s%s\n",
 		       si.type ? pl_sock_type_name((int)si.type) : "socket",
 		       on ? " on '" : "", on ? on : "", on ? "'" : "",
-		       where.p ? where.p : "");
+		       pl_buf_str(&where));
 		pl_buf_free(&where);
 		printf("  peer socket:[%lld] held by:\n",
 		       (long long)si.peer_ino);

@@ -139,6 +139,8 @@ int pl_site_of(sqlite3 *db, int64_t sock_id, struct pl_site *ret);
 int pl_site_of_end(sqlite3 *db, int64_t pair, int64_t ino,
 		   struct pl_site *ret);
 void pl_site_text(const struct pl_site *s, struct pl_buf *b);
+/* LEAD and the site, when S is not NULL. */
+void pl_site_append(struct pl_buf *b, const char *lead, const struct pl_site *s);
 void pl_json_site(struct pl_json *j, const char *key, const struct pl_site *s);
 
 /* Text helpers */

@@ -18,6 +18,11 @@ void pl_buf_addf(struct pl_buf *b, const char *fmt, ...)
 /* S (N bytes) as a JSON string literal, quotes included. */
 void pl_buf_json_str(struct pl_buf *b, const char *s, size_t n);
 void pl_buf_free(struct pl_buf *b);
+/* The text so far, "" when nothing was added. */
+static inline const char *pl_buf_str(const struct pl_buf *b)
+{
+	return b->p ? b->p : "";
+}
 /* S in single quotes, safe for sh -c. */
 void pl_buf_shell_quote(struct pl_buf *b, const char *s);
 

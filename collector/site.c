@@ -117,6 +117,14 @@ void pl_site_text(const struct pl_site *s, struct pl_buf *b)
 			    (unsigned long long)s->offset);
 }
 
+void pl_site_append(struct pl_buf *b, const char *lead, const struct pl_site *s)
+{
+	if (!s)
+		return;
+	pl_buf_adds(b, lead);
+	pl_site_text(s, b);
+}
+
 void pl_json_site(struct pl_json *j, const char *key, const struct pl_site *s)
 {
 	pl_json_open(j, key, '{');
