@@ -61,7 +61,6 @@ struct pl_query {
 	sqlite3_stmt *holders_st, *flights_st;
 };
 void pl_query_free(struct pl_query *q);
-const char *pl_query_unchecked(const struct pl_query *q);
 void pl_json_live_check(struct pl_json *j, const struct pl_query *q);
 void pl_text_live_check(const struct pl_query *q);
 

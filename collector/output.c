@@ -58,7 +58,8 @@ void pl_buf_addf(struct pl_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-void pl_buf_json_str(struct pl_buf *b, const char *s, size_t n)
+/* S (N bytes) as a JSON string literal, quotes included. */
+static void json_str(struct pl_buf *b, const char *s, size_t n)
 {
 	pl_buf_add(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
@@ -101,7 +102,7 @@ void pl_buf_json_argv(struct pl_buf *b, const char *args, size_t n)
 
 		if (!first)
 			pl_buf_add(b, ",", 1);
-		pl_buf_json_str(b, args + at, len);
+		json_str(b, args + at, len);
 		first = 0;
 		at += len + 1;
 	}
@@ -162,7 +163,7 @@ static void member(struct pl_json *j, const char *key)
 	}
 	j->fresh[j->depth] = 0;
 	if (key) {
-		pl_buf_json_str(&b, key, strlen(key));
+		json_str(&b, key, strlen(key));
 		fprintf(j->f, "%s: ", b.p);
 		pl_buf_free(&b);
 	}
@@ -198,7 +199,7 @@ void pl_json_str(struct pl_json *j, const char *key, const char *val)
 		return;
 	}
 	member(j, key);
-	pl_buf_json_str(&b, val, strlen(val));
+	json_str(&b, val, strlen(val));
 	fputs(b.p, j->f);
 	pl_buf_free(&b);
 }

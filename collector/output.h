@@ -15,8 +15,6 @@ void pl_buf_add(struct pl_buf *b, const char *s, size_t n);
 void pl_buf_adds(struct pl_buf *b, const char *s);
 void pl_buf_addf(struct pl_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* S (N bytes) as a JSON string literal, quotes included. */
-void pl_buf_json_str(struct pl_buf *b, const char *s, size_t n);
 void pl_buf_free(struct pl_buf *b);
 /* The text so far, "" when nothing was added. */
 static inline const char *pl_buf_str(const struct pl_buf *b)

@@ -50,7 +50,7 @@ void pl__fd_track(int fd, uint64_t ino)
 		__atomic_store_n(&fd_high, fd + 1, __ATOMIC_RELAXED);
 }
 
-uint64_t pl__fd_forget(int fd)
+static uint64_t fd_forget(int fd)
 {
 	if (fd < 0 || fd >= PL_FD_TABLE)
 		return 0;
@@ -159,7 +159,7 @@ PL_EXPORT int close(int fd)
 			return pl__real.close(fd);
 		}
 		if (!in_shared_child(&pid))
-			ino = pl__fd_forget(fd);
+			ino = fd_forget(fd);
 	} else if (fd < 0 || pl__self.spool_fd < 0 ||
 		   pl__sock_ident(fd, &ino, &cookie) != 0) {
 		return pl__real.close(fd);
@@ -193,7 +193,7 @@ static void copied(int oldfd, int newfd, uint64_t ino, uint64_t prev,
 	if (!ino) {
 		if (prev) {
 			if (!shared)
-				pl__fd_forget(newfd);
+				fd_forget(newfd);
 			emit_close(pid, newfd, prev);
 		}
 		return;
@@ -384,7 +384,7 @@ static void range_done(unsigned first, unsigned last, unsigned flags)
 			continue;
 		any = 1;
 		if (!shared && !(flags & CLOSE_RANGE_CLOEXEC))
-			pl__fd_forget((int)fd);
+			fd_forget((int)fd);
 	}
 	if (!any || !pl__enter())
 		return;

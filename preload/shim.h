@@ -118,7 +118,6 @@ void pl__after_fork_child(void);
 
 /* fds.c: which fds hold a socket we know about, by inode. */
 void pl__fd_track(int fd, uint64_t ino);
-uint64_t pl__fd_forget(int fd);
 void pl__fd_reset(void);
 int pl__sock_ident(int fd, uint64_t *ret_ino, uint64_t *ret_cookie);
 uint64_t pl__fd_ino(int fd);
