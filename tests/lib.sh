@@ -5,6 +5,7 @@
 #   fail MESSAGE     fail the test
 #   peerlog ARGS     the collector under test
 #   json FILE EXPR   evaluate a Python expression on JSON in FILE (as j)
+#   val KEY FILE     the value of "KEY value" lines a test program printed
 set -u
 B=${PEERLOG_BUILD:?run through tests/run.sh}
 TOP=${PEERLOG_TOP:?run through tests/run.sh}
@@ -23,6 +24,7 @@ command -v python3 >/dev/null || skip "python3 is needed to read JSON answers"
 json() {
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); r=eval(sys.argv[2]); print(r if not isinstance(r,bool) else str(r).lower())' "$1" "$2"
 }
+val() { sed -n "s/^$1 //p" "$2"; }
 # Wait until FILE has a line matching PATTERN (at most ~10 s).
 wait_for() {
 	i=0

@@ -3,8 +3,6 @@
 # is installed); the handler the server forked holds the accepted end.
 . "$(dirname "$0")/../lib.sh"
 
-val() { sed -n "s/^$1 //p" "$2"; }
-
 mkfifo in
 "$B/peerlog" run -- "$PROGS/scenario" server "$WORK/srv.sock" "$PROGS/holder" <in >out 2>err &
 RUN=$!

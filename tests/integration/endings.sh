@@ -2,8 +2,6 @@
 # Each answer is checked against what the programs themselves report.
 . "$(dirname "$0")/../lib.sh"
 
-val() { sed -n "s/^$1 //p" "$2"; }
-
 # Killed with SIGKILL while holding its end: the holding ended with the
 # process ("exit"), at a time nobody recorded.
 peerlog run -- "$PROGS/scenario" kill >kill.out || fail "scenario kill"

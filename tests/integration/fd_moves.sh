@@ -4,8 +4,6 @@
 # report what the kernel shows them; peerlog must agree.
 . "$(dirname "$0")/../lib.sh"
 
-val() { sed -n "s/^$1 //p" "$2"; }
-
 # dupexec: the child moves its end to fd 7, copies it close-on-exec, execs
 # holder, which lists the sockets it got.
 peerlog run -- "$PROGS/scenario" dupexec "$PROGS/holder" >dup.out || fail "scenario dupexec: $(cat dup.out)"

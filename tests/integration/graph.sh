@@ -2,8 +2,6 @@
 # final holders with their fds, leaks (lint's findings) marked.
 . "$(dirname "$0")/../lib.sh"
 
-val() { sed -n "s/^$1 //p" "$2"; }
-
 peerlog run -j "$WORK/clean.db" -- "$EX/parent" >clean.out || fail "example"
 P=$(sed -n 's/^parent: pid \([0-9]*\) .*/\1/p' clean.out)
 C=$(sed -n 's/.*(pid \([0-9]*\)).*/\1/p' clean.out)

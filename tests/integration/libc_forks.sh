@@ -4,8 +4,6 @@
 # its parent, with whom it shares memory.
 . "$(dirname "$0")/../lib.sh"
 
-val() { sed -n "s/^$1 //p" "$2"; }
-
 peerlog run -- "$PROGS/scenario" daemon >daemon.out || fail "scenario daemon"
 i=0
 until [ -n "$(val daemon daemon.out)" ]; do

@@ -2,7 +2,6 @@
 # must not (the example closes everything it should).
 . "$(dirname "$0")/../lib.sh"
 
-val() { sed -n "s/^$1 //p" "$2"; }
 lint() { # journal: findings as (rule, pid, fd) and the exit status
 	peerlog -j "$1" lint --json >"$1.json"
 	echo $? >"$1.rc"

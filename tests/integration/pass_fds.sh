@@ -3,8 +3,6 @@
 # by nobody.
 . "$(dirname "$0")/../lib.sh"
 
-val() { sed -n "s/^$1 //p" "$2"; }
-
 mkfifo in
 "$B/peerlog" run -- "$PROGS/scenario" passfd "$PROGS/holder" <in >out 2>err &
 RUN=$!

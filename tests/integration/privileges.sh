@@ -3,7 +3,6 @@
 . "$(dirname "$0")/../lib.sh"
 [ "$(id -u)" = 0 ] || skip "needs root to switch to another uid"
 
-val() { sed -n "s/^$1 //p" "$2"; }
 peerlog run -- "$PROGS/scenario" dropuid >d.out || fail "scenario dropuid: $(cat d.out)"
 C=$(val child d.out)
 [ "$(val child_uid d.out)" = 65534 ] || fail "the child did not drop to uid 65534"

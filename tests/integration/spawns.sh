@@ -3,7 +3,6 @@
 # recorded), posix_spawn with file actions, and system().
 . "$(dirname "$0")/../lib.sh"
 
-val() { sed -n "s/^$1 //p" "$2"; }
 holder_of() { # json file, pid: the holder entries of that pid, peer side
 	json "$1" "[(h['fd'], h['start_reason'], h['exe'].rsplit('/',1)[-1]) for h in j['peer']['holders'] if h['pid']==$2]"
 }

@@ -4,8 +4,6 @@
 . "$(dirname "$0")/../lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 command not installed"
 
-val() { sed -n "s/^$1 //p" "$2"; }
-
 peerlog run -- "$PROGS/scenario" threads "$PROGS/holder" >th.out || fail "scenario threads: $(cat th.out)"
 P=$(val parent th.out) C=$(val child th.out)
 peerlog who "$P" "$(val fd0 th.out)" --json >th.json || fail "who (threads)"

@@ -5,7 +5,6 @@
 
 STATIC=$PROGS/holder-static
 [ -x "$STATIC" ] || skip "no statically linked test program (the C library has no static archive)"
-val() { sed -n "s/^$1 //p" "$2"; }
 
 mkfifo in
 "$B/peerlog" run -- "$PROGS/scenario" execw "$STATIC" <in >out 2>err &
