@@ -60,7 +60,7 @@ $(B)/tests/progs/holder-static: tests/progs/holder.c
 	-$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -static -o $@ $< 2>/dev/null || \
 	  echo "note: no static C library: the untraced-child test will skip"
 
-$(B)/tests/test_%: tests/test_%.c $(COLL_LIB_OBJ)
+$(B)/tests/test_%: tests/test_%.c tests/records.h $(COLL_LIB_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(B) -Icollector $(CFLAGS) $(WARN) -o $@ $< $(COLL_LIB_OBJ) $(SQLITE_LIBS) $(CMOCKA_LIBS)
 

@@ -23,28 +23,9 @@
 #include "model.h"
 #include "peerlog.h"
 #include "spool.h"
+#include "records.h"
 
 #define BOOT "test-boot"
-
-union rec {
-	struct pl_rec_head head;
-	struct pl_rec_hello hello;
-	struct pl_rec_snap snap;
-	struct pl_rec_socketpair pair;
-	struct pl_rec_close close;
-	struct pl_rec_exec exec;
-	struct pl_rec_exec_fail exec_fail;
-	struct pl_rec_fork fork;
-	struct pl_rec_exit exit;
-	struct pl_rec_dup dup;
-	struct pl_rec_setfd setfd;
-	struct pl_rec_close_range close_range;
-	struct pl_rec_fds fds;
-	struct pl_rec_socket socket;
-	struct pl_rec_conn conn;
-	uint64_t align;
-	unsigned char bytes[PL_REC_MAX];
-};
 
 /* A journal and its spool in a temporary directory. */
 struct jr {
@@ -121,15 +102,9 @@ static void put(struct jr *j, const void *p, size_t n)
 static void emit(struct jr *j, union rec *r, uint8_t type, uint32_t pid,
 		 uint64_t ns, size_t size)
 {
-	r->head.magic = PL_REC_MAGIC;
-	r->head.size = (uint16_t)size;
-	r->head.version = PL_FORMAT_VERSION;
-	r->head.type = type;
 	r->head.pid = pid;
 	r->head.time_ns = ns;
-	r->head.check = 0;
-	r->head.check = pl_rec_checksum(r->bytes, size);
-	put(j, r->bytes, size);
+	put(j, r->bytes, rec_seal(r, type, size));
 }
 
 static struct pl_rec_sock S(int fd, uint64_t ino, uint64_t cookie)

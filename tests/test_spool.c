@@ -16,44 +16,10 @@
 #include <cmocka.h>
 
 #include "spool.h"
+#include "records.h"
 
 #define READ_CHUNK (1u << 20) /* spool.c reads this much at a time */
 
-/* One record, aligned for the structs of record.h. */
-union rec {
-	struct pl_rec_head head;
-	struct pl_rec_hello hello;
-	struct pl_rec_snap snap;
-	struct pl_rec_socketpair pair;
-	struct pl_rec_close close;
-	struct pl_rec_exec exec;
-	struct pl_rec_exec_fail exec_fail;
-	struct pl_rec_fork fork;
-	struct pl_rec_exit exit;
-	struct pl_rec_dup dup;
-	struct pl_rec_setfd setfd;
-	struct pl_rec_close_range close_range;
-	struct pl_rec_spawn spawn;
-	struct pl_rec_fds fds;
-	struct pl_rec_socket socket;
-	struct pl_rec_conn conn;
-	struct pl_rec_stack stack;
-	struct pl_rec_module module;
-	uint64_t align;
-	unsigned char bytes[PL_REC_MAX];
-};
-
-/* Fill the head of R and seal it with its checksum, as the shim does. */
-static size_t seal(union rec *r, uint8_t type, size_t size)
-{
-	r->head.magic = PL_REC_MAGIC;
-	r->head.size = (uint16_t)size;
-	r->head.version = PL_FORMAT_VERSION;
-	r->head.type = type;
-	r->head.check = 0;
-	r->head.check = pl_rec_checksum(r->bytes, size);
-	return size;
-}
 
 static struct pl_rec_sock sock_at(int fd, uint64_t ino, uint64_t cookie)
 {
@@ -89,7 +55,7 @@ static size_t build_hello(union rec *r, uint32_t pid, uint64_t ns,
 	socks = (struct pl_rec_sock *)(void *)(r->bytes + at);
 	for (unsigned i = 0; i < nsock; i++)
 		socks[i] = sock_at(3 + (int)i, 1000 + i, 2000 + i);
-	return seal(r, PL_REC_HELLO, at + nsock * sizeof(*socks));
+	return rec_seal(r, PL_REC_HELLO, at + nsock * sizeof(*socks));
 }
 
 static size_t build_fork(union rec *r, uint32_t pid, uint64_t ns)
@@ -98,7 +64,7 @@ static size_t build_fork(union rec *r, uint32_t pid, uint64_t ns)
 	r->head.pid = pid;
 	r->head.time_ns = ns;
 	r->fork.child_pid = pid + 1;
-	return seal(r, PL_REC_FORK, sizeof(r->fork));
+	return rec_seal(r, PL_REC_FORK, sizeof(r->fork));
 }
 
 /* A record of the connection family, as the shim writes it: only bind
@@ -235,7 +201,7 @@ static size_t build(union rec *r, uint8_t type, uint32_t pid, uint64_t ns)
 	default:
 		fail_msg("build: no record of type %u: add one here", type);
 	}
-	return seal(r, type, size);
+	return rec_seal(r, type, size);
 }
 
 /* pl_rec_check on a copy of the record in a page of zeros, as the reader
@@ -342,9 +308,9 @@ static void test_spool__check_unaligned_size_is_bad(void **state)
 	size_t size = build(&r, PL_REC_EXEC, 100, 1000), got = 0;
 
 	/* sealed over its declared size, so only the size is wrong */
-	seal(&r, PL_REC_EXEC, size - 4);
+	rec_seal(&r, PL_REC_EXEC, size - 4);
 	assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
-	seal(&r, PL_REC_EXEC, size + 1);
+	rec_seal(&r, PL_REC_EXEC, size + 1);
 	assert_int_equal(check_in_page(&r, size + 1, &got), PL_REC_BAD);
 }
 
@@ -354,7 +320,7 @@ static void test_spool__check_size_out_of_range_is_bad(void **state)
 	size_t got = 0;
 
 	build(&r, PL_REC_FORK, 100, 1000);
-	seal(&r, PL_REC_FORK, 16); /* less than a head */
+	rec_seal(&r, PL_REC_FORK, 16); /* less than a head */
 	assert_int_equal(check_in_page(&r, 16, &got), PL_REC_BAD);
 	r.head.size = PL_REC_MAX + PL_REC_ALIGN;
 	assert_int_equal(check_in_page(&r, 32, &got), PL_REC_BAD);
@@ -405,9 +371,9 @@ static void test_spool__check_unknown_type_is_bad(void **state)
 	static union rec r;
 	size_t size = build(&r, PL_REC_FORK, 100, 1000), got = 0;
 
-	seal(&r, 0, size);
+	rec_seal(&r, 0, size);
 	assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_BAD);
-	seal(&r, PL_REC_TYPE_MAX + 1, size);
+	rec_seal(&r, PL_REC_TYPE_MAX + 1, size);
 	assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_BAD);
 }
 
@@ -424,10 +390,10 @@ static void test_spool__check_fixed_size_mismatch_is_bad(void **state)
 	for (size_t i = 0; i < sizeof(types); i++) {
 		size_t size = build(&r, types[i], 100, 1000), got = 0;
 
-		seal(&r, types[i], size + PL_REC_ALIGN);
+		rec_seal(&r, types[i], size + PL_REC_ALIGN);
 		assert_int_equal(check_in_page(&r, size + PL_REC_ALIGN, &got),
 				 PL_REC_BAD);
-		seal(&r, types[i], size - PL_REC_ALIGN);
+		rec_seal(&r, types[i], size - PL_REC_ALIGN);
 		assert_int_equal(check_in_page(&r, size - PL_REC_ALIGN, &got),
 				 PL_REC_BAD);
 	}
@@ -458,18 +424,18 @@ static void test_spool__check_fd_records(void **state)
 			if (sizes[k] == sizes[i])
 				continue;
 			build(&r, types[i], 100, 1000);
-			seal(&r, types[i], sizes[k]);
+			rec_seal(&r, types[i], sizes[k]);
 			if (check_in_page(&r, sizes[k], &got) != PL_REC_BAD)
 				fail_msg("type %u of %zu bytes not PL_REC_BAD",
 					 types[i], sizes[k]);
 		}
 		build(&r, types[i], 100, 1000);
-		seal(&r, types[i], sizeof(r.head));
+		rec_seal(&r, types[i], sizeof(r.head));
 		assert_int_equal(check_in_page(&r, sizeof(r.head), &got),
 				 PL_REC_BAD);
 		/* as large as a record can be */
 		build(&r, types[i], 100, 1000);
-		seal(&r, types[i], PL_REC_MAX);
+		rec_seal(&r, types[i], PL_REC_MAX);
 		assert_int_equal(pl_rec_check(r.bytes, PL_REC_MAX, &got),
 				 PL_REC_BAD);
 	}
@@ -481,18 +447,18 @@ static void test_spool__check_fd_records(void **state)
 	r.dup.newfd = 0x7fffffff;
 	r.dup.ino = UINT64_MAX;
 	r.dup.flags = 0xffffffffu;
-	size = seal(&r, PL_REC_DUP, sizeof(r.dup));
+	size = rec_seal(&r, PL_REC_DUP, sizeof(r.dup));
 	assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
 	build(&r, PL_REC_SETFD, 100, 1000);
 	r.setfd.fd = 0x7fffffff;
 	r.setfd.flags = 0;
-	size = seal(&r, PL_REC_SETFD, sizeof(r.setfd));
+	size = rec_seal(&r, PL_REC_SETFD, sizeof(r.setfd));
 	assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
 	build(&r, PL_REC_CLOSE_RANGE, 100, 1000);
 	r.close_range.first = 0;
 	r.close_range.last = 0xffffffffu;
 	r.close_range.flags = 0;
-	size = seal(&r, PL_REC_CLOSE_RANGE, sizeof(r.close_range));
+	size = rec_seal(&r, PL_REC_CLOSE_RANGE, sizeof(r.close_range));
 	assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
 }
 
@@ -509,35 +475,35 @@ static void test_spool__check_hello_parts_must_fit(void **state)
 
 	/* one socket more than the record holds */
 	r.hello.nsock = 3;
-	seal(&r, PL_REC_HELLO, size);
+	rec_seal(&r, PL_REC_HELLO, size);
 	assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
 
 	/* an exe running into the sockets' room */
 	build_hello(&r, 100, 1000, "/bin/prog", argv, sizeof(argv), 2);
 	r.hello.exe_len = (uint16_t)(r.hello.exe_len + 16);
-	seal(&r, PL_REC_HELLO, size);
+	rec_seal(&r, PL_REC_HELLO, size);
 	assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
 
 	/* arguments longer than the record */
 	build_hello(&r, 100, 1000, "/bin/prog", argv, sizeof(argv), 2);
 	r.hello.argv_len = 4000;
-	seal(&r, PL_REC_HELLO, size);
+	rec_seal(&r, PL_REC_HELLO, size);
 	assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
 
 	/* shorter than the fixed part of a hello */
 	build_hello(&r, 100, 1000, NULL, NULL, 0, 0);
-	seal(&r, PL_REC_HELLO, sizeof(r.hello) - PL_REC_ALIGN);
+	rec_seal(&r, PL_REC_HELLO, sizeof(r.hello) - PL_REC_ALIGN);
 	assert_int_equal(check_in_page(&r, sizeof(r.hello) - PL_REC_ALIGN,
 				       &got), PL_REC_BAD);
 
 	/* a snap or exec whose count or length overruns it */
 	size = build(&r, PL_REC_SNAP, 100, 1000);
 	r.snap.nsock = 4;
-	seal(&r, PL_REC_SNAP, size);
+	rec_seal(&r, PL_REC_SNAP, size);
 	assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
 	size = build(&r, PL_REC_EXEC, 100, 1000);
 	r.exec.path_len = (uint16_t)(size - sizeof(r.exec) + 1);
-	seal(&r, PL_REC_EXEC, size);
+	rec_seal(&r, PL_REC_EXEC, size);
 	assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
 }
 
@@ -558,34 +524,34 @@ static void test_spool__check_fds_parts_must_fit(void **state)
 
 		/* one socket more than the record holds */
 		r.fds.nsock = 3;
-		seal(&r, types[i], size);
+		rec_seal(&r, types[i], size);
 		assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
 
 		/* a count no record could hold */
 		r.fds.nsock = 0xffff;
-		seal(&r, types[i], size);
+		rec_seal(&r, types[i], size);
 		assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
 		r.fds.nsock = (uint16_t)(PL_FDS_MAX + 1);
-		seal(&r, types[i], PL_REC_MAX);
+		rec_seal(&r, types[i], PL_REC_MAX);
 		assert_int_equal(pl_rec_check(r.bytes, PL_REC_MAX, &got),
 				 PL_REC_BAD);
 
 		/* as many as the largest record holds: fine */
 		build(&r, types[i], 100, 1000);
 		r.fds.nsock = (uint16_t)PL_FDS_MAX;
-		size = seal(&r, types[i], PL_REC_MAX);
+		size = rec_seal(&r, types[i], PL_REC_MAX);
 		assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
 
 		/* the sockets' room cut off: only the fixed part */
 		build(&r, types[i], 100, 1000);
-		seal(&r, types[i], sizeof(r.fds));
+		rec_seal(&r, types[i], sizeof(r.fds));
 		assert_int_equal(check_in_page(&r, sizeof(r.fds), &got),
 				 PL_REC_BAD);
 
 		/* shorter than the fixed part, even with no socket */
 		build(&r, types[i], 100, 1000);
 		r.fds.nsock = 0;
-		seal(&r, types[i], sizeof(r.fds) - PL_REC_ALIGN);
+		rec_seal(&r, types[i], sizeof(r.fds) - PL_REC_ALIGN);
 		assert_int_equal(check_in_page(&r, sizeof(r.fds) - PL_REC_ALIGN,
 					       &got), PL_REC_BAD);
 	}
@@ -610,32 +576,32 @@ static void test_spool__check_conn_parts_must_fit(void **state)
 
 		/* a name as long as the padding allows: fine */
 		r.conn.name_len = (uint16_t)(size - sizeof(r.conn));
-		seal(&r, types[i], size);
+		rec_seal(&r, types[i], size);
 		assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
 
 		/* a byte more than the record has */
 		r.conn.name_len = (uint16_t)(size - sizeof(r.conn) + 1);
-		seal(&r, types[i], size);
+		rec_seal(&r, types[i], size);
 		assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
 
 		/* a length no record could hold */
 		r.conn.name_len = 0xffff;
-		seal(&r, types[i], size);
+		rec_seal(&r, types[i], size);
 		assert_int_equal(check_in_page(&r, size, &got), PL_REC_BAD);
 
 		/* the name's room cut off: only the fixed part */
 		build(&r, types[i], 100, 1000);
-		seal(&r, types[i], sizeof(r.conn));
+		rec_seal(&r, types[i], sizeof(r.conn));
 		assert_int_equal(check_in_page(&r, sizeof(r.conn), &got),
 				 PL_REC_BAD);
 		/* with no name at all it is whole */
 		r.conn.name_len = 0;
-		seal(&r, types[i], sizeof(r.conn));
+		rec_seal(&r, types[i], sizeof(r.conn));
 		assert_int_equal(pl_rec_check(r.bytes, sizeof(r.conn), &got),
 				 PL_REC_OK);
 
 		/* shorter than the fixed part */
-		seal(&r, types[i], sizeof(r.conn) - PL_REC_ALIGN);
+		rec_seal(&r, types[i], sizeof(r.conn) - PL_REC_ALIGN);
 		assert_int_equal(check_in_page(&r, sizeof(r.conn) -
 						       PL_REC_ALIGN, &got),
 				 PL_REC_BAD);
@@ -649,16 +615,16 @@ static void test_spool__check_conn_parts_must_fit(void **state)
 	memset(&r, 0, sizeof(r));
 	size = build_conn(&r, PL_REC_CONNECT, name);
 	assert_int_equal(r.conn.name_len, PL_NAME_MAX + 1);
-	seal(&r, PL_REC_CONNECT, size);
+	rec_seal(&r, PL_REC_CONNECT, size);
 	assert_int_equal(pl_rec_check(r.bytes, size, &got), PL_REC_OK);
 	assert_int_equal(got, size);
 
 	/* a SOCKET is fixed: not a conn's size, nor with room for more */
 	size = build(&r, PL_REC_SOCKET, 100, 1000);
-	seal(&r, PL_REC_SOCKET, sizeof(r.conn));
+	rec_seal(&r, PL_REC_SOCKET, sizeof(r.conn));
 	assert_int_equal(check_in_page(&r, sizeof(r.conn), &got), PL_REC_BAD);
 	build(&r, PL_REC_SOCKET, 100, 1000);
-	seal(&r, PL_REC_SOCKET, sizeof(r.head));
+	rec_seal(&r, PL_REC_SOCKET, sizeof(r.head));
 	assert_int_equal(check_in_page(&r, sizeof(r.head), &got), PL_REC_BAD);
 }
 
