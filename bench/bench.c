@@ -1,7 +1,10 @@
 /* make bench: what tracing costs, as ratios against the same work done
  * bare in the same invocation, and how the journal scales.
  *
- *   bench BUILD_DIR [OUT.json]     run everything, print the table
+ *   bench BUILD_DIR [OUT.json [NAME...]]
+ *                                  run everything (or the workloads
+ *                                  named, "scale" for the scale test),
+ *                                  print the table
  *   bench --work NAME N            one workload, N iterations (what is
  *                                  timed, bare, traced or under strace)
  *   bench --gen-spool PATH EVENTS PROCS
@@ -145,6 +148,17 @@ static const struct workload {
 /* ---- the harness ------------------------------------------------------ */
 
 static const char *self;
+static char **only; /* names asked for, NULL for all */
+
+static int wanted(const char *name)
+{
+	if (!only || !*only)
+		return 1;
+	for (char **p = only; *p; p++)
+		if (!strcmp(*p, name))
+			return 1;
+	return 0;
+}
 
 /* Run "bench --work NAME N", with ENV added, under strace if asked.
  * Returns the wall time in seconds, or a negative number on failure. */
@@ -365,6 +379,7 @@ int main(int argc, char **argv)
 	}
 	build = argv[1];
 	out = argc > 2 ? argv[2] : "bench.json";
+	only = argc > 3 ? argv + 3 : NULL;
 	snprintf(shim, sizeof(shim), "%s/libpeerlog.so", build);
 	if (access(shim, R_OK) != 0 || !mkdtemp(dir)) {
 		fprintf(stderr, "bench: no '%s'\n", shim);
@@ -389,9 +404,12 @@ int main(int argc, char **argv)
 		sysconf(_SC_NPROCESSORS_ONLN), ROUNDS);
 	for (size_t i = 0; i < NWORK; i++) {
 		const struct workload *w = &workloads[i];
+		static int printed;
 		double ratio[ROUNDS], bare[ROUNDS], st = 0, sum = 0;
 		int n = 0;
 
+		if (!wanted(w->name))
+			continue;
 		timed(w, NULL, 0); /* warm caches */
 		for (int r = 0; r < ROUNDS; r++) {
 			double b = timed(w, NULL, 0), tr = timed(w, traced_env, 0);
@@ -421,11 +439,12 @@ int main(int argc, char **argv)
 		fprintf(json, "%s\n    {\"name\": \"%s\", \"n\": %ld, "
 			"\"bare_ms\": %.3f, \"median\": %.4f, \"min\": %.4f, "
 			"\"max\": %.4f, \"target\": %.2f, \"strace\": %.3f}",
-			i ? "," : "", w->name, w->n, bare[n / 2] * 1e3,
+			printed++ ? "," : "", w->name, w->n, bare[n / 2] * 1e3,
 			ratio[n / 2], ratio[0], ratio[n - 1], w->target, st);
 	}
 	fprintf(json, "\n  ]");
-	scale(build, json);
+	if (wanted("scale"))
+		scale(build, json);
 	fprintf(json, "\n}\n");
 	fclose(json);
 	printf("\nfigures written to %s\n", out);

@@ -881,18 +881,6 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 	}
 }
 
-/* What tells this spool file from another made later at the same path
- * (file systems reuse inode numbers): its first record's time and
- * checksum. 0 while it has no complete head. */
-static int64_t spool_first(int fd)
-{
-	struct pl_rec_head h;
-
-	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
-		return 0;
-	return (int64_t)(h.time_ns ^ ((uint64_t)h.check << 32));
-}
-
 static void ingest_free(struct ingest *in)
 {
 	for (int i = 0; i < Q_COUNT; i++)
@@ -946,7 +934,7 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 		}
 	}
 
-	first = spool_first(fd);
+	first = pl_spool_identity(fd);
 	{
 		sqlite3_stmt *q = q_bind(&in, Q_SPOOL_GET, "t", spool_path);
 
@@ -960,7 +948,18 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 	if (offset > st.st_size)
 		offset = 0; /* truncated behind our back: start over */
 
-	if (pl_spool_reader_init(&reader, fd, (off_t)offset) < 0) {
+	rc = pl_spool_reader_init(&reader, fd, (off_t)offset);
+	if (rc == -EPROTO) {
+		pl_error("spool '%s' has a header of a newer format; this "
+			 "peerlog reads version %d", spool_path,
+			 PL_SPOOL_VERSION);
+		pl_spool_reader_free(&reader);
+		ingest_free(&in);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		close(fd);
+		return PL_EXIT_JOURNAL;
+	}
+	if (rc < 0) {
 		pl_error("out of memory");
 		ingest_free(&in);
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -974,7 +973,11 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 			 strerror(-n));
 		in.failed = 1;
 	}
-	if (reader.skipped)
+	if (reader.torn)
+		pl_warn("skipped %llu records in spool '%s' that their writers "
+			"never finished (killed while writing)",
+			(unsigned long long)reader.torn, spool_path);
+	else if (reader.skipped)
 		pl_warn("skipped %llu garbled bytes in spool '%s'",
 			(unsigned long long)reader.skipped, spool_path);
 	if (!in.failed)

@@ -1,12 +1,20 @@
-/* The spool reader. A spool is appended to by many processes that may be
+/* The spool reader. A spool is written by many processes that may be
  * killed at any moment, so every record is checked (magic, version, size,
  * checksum, and that its parts fit) before it is believed. A garbled
- * stretch is skipped up to the next good record; an incomplete record at
- * the end is left for the next ingest, since its writer may still be at it.
+ * stretch is skipped up to the next good record.
+ *
+ * Room reserved but not committed (no magic yet) is a record being
+ * copied, or the room of a writer that died first. The reader waits a
+ * little for it; then a room whose writer (its pid is among the first
+ * bytes copied) is gone, or that a committed record follows while nothing
+ * names its writer, is torn and skipped; otherwise reading stops there,
+ * and the next ingest starts from it.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "spool.h"
@@ -133,11 +141,42 @@ enum pl_rec_status pl_rec_check(const void *buf, size_t avail,
 	return PL_REC_OK;
 }
 
+/* The header of FD, when it has one. */
+static int read_head(int fd, struct pl_spool_head *h)
+{
+	return pread(fd, h, sizeof(*h), 0) == (ssize_t)sizeof(*h) &&
+	       !memcmp(h->magic, PL_SPOOL_MAGIC, sizeof(h->magic));
+}
+
+int64_t pl_spool_identity(int fd)
+{
+	struct pl_spool_head sh;
+	struct pl_rec_head h;
+
+	if (read_head(fd, &sh))
+		return (int64_t)(sh.created_ns ^ ((uint64_t)sh.creator_pid << 32));
+	/* the first layout: its first record's time and checksum */
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return 0;
+	return (int64_t)(h.time_ns ^ ((uint64_t)h.check << 32));
+}
+
 int pl_spool_reader_init(struct pl_spool_reader *r, int fd, off_t offset)
 {
+	struct pl_spool_head h;
+
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
 	r->offset = offset;
+	r->wait_us = PL_SPOOL_WAIT_US;
+	if (read_head(fd, &h)) {
+		if (h.version > PL_SPOOL_VERSION || h.data < sizeof(h))
+			return -EPROTO;
+		r->mapped = 1;
+		r->limit = (off_t)h.tail;
+		if (r->offset < (off_t)h.data)
+			r->offset = (off_t)h.data;
+	}
 	r->cap = READ_CHUNK;
 	r->buf = malloc(r->cap);
 	return r->buf ? 0 : -ENOMEM;
@@ -149,7 +188,8 @@ void pl_spool_reader_free(struct pl_spool_reader *r)
 	r->buf = NULL;
 }
 
-/* Make at least PL_REC_MAX bytes available at pos, unless the file ends. */
+/* Make at least PL_REC_MAX bytes available at pos, unless the spool
+ * ends. */
 static int fill(struct pl_spool_reader *r)
 {
 	if (r->eof || r->len - r->pos >= PL_REC_MAX)
@@ -159,9 +199,17 @@ static int fill(struct pl_spool_reader *r)
 	r->len -= r->pos;
 	r->pos = 0;
 	while (r->len < r->cap) {
-		ssize_t n = pread(r->fd, r->buf + r->len, r->cap - r->len,
-				  r->offset + (off_t)r->len);
+		off_t at = r->offset + (off_t)r->len;
+		size_t want = r->cap - r->len;
+		ssize_t n;
 
+		if (r->mapped && at >= r->limit) {
+			r->eof = 1;
+			break;
+		}
+		if (r->mapped && (off_t)want > r->limit - at)
+			want = (size_t)(r->limit - at);
+		n = pread(r->fd, r->buf + r->len, want, at);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -174,6 +222,14 @@ static int fill(struct pl_spool_reader *r)
 		r->len += (size_t)n;
 	}
 	return 0;
+}
+
+/* Forget what was read from pos on, so that the next fill reads it from
+ * the file again. */
+static void drop_rest(struct pl_spool_reader *r)
+{
+	r->len = r->pos;
+	r->eof = 0;
 }
 
 /* Skip garbage: move to the next place the magic appears. */
@@ -227,35 +283,131 @@ static int good_record_after(const struct pl_spool_reader *r)
 	return 0;
 }
 
+/* In a spool with a header, garbage ends at the next 8-byte word that is
+ * a magic or room not committed yet (zero). */
+static void resync_mapped(struct pl_spool_reader *r)
+{
+	size_t at = r->pos + PL_REC_ALIGN;
+
+	while (at + sizeof(uint32_t) <= r->len) {
+		uint32_t w;
+
+		memcpy(&w, r->buf + at, sizeof(w));
+		if (w == PL_REC_MAGIC || w == 0)
+			break;
+		at += PL_REC_ALIGN;
+	}
+	if (at > r->len)
+		at = r->len;
+	r->skipped += at - r->pos;
+	r->pos = at;
+}
+
+static int writer_gone(uint32_t pid)
+{
+	return pid && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Room at pos without its magic. Returns 1 to read on (it was committed
+ * meanwhile, or found torn and skipped), 0 to stop before it. */
+static int uncommitted(struct pl_spool_reader *r)
+{
+	struct pl_rec_head h;
+	size_t avail = r->len - r->pos;
+
+	/* a writer copying: give it a moment (the first look already waited
+	 * for nothing, so a record committed since is read again) */
+	if (r->wait_us > 0) {
+		struct timespec ms = { 0, 1000000 };
+
+		nanosleep(&ms, NULL);
+		r->wait_us -= 1000;
+		drop_rest(r);
+		return 1;
+	}
+	memset(&h, 0, sizeof(h));
+	memcpy(&h, r->buf + r->pos, avail < sizeof(h) ? avail : sizeof(h));
+	if (h.pid && h.size >= sizeof(h) && h.size <= PL_REC_MAX &&
+	    h.size % PL_REC_ALIGN == 0 && h.size <= avail) {
+		/* its writer is named: torn if it is gone or stuck */
+		if (!writer_gone(h.pid) &&
+		    !(h.time_ns && now_ns() > h.time_ns + PL_SPOOL_STALE_NS))
+			return 0;
+		r->torn++;
+		r->pos += h.size;
+		return 1;
+	}
+	/* nothing names it: the writer died as it reserved it, unless
+	 * nothing was committed after it either */
+	for (size_t at = r->pos + PL_REC_ALIGN; at + sizeof(h) <= r->len;
+	     at += PL_REC_ALIGN) {
+		size_t size;
+
+		if (pl_rec_check(r->buf + at, r->len - at, &size) == PL_REC_OK) {
+			r->torn++;
+			r->skipped += at - r->pos;
+			r->pos = at;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int pl_spool_next(struct pl_spool_reader *r, const struct pl_rec_head **ret_rec)
 {
 	for (;;) {
 		size_t size = 0;
+		uint32_t word;
 		int err = fill(r);
 
 		if (err)
 			return err;
 		if (r->pos >= r->len)
 			return 0;
+		if (r->mapped && r->len - r->pos >= sizeof(word)) {
+			memcpy(&word, r->buf + r->pos, sizeof(word));
+			if (word == 0) {
+				if (!uncommitted(r))
+					return 0;
+				continue;
+			}
+		}
 		switch (pl_rec_check(r->buf + r->pos, r->len - r->pos, &size)) {
 		case PL_REC_OK:
 			memcpy(r->rec.bytes, r->buf + r->pos, size);
 			*ret_rec = &r->rec.head;
 			r->pos += size;
+			r->reread = 0;
 			return 1;
 		case PL_REC_SHORT:
 			if (r->eof && !good_record_after(r))
 				return 0; /* still being written, probably */
 			/* torn; or, with PL_REC_MAX bytes at hand, a size
 			 * no record has: skip it */
-			resync(r);
+			r->mapped ? resync_mapped(r) : resync(r);
 			break;
 		case PL_REC_FUTURE:
 			r->future = ((const struct pl_rec_head *)(const void *)
 					     (r->buf + r->pos))->version;
 			return 0;
 		case PL_REC_BAD:
-			resync(r);
+			/* where memory is weakly ordered a copy of a record
+			 * just committed may lag behind its magic: once more */
+			if (r->mapped && !r->reread) {
+				r->reread = 1;
+				drop_rest(r);
+				break;
+			}
+			r->reread = 0;
+			r->mapped ? resync_mapped(r) : resync(r);
 			break;
 		}
 	}

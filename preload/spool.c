@@ -1,19 +1,44 @@
-/* The spool writer: every event becomes one record, written with one
- * write() on an O_APPEND descriptor. The kernel serialises appends to a
- * regular file, so records of concurrent processes and threads never
- * interleave, and no lock or buffer is shared between them: a process
- * killed at any moment loses at most the event it had not yet written.
+/* The spool writer. Every event becomes one record in the spool file,
+ * which every process of the tree maps (MAP_SHARED): a writer reserves
+ * room with one atomic add on the header's tail, copies the record into
+ * its mapping and commits it by storing the magic last. No syscall, no
+ * lock, no buffer of our own: a record is in the kernel's page cache the
+ * moment it is committed, so a process killed at any instant loses at
+ * most the record it was copying, and the reader can tell that room from
+ * one still being written (collector/spool.c).
+ *
+ * The file is mapped in segments of PL_SEG bytes, each mapped once per
+ * process on first use and never unmapped (a thread may be copying into
+ * any of them; an exec drops them all). The pages of segments two behind
+ * the newest are given back with MADV_DONTNEED, which keeps the data (it
+ * is the file's) and keeps the traced program's resident size flat.
+ * Room is allocated ahead with fallocate(), which never shrinks a file,
+ * so no access through a mapping can fall past its end. Where the
+ * mapping cannot serve (no fallocate, past the last segment, a child
+ * sharing our memory whose fd was moved), the record goes to its room
+ * with pwrite(), magic last all the same.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "shim.h"
+
+#define PL_SEG (4u << 20)   /* bytes of the file per mapped segment */
+#define PL_NSEG 4096        /* segments: 16 GiB of spool, then pwrite() */
+#define PL_GROW (1u << 20)  /* fallocate() ahead by this much */
+#define PL_MAP_LEN (PL_SEG + PL_REC_MAX) /* a record may cross the end */
+
+static struct pl_spool_head *head_map; /* segment 0 */
+static char *seg[PL_NSEG];
+static int no_fallocate;
 
 /* Keep our descriptor out of the range programs use: high, but below the
  * usual soft limit so that the kernel need not grow the fd table much. */
@@ -27,13 +52,13 @@ static int spool_fd_floor(void)
 	return top > 64 ? (int)top - 24 : 3;
 }
 
-static void say_once(const char *what, const char *path, int err)
+static void say(const char *what, const char *path, const char *why)
 {
 	const char *quiet = secure_getenv("PEERLOG_QUIET");
 	char line[512];
 	size_t n = 0;
-	const char *parts[] = { "peerlog: ", what, " '", path, "': ",
-				strerror(err), "; not recording\n" };
+	const char *parts[] = { "peerlog: ", what, " '", path, "': ", why,
+				"; not recording\n" };
 
 	if (quiet && *quiet && strcmp(quiet, "0") != 0)
 		return;
@@ -50,24 +75,67 @@ static void say_once(const char *what, const char *path, int err)
 	}
 }
 
-/* Open the spool next to JOURNAL. Returns the fd or a negative errno. */
+/* Give an empty spool its header. Under an exclusive flock, so that of
+ * two processes starting at once one writes it and the other waits; a
+ * reader of the header never sees it half written, as pwrite() copies
+ * the data before it moves the file's size. */
+static int spool_init(int fd)
+{
+	union {
+		struct pl_spool_head h;
+		char page[PL_SPOOL_DATA];
+	} u;
+	struct stat st;
+	int ret = 0;
+
+	if (fstat(fd, &st) != 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (st.st_size >= PL_SPOOL_DATA)
+		return 0;
+	while (flock(fd, LOCK_EX) != 0)
+		if (errno != EINTR)
+			return -errno;
+	if (fstat(fd, &st) != 0) {
+		ret = -errno;
+	} else if (st.st_size == 0) {
+		memset(&u, 0, sizeof(u));
+		memcpy(u.h.magic, PL_SPOOL_MAGIC, sizeof(u.h.magic));
+		u.h.version = PL_SPOOL_VERSION;
+		u.h.data = PL_SPOOL_DATA;
+		u.h.tail = PL_SPOOL_DATA;
+		u.h.size = PL_SPOOL_DATA;
+		u.h.created_ns = pl__now_ns();
+		u.h.creator_pid = (uint32_t)getpid();
+		if (pwrite(fd, &u, sizeof(u), 0) != (ssize_t)sizeof(u))
+			ret = errno ? -errno : -ENOSPC;
+	} else if (st.st_size < PL_SPOOL_DATA) {
+		ret = -EPROTO; /* not a spool of this layout */
+	}
+	flock(fd, LOCK_UN);
+	return ret;
+}
+
+/* Open and map the spool next to JOURNAL. Returns the fd or a negative
+ * errno, having said why on stderr. */
 int pl__spool_open(const char *journal)
 {
 	char path[4096];
 	size_t len = strlen(journal);
-	int fd, high;
+	struct stat st;
+	void *map;
+	int fd, high, err;
 
 	if (len + sizeof(".spool") > sizeof(path))
 		return -ENAMETOOLONG;
 	memcpy(path, journal, len);
 	memcpy(path + len, ".spool", sizeof(".spool"));
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-		  0600);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		int err = errno;
-
-		say_once("cannot open spool", path, err);
+		err = errno;
+		say("cannot open spool", path, strerror(err));
 		return -err;
 	}
 	high = pl__real.fcntl(fd, F_DUPFD_CLOEXEC, spool_fd_floor());
@@ -75,15 +143,42 @@ int pl__spool_open(const char *journal)
 		pl__real.close(fd);
 		fd = high;
 	}
-	{
-		struct stat st;
-
-		if (fstat(fd, &st) == 0) {
-			pl__self.spool_dev = (uint64_t)st.st_dev;
-			pl__self.spool_ino = (uint64_t)st.st_ino;
-		}
+	err = -spool_init(fd);
+	if (err == EPROTO || err == EINVAL) {
+		say("not a spool of this version of peerlog", path,
+		    "remove it or use another journal");
+		goto fail;
+	}
+	if (err) {
+		say("cannot set up spool", path, strerror(err));
+		goto fail;
+	}
+	map = mmap(NULL, PL_MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		err = errno;
+		say("cannot map spool", path, strerror(err));
+		goto fail;
+	}
+	head_map = map;
+	if (memcmp(head_map->magic, PL_SPOOL_MAGIC, sizeof(head_map->magic)) ||
+	    head_map->version != PL_SPOOL_VERSION ||
+	    head_map->data != PL_SPOOL_DATA) {
+		munmap(map, PL_MAP_LEN);
+		head_map = NULL;
+		err = EPROTO;
+		say("not a spool of this version of peerlog", path,
+		    "remove it or use another journal");
+		goto fail;
+	}
+	seg[0] = map;
+	if (fstat(fd, &st) == 0) {
+		pl__self.spool_dev = (uint64_t)st.st_dev;
+		pl__self.spool_ino = (uint64_t)st.st_ino;
 	}
 	return fd;
+fail:
+	pl__real.close(fd);
+	return -err;
 }
 
 uint64_t pl__now_ns(void)
@@ -108,7 +203,7 @@ void pl__rec_init(struct pl_rec_head *head, int type, size_t size)
 /* A record from a child that shares our memory (vfork): its fd table is
  * its own, and the program may have put a file of its own at our number
  * (dup2 onto it), which we could not move without moving it for the
- * parent too. Write only if the number still is the spool. */
+ * parent too. Use the number only if it still is the spool. */
 static int spool_is_ours(int fd)
 {
 	struct stat st;
@@ -117,22 +212,102 @@ static int spool_is_ours(int fd)
 	       (uint64_t)st.st_ino == pl__self.spool_ino;
 }
 
-/* Seal and append one record. Errors are swallowed: the traced program
+/* Make sure the file reaches NEED bytes. Every writer may call this at
+ * once: fallocate() of a range already there changes nothing, and the
+ * size in the header only grows. */
+static int grow(uint64_t need)
+{
+	uint64_t have = __atomic_load_n(&head_map->size, __ATOMIC_ACQUIRE);
+	uint64_t to = (need + PL_GROW - 1) / PL_GROW * PL_GROW;
+
+	if (need <= have)
+		return 0;
+	if (no_fallocate ||
+	    fallocate(pl__self.spool_fd, 0, (off_t)have, (off_t)(to - have))) {
+		if (errno == EOPNOTSUPP || errno == ENOSYS)
+			no_fallocate = 1;
+		return -1;
+	}
+	while (have < to && !__atomic_compare_exchange_n(&head_map->size, &have,
+							 to, 0, __ATOMIC_RELEASE,
+							 __ATOMIC_ACQUIRE))
+		;
+	return 0;
+}
+
+/* Segment K, mapped on first use. Two threads may map it at once: one
+ * mapping wins, the other is dropped before anyone saw it. */
+static char *segment(uint64_t k)
+{
+	char *mine, *seen = NULL;
+
+	if (k >= PL_NSEG)
+		return NULL;
+	mine = mmap(NULL, PL_MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    pl__self.spool_fd, (off_t)(k * PL_SEG));
+	if (mine == MAP_FAILED)
+		return NULL;
+	if (!__atomic_compare_exchange_n(&seg[k], &seen, mine, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		munmap(mine, PL_MAP_LEN);
+		return seen;
+	}
+	if (k >= 2 && seg[k - 2])
+		madvise(seg[k - 2], PL_MAP_LEN, MADV_DONTNEED);
+	return mine;
+}
+
+/* Where the record reserved at OFF (SIZE bytes) goes, or NULL when the
+ * mapping cannot take it. */
+static char *room(uint64_t off, size_t size, int shared)
+{
+	uint64_t k = off / PL_SEG;
+	char *base;
+
+	if (k < PL_NSEG && (base = __atomic_load_n(&seg[k], __ATOMIC_ACQUIRE)) &&
+	    off + size <= __atomic_load_n(&head_map->size, __ATOMIC_ACQUIRE))
+		return base + (off - k * PL_SEG);
+	/* the slow path uses our fd: in a child sharing our memory it may
+	 * not be ours any more */
+	if (shared && !spool_is_ours(pl__self.spool_fd))
+		return NULL;
+	if (grow(off + size) != 0)
+		return NULL;
+	base = __atomic_load_n(&seg[k], __ATOMIC_ACQUIRE);
+	if (!base && !(base = segment(k)))
+		return NULL;
+	return base + (off - k * PL_SEG);
+}
+
+/* Seal and write one record. Errors are swallowed: the traced program
  * must not notice that we could not record. */
 void pl__emit(void *rec, size_t size)
 {
 	struct pl_rec_head *head = rec;
-	ssize_t n;
+	int shared = head->pid != (uint32_t)pl__self.pid;
+	uint64_t off;
+	char *dst;
 
-	if (pl__self.spool_fd < 0)
-		return;
-	if (head->pid != (uint32_t)pl__self.pid &&
-	    !spool_is_ours(pl__self.spool_fd))
+	if (pl__self.spool_fd < 0 || !head_map)
 		return;
 	head->size = (uint16_t)size;
 	head->check = 0;
 	head->check = pl_rec_checksum(rec, size);
-	do
-		n = write(pl__self.spool_fd, rec, size);
-	while (n < 0 && errno == EINTR);
+	off = __atomic_fetch_add(&head_map->tail, size, __ATOMIC_RELAXED);
+	dst = room(off, size, shared);
+	if (dst) {
+		memcpy(dst + sizeof(head->magic), (char *)rec + sizeof(head->magic),
+		       size - sizeof(head->magic));
+		__atomic_store_n((uint32_t *)(void *)dst, head->magic,
+				 __ATOMIC_RELEASE);
+		return;
+	}
+	if (shared && !spool_is_ours(pl__self.spool_fd))
+		return;
+	/* the same order through the file: the body, then the magic */
+	if (pwrite(pl__self.spool_fd, (char *)rec + sizeof(head->magic),
+		   size - sizeof(head->magic),
+		   (off_t)(off + sizeof(head->magic))) > 0)
+		(void)!pwrite(pl__self.spool_fd, rec, sizeof(head->magic),
+			      (off_t)off);
 }

@@ -1,12 +1,17 @@
 /* The spool record format: the contract between the shim (preload/), which
- * appends records, and the collector (collector/), which ingests them.
+ * writes records, and the collector (collector/), which ingests them.
  *
- * A spool is a plain file of records laid end to end. The shim writes each
- * record with one write() on an O_APPEND descriptor, so records from many
- * processes never interleave and their order in the file is the order in
- * which they happened. Every record starts with struct pl_rec_head, is a
- * multiple of 8 bytes long and carries a checksum, so that a reader can
- * detect a torn or garbled record and find the next good one.
+ * A spool is a file: one header page (struct pl_spool_head), then records
+ * laid end to end. A writer reserves room for a record by adding its size
+ * to the header's tail (an atomic add on the shared mapping of the file:
+ * no lock, no syscall), copies the record into its mapping of that room
+ * and commits it by storing the magic last. The order of reservations is
+ * the order in which events happened, across processes and threads. Every
+ * record starts with struct pl_rec_head, is a multiple of 8 bytes long and
+ * carries a checksum, so that a reader can tell a committed record from
+ * room still being written (no magic yet), a dead writer's room, and
+ * garbage. A spool without the header is of the first layout: records from
+ * offset 0, each appended with write(); readers still take it.
  *
  * Integers are in the byte order of the machine that wrote them (spools
  * are not portable between architectures; the journal built from them is).
@@ -25,6 +30,22 @@
 #define PL_FORMAT_VERSION 1
 #define PL_REC_ALIGN 8
 #define PL_REC_MAX 4096 /* no record is larger: one page, built on the stack */
+
+/* The first page of a spool. tail and size are updated with atomic
+ * operations by every writer, through their shared mappings. */
+#define PL_SPOOL_MAGIC "PLSPOOL"  /* 8 bytes with its NUL */
+#define PL_SPOOL_VERSION 1
+#define PL_SPOOL_DATA 4096        /* offset of the first record */
+struct pl_spool_head {
+	char magic[8];       /* PL_SPOOL_MAGIC */
+	uint32_t version;    /* PL_SPOOL_VERSION */
+	uint32_t data;       /* PL_SPOOL_DATA */
+	uint64_t tail;       /* end of the last reservation */
+	uint64_t size;       /* bytes allocated (fallocate) for records */
+	uint64_t created_ns; /* with creator_pid, tells this spool from */
+	uint32_t creator_pid; /*  another made later at the same path */
+	uint32_t pad;
+};
 
 enum pl_rec_type {
 	PL_REC_HELLO = 1,      /* a program image starts: after load or fork */
