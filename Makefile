@@ -29,7 +29,7 @@ $(B)/preload/%.o: preload/%.c preload/shim.h schema/record.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -c $< -o $@
 
 $(B)/libpeerlog.so: $(SHIM_OBJ)
-	$(CC) $(CFLAGS) -shared -Wl,-z,defs -Wl,--as-needed -o $@ $^ -lunwind -ldl -lpthread
+	$(CC) $(CFLAGS) -shared -Wl,-z,defs -Wl,--as-needed -o $@ $^ -ldl -lpthread
 
 $(B)/collector/%.o: collector/%.c $(wildcard collector/*.h) schema/record.h $(B)/journal_sql.h
 	@mkdir -p $(@D)

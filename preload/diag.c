@@ -43,6 +43,7 @@ uint64_t pl__peer_ino(uint64_t ino)
 	ssize_t n;
 	int fd;
 
+	PL_NEED(socket);
 	fd = pl__real.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
 			     NETLINK_SOCK_DIAG);
 	if (fd < 0)

@@ -72,24 +72,21 @@ static void exec_failed(int err)
  * stripped of our variables: they go through the envp variants. */
 PL_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	if (!pl__real.execve)
-		pl__resolve();
+	PL_NEED(execve);
 	PL_ENV(env, envp);
 	TRACED_EXEC(path, pl__real.execve(path, argv, env));
 }
 
 PL_EXPORT int execv(const char *path, char *const argv[])
 {
-	if (!pl__real.execve)
-		pl__resolve();
+	PL_NEED(execve);
 	PL_ENV(env, environ);
 	TRACED_EXEC(path, pl__real.execve(path, argv, env));
 }
 
 PL_EXPORT int execvp(const char *file, char *const argv[])
 {
-	if (!pl__real.execvpe)
-		pl__resolve();
+	PL_NEED(execvpe);
 	PL_ENV(env, environ);
 	TRACED_EXEC(file, pl__real.execvpe(file, argv, env));
 }
@@ -97,8 +94,7 @@ PL_EXPORT int execvp(const char *file, char *const argv[])
 PL_EXPORT int execvpe(const char *file, char *const argv[],
 		      char *const envp[])
 {
-	if (!pl__real.execvpe)
-		pl__resolve();
+	PL_NEED(execvpe);
 	PL_ENV(env, envp);
 	TRACED_EXEC(file, pl__real.execvpe(file, argv, env));
 }
@@ -107,8 +103,7 @@ PL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	char path[32];
 
-	if (!pl__real.fexecve)
-		pl__resolve();
+	PL_NEED(fexecve);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	PL_ENV(env, envp);
 	TRACED_EXEC(path, pl__real.fexecve(fd, argv, env));
@@ -117,8 +112,7 @@ PL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 PL_EXPORT int execveat(int dirfd, const char *path, char *const argv[],
 		       char *const envp[], int flags)
 {
-	if (!pl__real.execveat)
-		pl__resolve();
+	PL_NEED(execveat);
 	PL_ENV(env, envp);
 	TRACED_EXEC(path, pl__real.execveat(dirfd, path, argv, env, flags));
 }

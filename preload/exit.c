@@ -48,8 +48,7 @@ static void note_status(int status)
 
 PL_EXPORT void exit(int status)
 {
-	if (!pl__real.exit)
-		pl__resolve();
+	PL_NEED(exit);
 	note_status(status);
 	pl__real.exit(status);
 }
@@ -82,8 +81,7 @@ PL_EXPORT int __libc_start_main(main_fn main, int argc, char **argv,
 
 PL_EXPORT void _exit(int status)
 {
-	if (!pl__real._exit)
-		pl__resolve();
+	PL_NEED(_exit);
 	if (pl__self.ready)
 		pl__emit_exit(status & 0xff);
 	pl__real._exit(status);
@@ -91,8 +89,7 @@ PL_EXPORT void _exit(int status)
 
 PL_EXPORT void _Exit(int status)
 {
-	if (!pl__real._Exit)
-		pl__resolve();
+	PL_NEED(_Exit);
 	if (pl__self.ready)
 		pl__emit_exit(status & 0xff);
 	pl__real._Exit(status);

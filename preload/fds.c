@@ -82,18 +82,27 @@ void pl__fd_reset(void)
 	__atomic_store_n(&fd_high, 0, __ATOMIC_RELAXED);
 }
 
-/* Inode and cookie of socket FD. Returns 0, or -1 when FD is no socket. */
-int pl__sock_ident(int fd, uint64_t *ret_ino, uint64_t *ret_cookie)
+/* Inode of socket FD. Returns 0, or -1 when FD is no socket. */
+int pl__sock_ino(int fd, uint64_t *ret_ino)
 {
 	struct stat st;
-	uint64_t cookie = 0;
-	socklen_t len = sizeof(cookie);
 
 	if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
 		return -1;
+	*ret_ino = (uint64_t)st.st_ino;
+	return 0;
+}
+
+/* Inode and cookie of socket FD. Returns 0, or -1 when FD is no socket. */
+int pl__sock_ident(int fd, uint64_t *ret_ino, uint64_t *ret_cookie)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	if (pl__sock_ino(fd, ret_ino) != 0)
+		return -1;
 	if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) != 0)
 		cookie = 0;
-	*ret_ino = (uint64_t)st.st_ino;
 	*ret_cookie = cookie;
 	return 0;
 }
@@ -142,8 +151,7 @@ PL_EXPORT int close(int fd)
 	uint64_t ino, cookie;
 	pid_t pid = pl__self.pid;
 
-	if (!pl__real.close)
-		pl__resolve();
+	PL_NEED(close);
 	if (fd >= 0 && fd < PL_FD_TABLE) {
 		ino = fd_lookup(fd);
 		if (!ino) {
@@ -233,8 +241,7 @@ PL_EXPORT int dup(int oldfd)
 {
 	int ret, err;
 
-	if (!pl__real.dup)
-		pl__resolve();
+	PL_NEED(dup);
 	if (is_spool(oldfd))
 		return -1;
 	ret = pl__real.dup(oldfd);
@@ -275,15 +282,13 @@ static int dup_onto(int oldfd, int newfd, int flags, int three)
 
 PL_EXPORT int dup2(int oldfd, int newfd)
 {
-	if (!pl__real.dup2)
-		pl__resolve();
+	PL_NEED(dup2);
 	return dup_onto(oldfd, newfd, 0, 0);
 }
 
 PL_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	if (!pl__real.dup3)
-		pl__resolve();
+	PL_NEED(dup3);
 	return dup_onto(oldfd, newfd, flags, 1);
 }
 
@@ -321,8 +326,7 @@ PL_EXPORT int fcntl(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (!pl__real.fcntl)
-		pl__resolve();
+	PL_NEED(fcntl);
 	return fcntl_common(pl__real.fcntl, fd, cmd, arg);
 }
 
@@ -334,8 +338,7 @@ PL_EXPORT int fcntl64(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (!pl__real.fcntl64)
-		pl__resolve();
+	PL_NEED(fcntl64);
 	if (!pl__real.fcntl64) /* a libc older than 2.28 */
 		return fcntl_common(pl__real.fcntl, fd, cmd, arg);
 	return fcntl_common(pl__real.fcntl64, fd, cmd, arg);
@@ -350,8 +353,7 @@ PL_EXPORT int ioctl(int fd, unsigned long request, ...)
 	va_start(ap, request);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (!pl__real.ioctl)
-		pl__resolve();
+	PL_NEED(ioctl);
 	if (is_spool(fd))
 		return -1;
 	ret = pl__real.ioctl(fd, request, arg);
@@ -417,8 +419,7 @@ PL_EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
 	int ret, err;
 
-	if (!pl__real.close_range)
-		pl__resolve();
+	PL_NEED(close_range);
 	/* Closing: record first (see range_done). What can make it fail
 	 * then is checked first: a call that would fail closes nothing. */
 	if (!(flags & CLOSE_RANGE_CLOEXEC) && first <= last &&
@@ -442,8 +443,9 @@ PL_EXPORT void closefrom(int lowfd)
 	int spool = pl__self.spool_fd;
 	int err = errno;
 
-	if (!pl__real.closefrom)
-		pl__resolve();
+	PL_NEED(closefrom);
+	PL_NEED(close_range);
+	PL_NEED(close);
 	if (lowfd < 0)
 		lowfd = 0;
 	range_done((unsigned)lowfd, ~0u, 0);

@@ -25,8 +25,7 @@ PL_EXPORT pid_t fork(void)
 {
 	pid_t pid;
 
-	if (!pl__real.fork)
-		pl__resolve();
+	PL_NEED(fork);
 	pid = pl__real.fork();
 	if (pid > 0)
 		forked(pid);
@@ -37,8 +36,7 @@ PL_EXPORT pid_t _Fork(void)
 {
 	pid_t pid;
 
-	if (!pl__real._Fork)
-		pl__resolve();
+	PL_NEED(_Fork);
 	pid = pl__real._Fork();
 	if (pid == 0) {
 		int err = errno;

@@ -18,47 +18,13 @@ struct pl_real pl__real;
 struct pl_self pl__self = { .spool_fd = -1 };
 PL_TLS int pl__busy;
 
-/* Looked up once; a wrapper that runs before our constructor (another
- * library's constructor calling close, say) resolves on its own. */
-void pl__resolve(void)
+/* dlsym(RTLD_NEXT) for one function. Two threads may look it up at once:
+ * both find the same address. */
+void pl__resolve(void **slot, const char *name)
 {
-#define RESOLVE(name) \
-	if (!pl__real.name) \
-		*(void **)&pl__real.name = dlsym(RTLD_NEXT, #name)
-	RESOLVE(close);
-	RESOLVE(dup);
-	RESOLVE(dup2);
-	RESOLVE(dup3);
-	RESOLVE(fcntl);
-	RESOLVE(fcntl64);
-	RESOLVE(ioctl);
-	RESOLVE(close_range);
-	RESOLVE(closefrom);
-	RESOLVE(socketpair);
-	RESOLVE(socket);
-	RESOLVE(bind);
-	RESOLVE(listen);
-	RESOLVE(connect);
-	RESOLVE(accept);
-	RESOLVE(accept4);
-	RESOLVE(sendmsg);
-	RESOLVE(recvmsg);
-	RESOLVE(sendmmsg);
-	RESOLVE(recvmmsg);
-	RESOLVE(fork);
-	RESOLVE(_Fork);
-	RESOLVE(posix_spawn);
-	RESOLVE(posix_spawnp);
-	RESOLVE(execve);
-	RESOLVE(execv);
-	RESOLVE(execvp);
-	RESOLVE(execvpe);
-	RESOLVE(fexecve);
-	RESOLVE(execveat);
-	RESOLVE(exit);
-	RESOLVE(_exit);
-	RESOLVE(_Exit);
-#undef RESOLVE
+	void *fn = dlsym(RTLD_NEXT, name);
+
+	__atomic_store_n(slot, fn, __ATOMIC_RELEASE);
 }
 
 /* Read a small file into BUF (NUL terminated). Returns its length or -1. */
@@ -238,12 +204,12 @@ void pl__hello(int reason, pid_t parent_pid, uint64_t parent_hello_ns,
 	memcpy(u.h.boot_id, pl__self.boot_id, sizeof(u.h.boot_id));
 
 	if (reason == PL_HELLO_LOAD) {
-		ssize_t n = readlink("/proc/self/exe", u.bytes + at, 1024);
+		size_t n = strlen(pl__self.exe);
 
 		if (n > 0) {
-			u.bytes[at + n] = '\0';
+			memcpy(u.bytes + at, pl__self.exe, n + 1);
 			u.h.exe_len = (uint16_t)(n + 1);
-			at += (size_t)n + 1;
+			at += n + 1;
 		}
 		/* Keep argv within a quarter of the record. */
 		for (int i = 0; argv && i < argc && argv[i]; i++) {
@@ -279,7 +245,14 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv,
 	int fd;
 
 	(void)envp;
-	pl__resolve();
+	/* The shim's own, and what vfork children and signal handlers call
+	 * most: looking up while the loader is busy could wait on it. */
+	PL_NEED(close);
+	PL_NEED(fcntl);
+	PL_NEED(dup2);
+	PL_NEED(execve);
+	PL_NEED(execvpe);
+	PL_NEED(_exit);
 	/* setuid and setgid programs are never traced. */
 	if (getauxval(AT_SECURE))
 		return;
@@ -306,6 +279,12 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv,
 		return;
 	pl__env_init(journal);
 	pl__self.pid = getpid();
+	{
+		ssize_t n = readlink("/proc/self/exe", pl__self.exe,
+				     sizeof(pl__self.exe) - 1);
+
+		pl__self.exe[n > 0 ? n : 0] = '\0';
+	}
 	pl__self.start_ticks = read_start_ticks();
 	read_boot_id(pl__self.boot_id);
 	pl__self.spool_fd = fd;

@@ -86,8 +86,7 @@ PL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	ssize_t ret;
 
-	if (!pl__real.sendmsg)
-		pl__resolve();
+	PL_NEED(sendmsg);
 	ret = pl__real.sendmsg(fd, msg, flags);
 	if (ret >= 0 && has_rights(msg)) {
 		int err = errno;
@@ -102,8 +101,7 @@ PL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	ssize_t ret;
 
-	if (!pl__real.recvmsg)
-		pl__resolve();
+	PL_NEED(recvmsg);
 	ret = pl__real.recvmsg(fd, msg, flags);
 	if (ret >= 0 && has_rights(msg)) {
 		int err = errno;
@@ -119,8 +117,7 @@ PL_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 {
 	int ret;
 
-	if (!pl__real.sendmmsg)
-		pl__resolve();
+	PL_NEED(sendmmsg);
 	ret = pl__real.sendmmsg(fd, vec, vlen, flags);
 	if (ret > 0) {
 		int err = errno;
@@ -138,8 +135,7 @@ PL_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 {
 	int ret;
 
-	if (!pl__real.recvmmsg)
-		pl__resolve();
+	PL_NEED(recvmmsg);
 	ret = pl__real.recvmmsg(fd, vec, vlen, flags, timeout);
 	if (ret > 0) {
 		int err = errno;

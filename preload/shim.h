@@ -25,7 +25,8 @@
 #define PL_EXPORT __attribute__((visibility("default")))
 #define PL_TLS __thread __attribute__((tls_model("initial-exec")))
 
-/* The real functions, filled by pl__resolve(). */
+/* The real functions, each looked up on its first use (PL_NEED): a
+ * program image pays only for the calls it makes. */
 struct pl_real {
 	int (*close)(int);
 	int (*dup)(int);
@@ -69,7 +70,12 @@ struct pl_real {
 	void (*_Exit)(int) __attribute__((noreturn));
 };
 extern struct pl_real pl__real;
-void pl__resolve(void);
+void pl__resolve(void **slot, const char *name);
+#define PL_NEED(name)                                                     \
+	do {                                                              \
+		if (!pl__real.name)                                       \
+			pl__resolve((void **)(void *)&pl__real.name, #name); \
+	} while (0)
 
 /* What this process image is; written once at hello, read everywhere. */
 struct pl_self {
@@ -77,6 +83,7 @@ struct pl_self {
 	uint64_t hello_ns;    /* identifies this image (with pid) */
 	uint64_t start_ticks;
 	char boot_id[40];
+	char exe[1024];       /* /proc/self/exe, read once per image */
 	int spool_fd;         /* -1: not recording */
 	uint64_t spool_dev, spool_ino; /* what spool_fd must be */
 	int ready;            /* constructor has run */
@@ -119,6 +126,7 @@ void pl__after_fork_child(void);
 /* fds.c: which fds hold a socket we know about, by inode. */
 void pl__fd_track(int fd, uint64_t ino);
 void pl__fd_reset(void);
+int pl__sock_ino(int fd, uint64_t *ret_ino);
 int pl__sock_ident(int fd, uint64_t *ret_ino, uint64_t *ret_cookie);
 uint64_t pl__fd_ino(int fd);
 
@@ -146,7 +154,8 @@ void pl__emit_exit(int status);
 /* stack.c */
 struct dl_phdr_info;
 void pl__stack_init(void);
-void pl__emit_stack(uint64_t ino, pid_t pid);
+/* CALLER: __builtin_return_address(0) of the wrapper the program called */
+void pl__emit_stack(uint64_t ino, pid_t pid, void *caller);
 int pl__module_cb(struct dl_phdr_info *info, size_t size, void *arg);
 
 #endif

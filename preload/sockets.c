@@ -19,8 +19,7 @@ PL_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 {
 	int ret, err;
 
-	if (!pl__real.socketpair)
-		pl__resolve();
+	PL_NEED(socketpair);
 	ret = pl__real.socketpair(domain, type, protocol, sv);
 	if (ret != 0 || !pl__enter())
 		return ret;
@@ -31,16 +30,19 @@ PL_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 		};
 		uint32_t flags = (type & SOCK_CLOEXEC) ? PL_SOCK_CLOEXEC : 0;
 
+		/* no cookie: a pair is known by its creator's record, and
+		 * the cookie comes with the first hello that lists an end
+		 * (the collector takes it up by inode) */
 		for (int i = 0; i < 2; i++) {
 			r.sock[i].fd = sv[i];
 			r.sock[i].flags = flags;
-			if (pl__sock_ident(sv[i], &r.sock[i].ino,
-					   &r.sock[i].cookie) == 0)
+			if (pl__sock_ino(sv[i], &r.sock[i].ino) == 0)
 				pl__fd_track(sv[i], r.sock[i].ino);
 		}
 		pl__rec_init(&r.head, PL_REC_SOCKETPAIR, sizeof(r));
 		pl__emit(&r, sizeof(r));
-		pl__emit_stack(r.sock[0].ino, r.head.pid);
+		pl__emit_stack(r.sock[0].ino, r.head.pid,
+			       __builtin_return_address(0));
 	}
 	pl__leave();
 	errno = err;
@@ -54,8 +56,7 @@ PL_EXPORT int socket(int domain, int type, int protocol)
 	};
 	int fd, err;
 
-	if (!pl__real.socket)
-		pl__resolve();
+	PL_NEED(socket);
 	fd = pl__real.socket(domain, type, protocol);
 	if (fd < 0 || domain != AF_UNIX || !pl__enter())
 		return fd;
@@ -65,7 +66,7 @@ PL_EXPORT int socket(int domain, int type, int protocol)
 		pl__fd_track(fd, r.ino);
 		pl__rec_init(&r.head, PL_REC_SOCKET, sizeof(r));
 		pl__emit(&r, sizeof(r));
-		pl__emit_stack(r.ino, r.head.pid);
+		pl__emit_stack(r.ino, r.head.pid, __builtin_return_address(0));
 	}
 	pl__leave();
 	errno = err;
@@ -131,8 +132,7 @@ PL_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	uint64_t ino;
 	int ret, err;
 
-	if (!pl__real.bind)
-		pl__resolve();
+	PL_NEED(bind);
 	ret = pl__real.bind(fd, addr, len);
 	if (ret != 0 || !(ino = pl__fd_ino(fd)) || !pl__enter())
 		return ret;
@@ -148,8 +148,7 @@ PL_EXPORT int listen(int fd, int backlog)
 	uint64_t ino;
 	int ret, err;
 
-	if (!pl__real.listen)
-		pl__resolve();
+	PL_NEED(listen);
 	ret = pl__real.listen(fd, backlog);
 	if (ret != 0 || !(ino = pl__fd_ino(fd)) || !pl__enter())
 		return ret;
@@ -165,21 +164,21 @@ PL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	uint64_t ino;
 	int ret, err;
 
-	if (!pl__real.connect)
-		pl__resolve();
+	PL_NEED(connect);
 	ret = pl__real.connect(fd, addr, len);
 	if (ret != 0 || !(ino = pl__fd_ino(fd)) || !pl__enter())
 		return ret;
 	err = errno;
 	emit_conn(PL_REC_CONNECT, fd, -1, ino, 0, pl__peer_ino(ino), 0, addr,
 		  len);
-	pl__emit_stack(ino, (pid_t)syscall(SYS_getpid));
+	pl__emit_stack(ino, (pid_t)syscall(SYS_getpid),
+		       __builtin_return_address(0));
 	pl__leave();
 	errno = err;
 	return ret;
 }
 
-static int accepted(int listen_fd, int fd, int flags)
+static int accepted(int listen_fd, int fd, int flags, void *caller)
 {
 	uint64_t ino, cookie;
 	int err = errno;
@@ -194,7 +193,7 @@ static int accepted(int listen_fd, int fd, int flags)
 		emit_conn(PL_REC_ACCEPT, fd, listen_fd, ino, cookie,
 			  pl__peer_ino(ino),
 			  (flags & SOCK_CLOEXEC) ? PL_SOCK_CLOEXEC : 0, NULL, 0);
-		pl__emit_stack(ino, pid);
+		pl__emit_stack(ino, pid, caller);
 	}
 	pl__leave();
 	errno = err;
@@ -205,10 +204,10 @@ PL_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	int ret;
 
-	if (!pl__real.accept)
-		pl__resolve();
+	PL_NEED(accept);
 	ret = pl__real.accept(fd, addr, len);
-	return ret < 0 ? ret : accepted(fd, ret, 0);
+	return ret < 0 ? ret
+		       : accepted(fd, ret, 0, __builtin_return_address(0));
 }
 
 PL_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
@@ -216,8 +215,9 @@ PL_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
 {
 	int ret;
 
-	if (!pl__real.accept4)
-		pl__resolve();
+	PL_NEED(accept4);
 	ret = pl__real.accept4(fd, addr, len, flags);
-	return ret < 0 ? ret : accepted(fd, ret, flags);
+	return ret < 0 ? ret
+		       : accepted(fd, ret, flags,
+				  __builtin_return_address(0));
 }

@@ -49,8 +49,7 @@ PL_EXPORT int posix_spawn(pid_t *pid, const char *path,
 {
 	int ret;
 
-	if (!pl__real.posix_spawn)
-		pl__resolve();
+	PL_NEED(posix_spawn);
 	PL_ENV(env, envp);
 	ret = pl__real.posix_spawn(pid, path, actions, attr, argv, env);
 	if (ret == 0) {
@@ -69,8 +68,7 @@ PL_EXPORT int posix_spawnp(pid_t *pid, const char *file,
 {
 	int ret;
 
-	if (!pl__real.posix_spawnp)
-		pl__resolve();
+	PL_NEED(posix_spawnp);
 	PL_ENV(env, envp);
 	ret = pl__real.posix_spawnp(pid, file, actions, attr, argv, env);
 	if (ret == 0) {

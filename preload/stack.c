@@ -1,11 +1,13 @@
-/* Where sockets are made: the call stack at socketpair, socket, connect
- * and accept, as raw return addresses (libunwind's unw_backtrace: the
- * local unwinder, no malloc), and once per image the modules they fall
- * in (base, build id, path), so that the collector can say "main at
- * parent.c:42" long after the process has gone. PEERLOG_STACKS=0 turns
- * it off. */
+/* Where sockets are made: the code that called socketpair, socket,
+ * connect or accept, as a return address (the wrapper's own, free to
+ * take), and once per image the modules it may fall in (base, build id,
+ * path), so that the collector can say "main at parent.c:42" long after
+ * the process has gone. PEERLOG_STACKS=full records up to PL_STACK_MAX
+ * frames with libunwind's local unwinder (unw_backtrace: no malloc),
+ * loaded only then: mapping it costs every program image that loads the
+ * shim, sockets or not. PEERLOG_STACKS=0 turns it all off. */
+#include <dlfcn.h>
 #include <elf.h>
-#include <libunwind.h>
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "shim.h"
 
 static int stacks_on;
+static int (*unw_backtrace_fn)(void **, int);
 
 /* Called from the constructor; records the modules of this image. */
 void pl__stack_init(void)
@@ -21,35 +24,59 @@ void pl__stack_init(void)
 	const char *v = secure_getenv("PEERLOG_STACKS");
 
 	stacks_on = !(v && !strcmp(v, "0"));
+	if (stacks_on && v && !strcmp(v, "full")) {
+		void *lib = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+
+		if (lib)
+			*(void **)&unw_backtrace_fn = dlsym(lib, "unw_backtrace");
+	}
 	if (stacks_on)
 		dl_iterate_phdr(pl__module_cb, NULL);
 }
 
-void pl__emit_stack(uint64_t ino, pid_t pid)
+/* The frames above CALLER (the return address of the wrapper) start the
+ * stack; with the unwinder, the ones above it follow. */
+static uint32_t frames(void *caller, uint64_t pc[PL_STACK_MAX])
+{
+	void *buf[PL_STACK_MAX + 4];
+	int n, at;
+
+	if (!unw_backtrace_fn) {
+		pc[0] = (uint64_t)(uintptr_t)caller;
+		return 1;
+	}
+	n = unw_backtrace_fn(buf, PL_STACK_MAX + 4);
+	for (at = 0; at < n && buf[at] != caller; at++)
+		;
+	if (at == n) {
+		pc[0] = (uint64_t)(uintptr_t)caller;
+		return 1;
+	}
+	if (n - at > PL_STACK_MAX)
+		n = at + PL_STACK_MAX;
+	for (int i = at; i < n; i++)
+		pc[i - at] = (uint64_t)(uintptr_t)buf[i];
+	return (uint32_t)(n - at);
+}
+
+void pl__emit_stack(uint64_t ino, pid_t pid, void *caller)
 {
 	union {
 		struct pl_rec_stack r;
 		char bytes[sizeof(struct pl_rec_stack) +
 			   PL_STACK_MAX * sizeof(uint64_t)];
 	} u;
-	void *buf[PL_STACK_MAX + 2];
-	int n;
+	size_t size;
 
 	if (!stacks_on)
 		return;
-	/* buf[0] is in this function, buf[1] in the wrapper: skip them */
-	n = unw_backtrace(buf, PL_STACK_MAX + 2);
-	if (n <= 2)
-		return;
 	memset(&u.r, 0, sizeof(u.r));
 	u.r.ino = ino;
-	u.r.nframes = (uint32_t)(n - 2);
-	for (int i = 2; i < n; i++)
-		u.r.pc[i - 2] = (uint64_t)(uintptr_t)buf[i];
-	pl__rec_init(&u.r.head, PL_REC_STACK,
-		     sizeof(u.r) + u.r.nframes * sizeof(uint64_t));
+	u.r.nframes = frames(caller, u.r.pc);
+	size = sizeof(u.r) + u.r.nframes * sizeof(uint64_t);
+	pl__rec_init(&u.r.head, PL_REC_STACK, size);
 	u.r.head.pid = (uint32_t)pid;
-	pl__emit(&u, sizeof(u.r) + u.r.nframes * sizeof(uint64_t));
+	pl__emit(&u, size);
 }
 
 static size_t build_id(const struct dl_phdr_info *info, uint8_t out[20])
@@ -90,7 +117,6 @@ int pl__module_cb(struct dl_phdr_info *info, size_t size, void *arg)
 	} u;
 	uint64_t lo = UINT64_MAX, hi = 0;
 	const char *path = info->dlpi_name;
-	char exe[1024];
 	size_t len, rec;
 
 	(void)size;
@@ -108,12 +134,9 @@ int pl__module_cb(struct dl_phdr_info *info, size_t size, void *arg)
 	if (hi <= lo || (path && !strncmp(path, "linux-vdso", 10)))
 		return 0;
 	if (!path || !*path) { /* the program itself */
-		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-		if (n <= 0)
+		if (!pl__self.exe[0])
 			return 0;
-		exe[n] = '\0';
-		path = exe;
+		path = pl__self.exe;
 	}
 	memset(&u.r, 0, sizeof(u.r));
 	u.r.start = lo;
