@@ -607,7 +607,7 @@ static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
 		pl_buf_json_argv(&argv, tail + h->exe_len, h->argv_len);
 		current_image(in, h->head.pid, &prev);
 		if (prev.id && !prev.ended && !strcmp(prev.boot, img.boot) &&
-		    prev.start_ticks == h->start_ticks) {
+		    pl_ticks_match(prev.start_ticks, h->start_ticks)) {
 			/* same process, new program: an exec */
 			strcpy(img.origin, "exec");
 			img.parent_id = prev.id;

@@ -41,6 +41,9 @@ int pl_ingest(sqlite3 *db, const char *spool_path);
 
 /* proc.c: the live system. */
 const char *pl_boot_id(void);
+/* 2 s at the usual 100 ticks a second */
+#define PL_TICKS_SLACK 200
+int pl_ticks_match(uint64_t recorded, uint64_t actual);
 int pl_proc_alive(const char *boot, int pid, uint64_t start_ticks);
 
 /* output.c */

@@ -42,6 +42,15 @@ const char *pl_boot_id(void)
 	return id;
 }
 
+/* Is ACTUAL (a start time from /proc) the start RECORDED by the shim? A
+ * fork child reads its start from CLOCK_BOOTTIME a moment after the
+ * kernel did, so its record may be a tick or two late, never early; a pid
+ * is not reused within PL_TICKS_SLACK of its last start. */
+int pl_ticks_match(uint64_t recorded, uint64_t actual)
+{
+	return actual <= recorded && recorded - actual <= PL_TICKS_SLACK;
+}
+
 /* Is the process that was PID, started at START_TICKS in boot BOOT, still
  * running? A zombie is not: it has already closed every fd it had. */
 int pl_proc_alive(const char *boot, int pid, uint64_t start_ticks)
@@ -65,7 +74,7 @@ int pl_proc_alive(const char *boot, int pid, uint64_t start_ticks)
 	/* p is at the space before field 3 */
 	for (field = 3; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
-	return p && strtoull(p + 1, NULL, 10) == start_ticks;
+	return p && pl_ticks_match(start_ticks, strtoull(p + 1, NULL, 10));
 }
 
 static int kfds_add(struct pl_kfds *k, uint64_t ino, int pid, int fd)

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "shim.h"
 
@@ -25,8 +27,12 @@ void pl__env_init(const char *journal)
 {
 	Dl_info info;
 
+	/* The loader names us as LD_PRELOAD did; that is absolute once we
+	 * have put it there ourselves, and only a path given relative to a
+	 * directory needs resolving (a child may run elsewhere). */
 	if (dladdr((void *)pl__env_init, &info) && info.dli_fname) {
-		if (!realpath(info.dli_fname, shim_path))
+		if (info.dli_fname[0] == '/' ||
+		    !realpath(info.dli_fname, shim_path))
 			snprintf(shim_path, sizeof(shim_path), "%s",
 				 info.dli_fname);
 	}
@@ -57,29 +63,98 @@ static int lists_us(const char *list)
 	return 0;
 }
 
-/* ENVP, or OUT (room for pl__env_count(envp) + 3 pointers) holding ENVP
- * with our variables added. The strings go to FX, in the caller's frame. */
+/* Append decimal V at P; returns the end. */
+static char *put_u64(char *p, uint64_t v)
+{
+	char digits[20];
+	int n = 0;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*p++ = digits[--n];
+	return p;
+}
+
+/* PEERLOG_SELF=PID:TICKS:BOOT:FDS for the image this process execs: the
+ * start time and boot id it would otherwise read from /proc, and the
+ * sockets it may inherit, as FD.INO,... (it checks each), or "*" when our
+ * table cannot be trusted (a call changing fds was in flight in another
+ * thread, or there are too many to list): then it lists /proc/self/fd. */
+static void self_for_exec(char *buf)
+{
+	char *p = buf, *end = buf + PL_SELF_MAX - 48;
+	uint64_t ino;
+	int fd = -1;
+
+	memcpy(p, PL_SELF_VAR, sizeof(PL_SELF_VAR) - 1);
+	p = put_u64(p + sizeof(PL_SELF_VAR) - 1, (uint64_t)pl__self.pid);
+	*p++ = ':';
+	p = put_u64(p, pl__self.start_ticks);
+	*p++ = ':';
+	memcpy(p, pl__self.boot_id, strlen(pl__self.boot_id));
+	p += strlen(pl__self.boot_id);
+	*p++ = ':';
+	if (pl__fds_settled()) {
+		char *list = p;
+
+		while ((fd = pl__fd_next(fd + 1, &ino)) >= 0 && p < end) {
+			if (p != list)
+				*p++ = ',';
+			p = put_u64(p, (uint64_t)fd);
+			*p++ = '.';
+			p = put_u64(p, ino);
+		}
+		if (fd >= 0)
+			p = list; /* did not fit */
+	}
+	if (fd >= 0 || !pl__fds_settled())
+		*p++ = '*';
+	*p = '\0';
+}
+
+/* ENVP, or OUT (room for pl__env_count(envp) + 4 pointers) holding ENVP
+ * with our variables added. The strings go to FX, in the caller's frame.
+ * EXEC: this process execs (not a spawned child): it tells the next
+ * image what it knows of itself, unless it is a child sharing our memory
+ * (whose pid and fds are not the ones we know). */
 char *const *pl__env_fix(char *const *envp, char **out,
-			 struct pl_envfix *fx)
+			 struct pl_envfix *fx, int exec)
 {
 	static const char lp[] = "LD_PRELOAD=", pj[] = "PEERLOG_JOURNAL=";
-	int preload_at = -1, has_journal = 0;
+	int preload_at = -1, has_journal = 0, self_at = -1;
 	size_t n = 0, k;
 
 	if (pl__self.spool_fd < 0 || !shim_path[0] || !journal_path[0])
 		return envp; /* we are not recording: do not spread */
+	if (exec && (pid_t)syscall(SYS_getpid) != pl__self.pid)
+		exec = 0;
 	for (; envp && envp[n]; n++) {
 		if (!strncmp(envp[n], lp, sizeof(lp) - 1))
 			preload_at = (int)n;
 		else if (!strncmp(envp[n], pj, sizeof(pj) - 1))
 			has_journal = 1;
+		else if (!strncmp(envp[n], PL_SELF_VAR, sizeof(PL_SELF_VAR) - 1))
+			self_at = (int)n;
 	}
-	if (has_journal && preload_at >= 0 &&
+	if (has_journal && preload_at >= 0 && !exec && self_at < 0 &&
 	    lists_us(envp[preload_at] + sizeof(lp) - 1))
 		return envp;
 
 	for (k = 0; k < n; k++)
 		out[k] = envp[k];
+	if (self_at >= 0) { /* stale: not ours to pass on */
+		for (k = (size_t)self_at; k + 1 < n; k++)
+			out[k] = out[k + 1];
+		n--;
+		if (preload_at > self_at)
+			preload_at--;
+	}
+	if (exec) {
+		self_for_exec(fx->self);
+		out[n++] = fx->self;
+	}
 	if (preload_at < 0 || !lists_us(envp[preload_at] + sizeof(lp) - 1)) {
 		const char *old = preload_at >= 0 ?
 					  envp[preload_at] + sizeof(lp) - 1 : "";

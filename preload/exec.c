@@ -73,21 +73,21 @@ static void exec_failed(int err)
 PL_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	PL_NEED(execve);
-	PL_ENV(env, envp);
+	PL_ENV(env, envp, 1);
 	TRACED_EXEC(path, pl__real.execve(path, argv, env));
 }
 
 PL_EXPORT int execv(const char *path, char *const argv[])
 {
 	PL_NEED(execve);
-	PL_ENV(env, environ);
+	PL_ENV(env, environ, 1);
 	TRACED_EXEC(path, pl__real.execve(path, argv, env));
 }
 
 PL_EXPORT int execvp(const char *file, char *const argv[])
 {
 	PL_NEED(execvpe);
-	PL_ENV(env, environ);
+	PL_ENV(env, environ, 1);
 	TRACED_EXEC(file, pl__real.execvpe(file, argv, env));
 }
 
@@ -95,7 +95,7 @@ PL_EXPORT int execvpe(const char *file, char *const argv[],
 		      char *const envp[])
 {
 	PL_NEED(execvpe);
-	PL_ENV(env, envp);
+	PL_ENV(env, envp, 1);
 	TRACED_EXEC(file, pl__real.execvpe(file, argv, env));
 }
 
@@ -105,7 +105,7 @@ PL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 
 	PL_NEED(fexecve);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	PL_ENV(env, envp);
+	PL_ENV(env, envp, 1);
 	TRACED_EXEC(path, pl__real.fexecve(fd, argv, env));
 }
 
@@ -113,7 +113,7 @@ PL_EXPORT int execveat(int dirfd, const char *path, char *const argv[],
 		       char *const envp[], int flags)
 {
 	PL_NEED(execveat);
-	PL_ENV(env, envp);
+	PL_ENV(env, envp, 1);
 	TRACED_EXEC(path, pl__real.execveat(dirfd, path, argv, env, flags));
 }
 

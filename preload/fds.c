@@ -66,6 +66,65 @@ static uint64_t fd_lookup(int fd)
 	return __atomic_load_n(&fd_ino[fd], __ATOMIC_RELAXED);
 }
 
+/* Calls in flight that change the fd table: from before the syscall to
+ * after our table is updated. A fork child (and an exec handing over to
+ * the next image) may trust the table only if none was in flight in any
+ * thread at that instant; else it lists its fds from /proc. One counter
+ * per thread slot, each on its own cache line: threads never share one. */
+#define PL_SLOTS 64
+static struct {
+	int n;
+	char pad[64 - sizeof(int)];
+} inflight[PL_SLOTS] __attribute__((aligned(64)));
+static PL_TLS int my_slot = -1;
+static int slots_given;
+
+void pl__fds_begin(void)
+{
+	if (my_slot < 0)
+		my_slot = __atomic_fetch_add(&slots_given, 1, __ATOMIC_RELAXED) %
+			  PL_SLOTS;
+	/* a locked add: visible before the syscall that follows */
+	__atomic_add_fetch(&inflight[my_slot].n, 1, __ATOMIC_SEQ_CST);
+}
+
+void pl__fds_end(void)
+{
+	__atomic_sub_fetch(&inflight[my_slot].n, 1, __ATOMIC_SEQ_CST);
+}
+
+int pl__fds_settled(void)
+{
+	for (int i = 0; i < PL_SLOTS; i++)
+		if (__atomic_load_n(&inflight[i].n, __ATOMIC_SEQ_CST))
+			return 0;
+	return 1;
+}
+
+/* In a fork child, which has one thread: the other threads' calls are
+ * not in flight here. */
+void pl__fds_settle_child(void)
+{
+	for (int i = 0; i < PL_SLOTS; i++)
+		inflight[i].n = 0;
+}
+
+/* The next tracked fd at or above FROM (its inode in *RET_INO), or -1. */
+int pl__fd_next(int from, uint64_t *ret_ino)
+{
+	int top = __atomic_load_n(&fd_high, __ATOMIC_RELAXED);
+
+	for (int fd = from < 0 ? 0 : from; fd < top; fd++) {
+		uint64_t ino = fd_lookup(fd);
+
+		if (ino) {
+			*ret_ino = ino;
+			return fd;
+		}
+	}
+	return -1;
+}
+
 /* The inode of the socket at FD if we track it, else 0. */
 uint64_t pl__fd_ino(int fd)
 {
@@ -150,6 +209,7 @@ PL_EXPORT int close(int fd)
 {
 	uint64_t ino, cookie;
 	pid_t pid = pl__self.pid;
+	int ret, err;
 
 	PL_NEED(close);
 	if (fd >= 0 && fd < PL_FD_TABLE) {
@@ -166,11 +226,14 @@ PL_EXPORT int close(int fd)
 			}
 			return pl__real.close(fd);
 		}
+		pl__fds_begin();
 		if (!in_shared_child(&pid))
 			ino = fd_forget(fd);
 	} else if (fd < 0 || pl__self.spool_fd < 0 ||
 		   pl__sock_ident(fd, &ino, &cookie) != 0) {
 		return pl__real.close(fd);
+	} else {
+		pl__fds_begin();
 	}
 
 	/* The record goes first: once the fd is closed another thread may
@@ -178,7 +241,11 @@ PL_EXPORT int close(int fd)
 	 * ours in the spool. close() fails with EBADF only when the fd was
 	 * not open (closed behind our back): then it is closed all the same. */
 	emit_close(pid, fd, ino);
-	return pl__real.close(fd);
+	ret = pl__real.close(fd);
+	err = errno;
+	pl__fds_end();
+	errno = err;
+	return ret;
 }
 
 /* Calls on our descriptor fail as they would had it never been open. */
@@ -244,11 +311,14 @@ PL_EXPORT int dup(int oldfd)
 	PL_NEED(dup);
 	if (is_spool(oldfd))
 		return -1;
+	if (!fd_lookup(oldfd))
+		return pl__real.dup(oldfd);
+	pl__fds_begin();
 	ret = pl__real.dup(oldfd);
-	if (ret < 0 || !fd_lookup(oldfd))
-		return ret;
 	err = errno;
-	copied(oldfd, ret, fd_lookup(oldfd), 0, 0);
+	if (ret >= 0)
+		copied(oldfd, ret, fd_lookup(oldfd), 0, 0);
+	pl__fds_end();
 	errno = err;
 	return ret;
 }
@@ -270,12 +340,16 @@ static int dup_onto(int oldfd, int newfd, int flags, int three)
 		if (!in_shared_child(&pid))
 			move_spool_fd(newfd);
 	}
+	if (!ino && !prev)
+		return three ? pl__real.dup3(oldfd, newfd, flags)
+			     : pl__real.dup2(oldfd, newfd);
+	pl__fds_begin();
 	ret = three ? pl__real.dup3(oldfd, newfd, flags)
 		    : pl__real.dup2(oldfd, newfd);
-	if (ret < 0 || oldfd == newfd || (!ino && !prev))
-		return ret;
 	err = errno;
-	copied(oldfd, newfd, ino, prev, flags & O_CLOEXEC);
+	if (ret >= 0 && oldfd != newfd)
+		copied(oldfd, newfd, ino, prev, flags & O_CLOEXEC);
+	pl__fds_end();
 	errno = err;
 	return ret;
 }
@@ -301,19 +375,21 @@ static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd,
 
 	if (is_spool(fd))
 		return -1;
-	ret = real(fd, cmd, arg);
-	if (ret < 0 || !fd_lookup(fd))
-		return ret;
-	err = errno;
-	switch (cmd) {
-	case F_DUPFD:
-	case F_DUPFD_CLOEXEC:
-		copied(fd, ret, fd_lookup(fd), 0, cmd == F_DUPFD_CLOEXEC);
-		break;
-	case F_SETFD:
+	if ((cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC) || !fd_lookup(fd)) {
+		ret = real(fd, cmd, arg);
+		if (ret < 0 || cmd != F_SETFD || !fd_lookup(fd))
+			return ret;
+		err = errno;
 		set_cloexec(fd, ((long)arg & FD_CLOEXEC) != 0);
-		break;
+		errno = err;
+		return ret;
 	}
+	pl__fds_begin();
+	ret = real(fd, cmd, arg);
+	err = errno;
+	if (ret >= 0)
+		copied(fd, ret, fd_lookup(fd), 0, cmd == F_DUPFD_CLOEXEC);
+	pl__fds_end();
 	errno = err;
 	return ret;
 }
@@ -420,6 +496,7 @@ PL_EXPORT int close_range(unsigned first, unsigned last, int flags)
 	int ret, err;
 
 	PL_NEED(close_range);
+	pl__fds_begin();
 	/* Closing: record first (see range_done). What can make it fail
 	 * then is checked first: a call that would fail closes nothing. */
 	if (!(flags & CLOSE_RANGE_CLOEXEC) && first <= last &&
@@ -427,13 +504,16 @@ PL_EXPORT int close_range(unsigned first, unsigned last, int flags)
 		err = errno;
 		range_done(first, last, (unsigned)flags);
 		errno = err;
-		return close_range_around(first, last, flags);
+		ret = close_range_around(first, last, flags);
+	} else {
+		ret = close_range_around(first, last, flags);
+		err = errno;
+		if (ret == 0)
+			range_done(first, last, (unsigned)flags);
+		errno = err;
 	}
-	ret = close_range_around(first, last, flags);
-	if (ret != 0)
-		return ret;
 	err = errno;
-	range_done(first, last, (unsigned)flags);
+	pl__fds_end();
 	errno = err;
 	return ret;
 }
@@ -448,6 +528,7 @@ PL_EXPORT void closefrom(int lowfd)
 	PL_NEED(close);
 	if (lowfd < 0)
 		lowfd = 0;
+	pl__fds_begin();
 	range_done((unsigned)lowfd, ~0u, 0);
 	if (spool >= lowfd) {
 		/* the same as glibc's closefrom, around our descriptor */
@@ -460,5 +541,6 @@ PL_EXPORT void closefrom(int lowfd)
 	} else {
 		pl__real.closefrom(lowfd);
 	}
+	pl__fds_end();
 	errno = err;
 }

@@ -143,10 +143,10 @@ static void snap_add(struct snap_writer *w, const struct pl_rec_sock *s)
 	w->count++;
 }
 
-/* List the sockets this process holds, from /proc/self/fd: this is what
- * makes inheritance across exec exact, whatever path an fd took. Fills the
- * fd table too. getdents64 on a stack buffer: opendir would malloc. */
-static void snapshot(struct snap_writer *w)
+/* List the sockets this process holds, from /proc/self/fd: the ground
+ * truth, whatever path an fd took. Fills the fd table too. getdents64 on
+ * a stack buffer: opendir would malloc. */
+static void snapshot_proc(struct snap_writer *w)
 {
 	char buf[2048];
 	int dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -181,10 +181,60 @@ static void snapshot(struct snap_writer *w)
 	pl__real.close(dfd);
 }
 
+/* A fork child holds what its parent held at the fork, and our table
+ * says what that was when no call changing fds was in flight (then the
+ * caller lists /proc instead). F_GETFD gives each close-on-exec flag and
+ * drops an fd closed behind our back. */
+static void snapshot_table(struct snap_writer *w)
+{
+	uint64_t ino;
+	int fd = -1;
+
+	while ((fd = pl__fd_next(fd + 1, &ino)) >= 0) {
+		struct pl_rec_sock s = { .fd = fd, .ino = ino };
+		int fl = pl__real.fcntl(fd, F_GETFD);
+
+		if (fl < 0) {
+			pl__fd_track(fd, 0);
+			continue;
+		}
+		s.flags = (fl & FD_CLOEXEC) ? PL_SOCK_CLOEXEC : 0;
+		snap_add(w, &s);
+	}
+}
+
+/* After an exec, the sockets the previous image of this process listed
+ * (FD.INO,...) that are still there: exec kept them, so none is
+ * close-on-exec. */
+static void snapshot_list(struct snap_writer *w, const char *list)
+{
+	const char *p = list;
+
+	while (*p) {
+		struct pl_rec_sock s = { 0 };
+		char *end;
+		long fd = strtol(p, &end, 10);
+		uint64_t ino;
+
+		if (end == p || *end != '.')
+			break;
+		s.ino = strtoull(end + 1, &end, 10);
+		p = *end == ',' ? end + 1 : end;
+		if (fd < 0 || fd > INT_MAX || fd == pl__self.spool_fd ||
+		    pl__sock_ino((int)fd, &ino) != 0 || ino != s.ino)
+			continue;
+		s.fd = (int)fd;
+		pl__fd_track(s.fd, s.ino);
+		snap_add(w, &s);
+	}
+}
+
 /* Say who this image is. For a fork child, PARENT_PID/PARENT_HELLO_NS name
- * the parent image and ARGV is NULL: the child runs the parent's program. */
+ * the parent image and ARGV is NULL: the child runs the parent's program.
+ * FDS: the sockets handed over by the previous image (see snapshot_list),
+ * or NULL to find them out. */
 void pl__hello(int reason, pid_t parent_pid, uint64_t parent_hello_ns,
-	       int argc, char **argv)
+	       int argc, char **argv, const char *fds)
 {
 	union {
 		struct pl_rec_hello h;
@@ -232,15 +282,66 @@ void pl__hello(int reason, pid_t parent_pid, uint64_t parent_hello_ns,
 	w.used = at;
 	w.count = 0;
 	w.hello_sent = 0;
-	snapshot(&w);
+	if (fds)
+		snapshot_list(&w, fds);
+	else if (reason == PL_HELLO_FORK && pl__fds_settled())
+		snapshot_table(&w);
+	else
+		snapshot_proc(&w);
 	snap_flush(&w); /* the hello itself, or the last SNAP */
+}
+
+/* What the previous image of this process handed over (PEERLOG_SELF,
+ * see env.c): its start time and boot id, which spare us reading /proc,
+ * and the list of sockets it may have passed on. Taken only when it names
+ * this very process, and taken out of the environment: the program is not
+ * to see it. Returns the list, or NULL when nothing was handed over. */
+static char handed[PL_SELF_MAX];
+
+static const char *handed_over(void)
+{
+	const char *v = secure_getenv("PEERLOG_SELF");
+	char *p, *end;
+	size_t len;
+
+	if (!v || strlen(v) >= sizeof(handed))
+		return NULL;
+	memcpy(handed, v, strlen(v) + 1);
+	unsetenv("PEERLOG_SELF");
+	if (strtol(handed, &end, 10) != pl__self.pid || *end != ':')
+		return NULL;
+	pl__self.start_ticks = strtoull(end + 1, &end, 10);
+	if (*end != ':' || !(p = strchr(end + 1, ':')))
+		return NULL;
+	len = (size_t)(p - (end + 1));
+	if (len >= sizeof(pl__self.boot_id))
+		return NULL;
+	memcpy(pl__self.boot_id, end + 1, len);
+	pl__self.boot_id[len] = '\0';
+	return p + 1;
+}
+
+/* The start time of a fork child without reading /proc: the kernel counts
+ * it in clock ticks of CLOCK_BOOTTIME, and we run a moment after it, so
+ * this is the tick it started in or one or two after. The collector
+ * allows for that (pl_ticks_match). */
+static uint64_t ticks_now(void)
+{
+	struct timespec ts;
+	unsigned long hz = getauxval(AT_CLKTCK);
+
+	if (!hz)
+		hz = 100;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) /
+	       (1000000000ull / hz);
 }
 
 /* glibc passes argc, argv and envp to ELF constructors. */
 __attribute__((constructor)) static void pl_init(int argc, char **argv,
 						 char **envp)
 {
-	const char *journal;
+	const char *journal, *fds;
 	char abs[4096];
 	int fd;
 
@@ -285,11 +386,15 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv,
 
 		pl__self.exe[n > 0 ? n : 0] = '\0';
 	}
-	pl__self.start_ticks = read_start_ticks();
-	read_boot_id(pl__self.boot_id);
+	fds = handed_over();
+	if (!fds) {
+		pl__self.start_ticks = read_start_ticks();
+		read_boot_id(pl__self.boot_id);
+	}
 	pl__self.spool_fd = fd;
 	pl__busy++;
-	pl__hello(PL_HELLO_LOAD, 0, 0, argc, argv);
+	pl__hello(PL_HELLO_LOAD, 0, 0, argc, argv,
+		  fds && strcmp(fds, "*") ? fds : NULL);
 	pl__stack_init();
 	pl__busy--;
 	/* Every glibc fork() runs this in the child, also the ones libc makes
@@ -312,7 +417,8 @@ void pl__after_fork_child(void)
 	if (pl__self.spool_fd < 0)
 		return;
 	pl__busy++;
-	pl__self.start_ticks = read_start_ticks();
-	pl__hello(PL_HELLO_FORK, parent, parent_hello, 0, NULL);
+	pl__self.start_ticks = ticks_now();
+	pl__hello(PL_HELLO_FORK, parent, parent_hello, 0, NULL, NULL);
+	pl__fds_settle_child();
 	pl__busy--;
 }

@@ -100,15 +100,19 @@ PL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 PL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	ssize_t ret;
+	int err;
 
 	PL_NEED(recvmsg);
+	if (!has_rights(msg))
+		return pl__real.recvmsg(fd, msg, flags);
+	/* fds may arrive: the fd table changes (see pl__fds_begin) */
+	pl__fds_begin();
 	ret = pl__real.recvmsg(fd, msg, flags);
-	if (ret >= 0 && has_rights(msg)) {
-		int err = errno;
-
+	err = errno;
+	if (ret >= 0 && has_rights(msg))
 		scan(fd, msg, PL_REC_RECV_FDS, flags);
-		errno = err;
-	}
+	pl__fds_end();
+	errno = err;
 	return ret;
 }
 
@@ -133,17 +137,21 @@ PL_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 PL_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 		       int flags, struct timespec *timeout)
 {
-	int ret;
+	unsigned int i;
+	int ret, err;
 
 	PL_NEED(recvmmsg);
+	for (i = 0; vec && i < vlen && !has_rights(&vec[i].msg_hdr); i++)
+		;
+	if (!vec || i == vlen)
+		return pl__real.recvmmsg(fd, vec, vlen, flags, timeout);
+	pl__fds_begin();
 	ret = pl__real.recvmmsg(fd, vec, vlen, flags, timeout);
-	if (ret > 0) {
-		int err = errno;
-
-		for (int i = 0; i < ret; i++)
-			if (has_rights(&vec[i].msg_hdr))
-				scan(fd, &vec[i].msg_hdr, PL_REC_RECV_FDS, flags);
-		errno = err;
-	}
+	err = errno;
+	for (int k = 0; k < ret; k++)
+		if (has_rights(&vec[k].msg_hdr))
+			scan(fd, &vec[k].msg_hdr, PL_REC_RECV_FDS, flags);
+	pl__fds_end();
+	errno = err;
 	return ret;
 }

@@ -120,7 +120,7 @@ void pl__emit(void *rec, size_t size);
 
 /* init.c */
 void pl__hello(int reason, pid_t parent_pid, uint64_t parent_hello_ns,
-	       int argc, char **argv);
+	       int argc, char **argv, const char *fds);
 void pl__after_fork_child(void);
 
 /* fds.c: which fds hold a socket we know about, by inode. */
@@ -129,24 +129,36 @@ void pl__fd_reset(void);
 int pl__sock_ino(int fd, uint64_t *ret_ino);
 int pl__sock_ident(int fd, uint64_t *ret_ino, uint64_t *ret_cookie);
 uint64_t pl__fd_ino(int fd);
+int pl__fd_next(int from, uint64_t *ret_ino);
+/* Around a call that changes the fd table and our table after it. */
+void pl__fds_begin(void);
+void pl__fds_end(void);
+int pl__fds_settled(void);
+void pl__fds_settle_child(void);
 
 /* diag.c */
 uint64_t pl__peer_ino(uint64_t ino);
 
 /* env.c: our variables in the environment of what we exec. */
+#define PL_SELF_VAR "PEERLOG_SELF="
+#define PL_SELF_MAX 1536
 struct pl_envfix {
 	char preload[PATH_MAX + 64];
 	char journal[PATH_MAX + 32];
+	char self[PL_SELF_MAX]; /* what the next image of this process needs */
 };
 void pl__env_init(const char *journal);
 size_t pl__env_count(char *const *envp);
-char *const *pl__env_fix(char *const *envp, char **out, struct pl_envfix *fx);
+char *const *pl__env_fix(char *const *envp, char **out, struct pl_envfix *fx,
+			 int exec);
 
-/* Declare ENV: ENVP with our variables, built in the caller's frame. */
-#define PL_ENV(env, envp)                                              \
+/* Declare ENV: ENVP with our variables, built in the caller's frame.
+ * EXEC: for an exec of this process (not a spawned child), which gets
+ * PEERLOG_SELF too. */
+#define PL_ENV(env, envp, exec)                                        \
 	struct pl_envfix env##_fx;                                     \
-	char *env##_out[pl__env_count(envp) + 3];                      \
-	char *const *env = pl__env_fix(envp, env##_out, &env##_fx)
+	char *env##_out[pl__env_count(envp) + 4];                      \
+	char *const *env = pl__env_fix(envp, env##_out, &env##_fx, exec)
 
 /* exit.c */
 void pl__emit_exit(int status);

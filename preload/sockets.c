@@ -20,9 +20,14 @@ PL_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 	int ret, err;
 
 	PL_NEED(socketpair);
+	pl__fds_begin();
 	ret = pl__real.socketpair(domain, type, protocol, sv);
-	if (ret != 0 || !pl__enter())
+	if (ret != 0 || !pl__enter()) {
+		err = errno;
+		pl__fds_end();
+		errno = err;
 		return ret;
+	}
 	err = errno;
 	{
 		struct pl_rec_socketpair r = {
@@ -45,6 +50,7 @@ PL_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 			       __builtin_return_address(0));
 	}
 	pl__leave();
+	pl__fds_end();
 	errno = err;
 	return ret;
 }
@@ -57,10 +63,16 @@ PL_EXPORT int socket(int domain, int type, int protocol)
 	int fd, err;
 
 	PL_NEED(socket);
+	if (domain != AF_UNIX)
+		return pl__real.socket(domain, type, protocol);
+	pl__fds_begin();
 	fd = pl__real.socket(domain, type, protocol);
-	if (fd < 0 || domain != AF_UNIX || !pl__enter())
-		return fd;
 	err = errno;
+	if (fd < 0 || !pl__enter()) {
+		pl__fds_end();
+		errno = err;
+		return fd;
+	}
 	r.fd = fd;
 	if (pl__sock_ident(fd, &r.ino, &r.cookie) == 0) {
 		pl__fd_track(fd, r.ino);
@@ -69,6 +81,7 @@ PL_EXPORT int socket(int domain, int type, int protocol)
 		pl__emit_stack(r.ino, r.head.pid, __builtin_return_address(0));
 	}
 	pl__leave();
+	pl__fds_end();
 	errno = err;
 	return fd;
 }
@@ -178,12 +191,22 @@ PL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	return ret;
 }
 
+/* End of a call begun with pl__fds_begin(): RET and errno pass through. */
+static int settled(int ret)
+{
+	int err = errno;
+
+	pl__fds_end();
+	errno = err;
+	return ret;
+}
+
 static int accepted(int listen_fd, int fd, int flags, void *caller)
 {
 	uint64_t ino, cookie;
 	int err = errno;
 
-	if (!pl__fd_ino(listen_fd) || !pl__enter())
+	if (!pl__enter())
 		return fd;
 	if (pl__sock_ident(fd, &ino, &cookie) == 0) {
 		pid_t pid = (pid_t)syscall(SYS_getpid);
@@ -205,9 +228,13 @@ PL_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 	int ret;
 
 	PL_NEED(accept);
+	if (!pl__fd_ino(fd))
+		return pl__real.accept(fd, addr, len);
+	pl__fds_begin();
 	ret = pl__real.accept(fd, addr, len);
-	return ret < 0 ? ret
-		       : accepted(fd, ret, 0, __builtin_return_address(0));
+	if (ret >= 0)
+		accepted(fd, ret, 0, __builtin_return_address(0));
+	return settled(ret);
 }
 
 PL_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
@@ -216,8 +243,11 @@ PL_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
 	int ret;
 
 	PL_NEED(accept4);
+	if (!pl__fd_ino(fd))
+		return pl__real.accept4(fd, addr, len, flags);
+	pl__fds_begin();
 	ret = pl__real.accept4(fd, addr, len, flags);
-	return ret < 0 ? ret
-		       : accepted(fd, ret, flags,
-				  __builtin_return_address(0));
+	if (ret >= 0)
+		accepted(fd, ret, flags, __builtin_return_address(0));
+	return settled(ret);
 }

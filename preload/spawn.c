@@ -50,7 +50,7 @@ PL_EXPORT int posix_spawn(pid_t *pid, const char *path,
 	int ret;
 
 	PL_NEED(posix_spawn);
-	PL_ENV(env, envp);
+	PL_ENV(env, envp, 0);
 	ret = pl__real.posix_spawn(pid, path, actions, attr, argv, env);
 	if (ret == 0) {
 		int err = errno;
@@ -69,7 +69,7 @@ PL_EXPORT int posix_spawnp(pid_t *pid, const char *file,
 	int ret;
 
 	PL_NEED(posix_spawnp);
-	PL_ENV(env, envp);
+	PL_ENV(env, envp, 0);
 	ret = pl__real.posix_spawnp(pid, file, actions, attr, argv, env);
 	if (ret == 0) {
 		int err = errno;
