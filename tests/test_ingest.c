@@ -1173,6 +1173,32 @@ static void test_ingest__reused_pid_is_new_process(void **state)
 			    "800@4000 root /bin/c -\n");
 }
 
+/* A fork child takes its start tick from the clock a moment after the
+ * kernel did: an image that read the true one from /proc is still its
+ * exec, not a new process; one that started later is not. */
+static void test_ingest__late_start_tick_is_same_process(void **state)
+{
+	struct jr *j = *state;
+
+	hello_load(j, 700, 1000, 1, 5, "/bin/p", NULL, 0);
+	hello_fork(j, 701, 2000, 700, 1000, 12, NULL, 0);
+	hello_load(j, 701, 3000, 700, 10, "/bin/q", NULL, 0);
+	hello_fork(j, 702, 4000, 700, 1000, 20, NULL, 0);
+	hello_load(j, 702, 5000, 700, 21, "/bin/r", NULL, 0);
+	ingest(j);
+
+	assert_string_equal(processes(j),
+			    "700@1000 root /bin/p -\n"
+			    "701@2000 fork of 700@1000 /bin/p exec@3000\n"
+			    "701@3000 exec of 701@2000 /bin/q -\n"
+			    "702@4000 fork of 700@1000 /bin/p -\n"
+			    "702@5000 spawn of 700@1000 /bin/r -\n");
+	assert_true(pl_ticks_match(12, 10));
+	assert_true(pl_ticks_match(10, 10));
+	assert_false(pl_ticks_match(20, 21));
+	assert_false(pl_ticks_match(10 + PL_TICKS_SLACK + 1, 10));
+}
+
 /* Without socket cookies (older kernels), sockets are matched by inode. */
 static void test_ingest__no_cookie_matches_by_inode(void **state)
 {
@@ -2458,6 +2484,7 @@ int main(void)
 		T(test_ingest__spawn_inherits),
 		T(test_ingest__reused_pid_is_new_process),
 		T(test_ingest__no_cookie_matches_by_inode),
+		T(test_ingest__late_start_tick_is_same_process),
 		T(test_ingest__stray_records_and_garbage),
 		T(test_ingest__future_record_stops),
 		T(test_ingest__concurrent_ingest_once),

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -1046,6 +1048,212 @@ static void test_spool__reader_crosses_chunks(void **state)
 	assert_int_equal(pl_spool_reader_tell(&s->r), (off_t)total);
 }
 
+/* A spool with a header, as the shim writes it: records at their offsets
+ * from PL_SPOOL_DATA, the tail where the last reservation ends, and the
+ * room past it allocated but empty. */
+static void put_head(struct spool *s, uint64_t tail)
+{
+	union {
+		struct pl_spool_head h;
+		char page[PL_SPOOL_DATA];
+	} u;
+	static const char zeros[8192];
+
+	memset(&u, 0, sizeof(u));
+	memcpy(u.h.magic, PL_SPOOL_MAGIC, sizeof(u.h.magic));
+	u.h.version = PL_SPOOL_VERSION;
+	u.h.data = PL_SPOOL_DATA;
+	u.h.tail = tail;
+	u.h.size = tail + sizeof(zeros);
+	u.h.created_ns = 1234;
+	u.h.creator_pid = 42;
+	assert_int_equal(pwrite(s->fd, &u, sizeof(u), 0), sizeof(u));
+	assert_int_equal(pwrite(s->fd, zeros, sizeof(zeros), (off_t)tail),
+			 sizeof(zeros));
+}
+
+/* Put R at AT; COMMITTED 0 leaves its magic out, as a writer does until
+ * it has copied the rest. Returns the offset after it. */
+static off_t put_at(struct spool *s, off_t at, union rec *r, int committed)
+{
+	union rec copy = *r;
+
+	if (!committed)
+		copy.head.magic = 0;
+	assert_int_equal(pwrite(s->fd, copy.bytes, r->head.size, at),
+			 r->head.size);
+	return at + r->head.size;
+}
+
+/* A pid nobody has: a child of ours, reaped. */
+static uint32_t dead_pid(void)
+{
+	pid_t p = fork();
+
+	assert_true(p >= 0);
+	if (p == 0)
+		_exit(0);
+	assert_int_equal(waitpid(p, NULL, 0), p);
+	return (uint32_t)p;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Three records, the middle one as ROOM_PID left it uncommitted (at TIME);
+ * returns how many were read, their pids in PIDS. */
+static size_t mapped_with_room(struct spool *s, uint32_t room_pid,
+			       uint64_t time, uint32_t pids[3], off_t *ret_room)
+{
+	static union rec a, b, c;
+	off_t at = PL_SPOOL_DATA;
+
+	build(&a, PL_REC_CLOSE, 101, now_ns());
+	build(&b, PL_REC_CLOSE, room_pid, time);
+	build(&c, PL_REC_CLOSE, 103, now_ns());
+	at = put_at(s, at, &a, 1);
+	*ret_room = at;
+	at = put_at(s, at, &b, 0);
+	at = put_at(s, at, &c, 1);
+	put_head(s, (uint64_t)at);
+	open_reader(s, 0);
+	s->r.wait_us = 2000; /* the test need not wait long */
+	return read_pids(s, pids, 3);
+}
+
+static void test_spool__mapped_reads_up_to_tail(void **state)
+{
+	struct spool *s = *state;
+	static union rec r;
+	uint32_t pids[4];
+	off_t at = PL_SPOOL_DATA;
+
+	for (uint32_t pid = 1; pid <= 3; pid++) {
+		build(&r, PL_REC_FORK, pid, 1000 + pid);
+		at = put_at(s, at, &r, 1);
+	}
+	put_head(s, (uint64_t)at);
+	open_reader(s, 0);
+	assert_int_equal(read_pids(s, pids, 4), 3);
+	assert_int_equal(pids[0], 1);
+	assert_int_equal(pids[2], 3);
+	assert_int_equal(pl_spool_reader_tell(&s->r), at);
+	assert_int_equal(s->r.skipped, 0);
+	assert_int_equal(s->r.torn, 0);
+	/* the allocated room past the tail is not read */
+	assert_true(spool_size(s) > at);
+	assert_int_equal(pl_spool_identity(s->fd), (int64_t)(1234 ^ (42ull << 32)));
+}
+
+static void test_spool__mapped_stops_at_room_of_live_writer(void **state)
+{
+	struct spool *s = *state;
+	uint32_t pids[3];
+	off_t room;
+
+	assert_int_equal(mapped_with_room(s, (uint32_t)getpid(), now_ns(),
+					  pids, &room), 1);
+	assert_int_equal(pids[0], 101);
+	assert_int_equal(pl_spool_reader_tell(&s->r), room);
+	assert_int_equal(s->r.torn, 0);
+}
+
+static void test_spool__mapped_reads_room_once_committed(void **state)
+{
+	struct spool *s = *state;
+	static union rec b;
+	uint32_t pids[3];
+	off_t room;
+
+	assert_int_equal(mapped_with_room(s, (uint32_t)getpid(), now_ns(),
+					  pids, &room), 1);
+	/* the writer stores its magic: the next read goes on from there */
+	build(&b, PL_REC_CLOSE, (uint32_t)getpid(), 0);
+	assert_int_equal(pread(s->fd, b.bytes, sizeof(b.close), room),
+			 sizeof(b.close));
+	b.head.magic = PL_REC_MAGIC;
+	put_at(s, room, &b, 1);
+	open_reader(s, room);
+	assert_int_equal(read_pids(s, pids, 3), 2);
+	assert_int_equal(pids[0], (uint32_t)getpid());
+	assert_int_equal(pids[1], 103);
+}
+
+static void test_spool__mapped_skips_room_of_dead_writer(void **state)
+{
+	struct spool *s = *state;
+	uint32_t pids[3];
+	off_t room;
+
+	assert_int_equal(mapped_with_room(s, dead_pid(), now_ns(), pids, &room),
+			 2);
+	assert_int_equal(pids[0], 101);
+	assert_int_equal(pids[1], 103);
+	assert_int_equal(s->r.torn, 1);
+}
+
+static void test_spool__mapped_skips_stale_room(void **state)
+{
+	struct spool *s = *state;
+	uint32_t pids[3];
+	off_t room;
+
+	/* alive, but stuck in the middle of a record for longer than any
+	 * writer copies one */
+	assert_int_equal(mapped_with_room(s, (uint32_t)getpid(),
+					  now_ns() - 2 * PL_SPOOL_STALE_NS,
+					  pids, &room), 2);
+	assert_int_equal(s->r.torn, 1);
+}
+
+static void test_spool__mapped_unnamed_room(void **state)
+{
+	struct spool *s = *state;
+	static union rec r;
+	uint32_t pids[3];
+	off_t at = PL_SPOOL_DATA, hole;
+
+	/* a writer killed as it reserved: nothing of it was copied */
+	build(&r, PL_REC_FORK, 7, 1);
+	at = put_at(s, at, &r, 1);
+	hole = at;
+	at += 48;
+	put_head(s, (uint64_t)at);
+	open_reader(s, 0);
+	s->r.wait_us = 0;
+	/* nothing after it: it may still be written */
+	assert_int_equal(read_pids(s, pids, 3), 1);
+	assert_int_equal(pl_spool_reader_tell(&s->r), hole);
+	/* a record committed after it: it never will be */
+	build(&r, PL_REC_FORK, 8, 2);
+	at = put_at(s, at, &r, 1);
+	put_head(s, (uint64_t)at);
+	open_reader(s, hole);
+	s->r.wait_us = 0;
+	assert_int_equal(read_pids(s, pids, 3), 1);
+	assert_int_equal(pids[0], 8);
+	assert_int_equal(s->r.torn, 1);
+	assert_int_equal(pl_spool_reader_tell(&s->r), at);
+}
+
+static void test_spool__mapped_newer_header_refused(void **state)
+{
+	struct spool *s = *state;
+	struct pl_spool_head h;
+
+	put_head(s, PL_SPOOL_DATA);
+	assert_int_equal(pread(s->fd, &h, sizeof(h), 0), sizeof(h));
+	h.version = PL_SPOOL_VERSION + 1;
+	assert_int_equal(pwrite(s->fd, &h, sizeof(h), 0), sizeof(h));
+	assert_int_equal(pl_spool_reader_init(&s->r, s->fd, 0), -EPROTO);
+	pl_spool_reader_free(&s->r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1076,6 +1284,13 @@ int main(void)
 		T(test_spool__reader_skips_garbled_version),
 		T(test_spool__reader_starts_at_offset),
 		T(test_spool__reader_crosses_chunks),
+		T(test_spool__mapped_reads_up_to_tail),
+		T(test_spool__mapped_stops_at_room_of_live_writer),
+		T(test_spool__mapped_reads_room_once_committed),
+		T(test_spool__mapped_skips_room_of_dead_writer),
+		T(test_spool__mapped_skips_stale_room),
+		T(test_spool__mapped_unnamed_room),
+		T(test_spool__mapped_newer_header_refused),
 #undef T
 	};
 
