@@ -233,7 +233,20 @@ static int gen_spool(const char *path, long events, long procs)
 	long written = 0, per = events / procs;
 	uint64_t *hello = calloc((size_t)procs, sizeof(*hello));
 
+	union {
+		struct pl_spool_head h;
+		char page[PL_SPOOL_DATA];
+	} head = { 0 };
+
 	if (fd < 0 || !hello)
+		return 1;
+	/* laid out as the shim lays it: a header page, then the records */
+	memcpy(head.h.magic, PL_SPOOL_MAGIC, sizeof(head.h.magic));
+	head.h.version = PL_SPOOL_VERSION;
+	head.h.data = PL_SPOOL_DATA;
+	head.h.created_ns = ns;
+	head.h.creator_pid = 1000;
+	if (write(fd, &head, sizeof(head)) != (ssize_t)sizeof(head))
 		return 1;
 	for (long p = 0; p < procs; p++) {
 		uint32_t pid = (uint32_t)(1000 + p);
@@ -267,6 +280,9 @@ static int gen_spool(const char *path, long events, long procs)
 			written += 3;
 		}
 	}
+	head.h.tail = head.h.size = (uint64_t)lseek(fd, 0, SEEK_END);
+	if (pwrite(fd, &head.h, sizeof(head.h), 0) != (ssize_t)sizeof(head.h))
+		return 1;
 	close(fd);
 	free(hello);
 	printf("%ld records from %ld processes\n", written, procs);
