@@ -82,9 +82,9 @@ static char *put_u64(char *p, uint64_t v)
  * sockets it may inherit, as FD.INO,... (it checks each), or "*" when our
  * table cannot be trusted (a call changing fds was in flight in another
  * thread, or there are too many to list): then it lists /proc/self/fd. */
-static void self_for_exec(char *buf)
+static void self_for_exec(char *buf, size_t size)
 {
-	char *p = buf, *end = buf + PL_SELF_MAX - 48;
+	char *p = buf, *end = buf + size - 48;
 	uint64_t ino;
 	int fd = -1;
 
@@ -114,15 +114,45 @@ static void self_for_exec(char *buf)
 	*p = '\0';
 }
 
-/* ENVP, or OUT (room for pl__env_count(envp) + 4 pointers) holding ENVP
- * with our variables added. The strings go to FX, in the caller's frame.
- * EXEC: this process execs (not a spawned child): it tells the next
- * image what it knows of itself, unless it is a child sharing our memory
- * (whose pid and fds are not the ones we know). */
-char *const *pl__env_fix(char *const *envp, char **out,
-			 struct pl_envfix *fx, int exec)
+static const char lp[] = "LD_PRELOAD=", pj[] = "PEERLOG_JOURNAL=";
+
+/* Bytes of PEERLOG_SELF for an exec: the fixed part and a list entry per
+ * fd our table may name. */
+static size_t self_room(void)
 {
-	static const char lp[] = "LD_PRELOAD=", pj[] = "PEERLOG_JOURNAL=";
+	size_t n = 160 + (size_t)pl__fd_top() * 42;
+
+	return n < PL_SELF_MAX ? n : PL_SELF_MAX;
+}
+
+/* Room for LD_PRELOAD and PEERLOG_JOURNAL over ENVP. */
+static size_t base_room(char *const *envp)
+{
+	size_t n = sizeof(lp) + strlen(shim_path) + 1 + sizeof(pj) +
+		   strlen(journal_path) + 1;
+
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (!strncmp(envp[i], lp, sizeof(lp) - 1))
+			n += strlen(envp[i]);
+	return n;
+}
+
+/* What pl__env_fix() may write for ENVP: room for each of our variables. */
+size_t pl__env_room(char *const *envp, int exec)
+{
+	return base_room(envp) + (exec ? self_room() : 0);
+}
+
+/* ENVP, or OUT (room for pl__env_count(envp) + 4 pointers) holding ENVP
+ * with our variables added. The strings go to ROOM (SIZE bytes, from
+ * pl__env_room()), in the caller's frame. EXEC: this process execs (not a
+ * spawned child): it tells the next image what it knows of itself,
+ * unless it is a child sharing our memory (whose pid and fds are not the
+ * ones we know). */
+char *const *pl__env_fix(char *const *envp, char **out, char *room,
+			 size_t size, int exec)
+{
+	char *end = room + size;
 	int preload_at = -1, has_journal = 0, self_at = -1;
 	size_t n = 0, k;
 
@@ -151,27 +181,30 @@ char *const *pl__env_fix(char *const *envp, char **out,
 		if (preload_at > self_at)
 			preload_at--;
 	}
-	if (exec) {
-		self_for_exec(fx->self);
-		out[n++] = fx->self;
+	if (exec && size >= base_room(envp) + 160) {
+		size_t self = size - base_room(envp);
+
+		end -= self;
+		self_for_exec(end, self);
+		out[n++] = end;
 	}
-	if (preload_at < 0 || !lists_us(envp[preload_at] + sizeof(lp) - 1)) {
+	if (preload_at < 0 || !lists_us(out[preload_at] + sizeof(lp) - 1)) {
 		const char *old = preload_at >= 0 ?
-					  envp[preload_at] + sizeof(lp) - 1 : "";
-		int len = snprintf(fx->preload, sizeof(fx->preload), "%s%s%s%s",
+					  out[preload_at] + sizeof(lp) - 1 : "";
+		int len = snprintf(room, (size_t)(end - room), "%s%s%s%s",
 				   lp, shim_path, *old ? ":" : "", old);
 
-		if (len > 0 && (size_t)len < sizeof(fx->preload)) {
+		if (len > 0 && len < end - room) {
 			if (preload_at >= 0)
-				out[preload_at] = fx->preload;
+				out[preload_at] = room;
 			else
-				out[n++] = fx->preload;
+				out[n++] = room;
+			room += len + 1;
 		}
 	}
 	if (!has_journal) {
-		snprintf(fx->journal, sizeof(fx->journal), "%s%s", pj,
-			 journal_path);
-		out[n++] = fx->journal;
+		snprintf(room, (size_t)(end - room), "%s%s", pj, journal_path);
+		out[n++] = room;
 	}
 	out[n] = NULL;
 	return out;

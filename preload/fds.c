@@ -109,6 +109,12 @@ void pl__fds_settle_child(void)
 		inflight[i].n = 0;
 }
 
+/* No tracked fd at or above this. */
+int pl__fd_top(void)
+{
+	return __atomic_load_n(&fd_high, __ATOMIC_RELAXED);
+}
+
 /* The next tracked fd at or above FROM (its inode in *RET_INO), or -1. */
 int pl__fd_next(int from, uint64_t *ret_ino)
 {

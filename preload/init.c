@@ -101,36 +101,34 @@ static int describe_socket(int fd, struct pl_rec_sock *out)
 	return 1;
 }
 
-/* Gathers socket entries into HELLO's free room, then into SNAP records. */
+/* Gathers socket entries into the HELLO record, then, once it is sent,
+ * into SNAP records built in the same buffer: one page of stack, not two.
+ * In a fork child every stack page written is a copy-on-write fault,
+ * which costs more here than the rest of the hello. */
 struct snap_writer {
-	char *rec;           /* the record being filled */
+	char *rec;           /* the record being filled: the hello, then SNAPs */
 	size_t used;         /* its bytes so far */
 	uint32_t count;      /* entries in it */
 	int hello_sent;
-	char *hello;
-	union {             /* last: struct pl_rec_snap ends in an array */
-		struct pl_rec_snap snap;
-		char bytes[PL_REC_MAX];
-	} snap_buf;
 };
 
 static void snap_flush(struct snap_writer *w)
 {
+	struct pl_rec_snap *snap = (void *)w->rec;
+
 	if (!w->hello_sent) {
-		struct pl_rec_hello *h = (void *)w->hello;
+		struct pl_rec_hello *h = (void *)w->rec;
 
 		h->nsock = (uint16_t)w->count;
-		pl__emit(w->hello, w->used);
+		pl__emit(w->rec, w->used);
 		w->hello_sent = 1;
 	} else if (w->count) {
-		w->snap_buf.snap.nsock = w->count;
-		pl__emit(&w->snap_buf, w->used);
+		snap->nsock = w->count;
+		pl__emit(w->rec, w->used);
 	}
-	pl__rec_init(&w->snap_buf.snap.head, PL_REC_SNAP,
-		     sizeof(struct pl_rec_snap));
-	w->snap_buf.snap.pad = 0;
-	w->rec = w->snap_buf.bytes;
-	w->used = sizeof(struct pl_rec_snap);
+	pl__rec_init(&snap->head, PL_REC_SNAP, sizeof(*snap));
+	snap->pad = 0;
+	w->used = sizeof(*snap);
 	w->count = 0;
 }
 
@@ -277,7 +275,6 @@ void pl__hello(int reason, pid_t parent_pid, uint64_t parent_hello_ns,
 	while (at % PL_REC_ALIGN)
 		u.bytes[at++] = '\0';
 
-	w.hello = u.bytes;
 	w.rec = u.bytes;
 	w.used = at;
 	w.count = 0;

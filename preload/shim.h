@@ -130,6 +130,7 @@ int pl__sock_ino(int fd, uint64_t *ret_ino);
 int pl__sock_ident(int fd, uint64_t *ret_ino, uint64_t *ret_cookie);
 uint64_t pl__fd_ino(int fd);
 int pl__fd_next(int from, uint64_t *ret_ino);
+int pl__fd_top(void);
 /* Around a call that changes the fd table and our table after it. */
 void pl__fds_begin(void);
 void pl__fds_end(void);
@@ -142,23 +143,22 @@ uint64_t pl__peer_ino(uint64_t ino);
 /* env.c: our variables in the environment of what we exec. */
 #define PL_SELF_VAR "PEERLOG_SELF="
 #define PL_SELF_MAX 1536
-struct pl_envfix {
-	char preload[PATH_MAX + 64];
-	char journal[PATH_MAX + 32];
-	char self[PL_SELF_MAX]; /* what the next image of this process needs */
-};
 void pl__env_init(const char *journal);
 size_t pl__env_count(char *const *envp);
-char *const *pl__env_fix(char *const *envp, char **out, struct pl_envfix *fx,
-			 int exec);
+size_t pl__env_room(char *const *envp, int exec);
+char *const *pl__env_fix(char *const *envp, char **out, char *room,
+			 size_t size, int exec);
 
-/* Declare ENV: ENVP with our variables, built in the caller's frame.
- * EXEC: for an exec of this process (not a spawned child), which gets
- * PEERLOG_SELF too. */
+/* Declare ENV: ENVP with our variables, built in the caller's frame, in
+ * no more stack than it needs (after a fork each page of stack written is
+ * a copy-on-write fault). EXEC: for an exec of this process (not a
+ * spawned child), which gets PEERLOG_SELF too. */
 #define PL_ENV(env, envp, exec)                                        \
-	struct pl_envfix env##_fx;                                     \
+	size_t env##_size = pl__env_room(envp, exec);                  \
+	char env##_room[env##_size];                                   \
 	char *env##_out[pl__env_count(envp) + 4];                      \
-	char *const *env = pl__env_fix(envp, env##_out, &env##_fx, exec)
+	char *const *env = pl__env_fix(envp, env##_out, env##_room,    \
+				       env##_size, exec)
 
 /* exit.c */
 void pl__emit_exit(int status);
