@@ -101,8 +101,8 @@ static const char *const queries[Q_COUNT] = {
 		"SELECT id FROM sock WHERE boot = ?1 AND ino = ?2 "
 		"ORDER BY id DESC LIMIT 1",
 	[Q_SOCK_INSERT] =
-		"INSERT INTO sock (boot, ino, cookie, pair_id, side) "
-		"VALUES (?1, ?2, ?3, ?4, ?5)",
+		"INSERT INTO sock (boot, ino, cookie, pair_id, side, type, "
+		"peer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[Q_SOCK_SET_PAIR] =
 		"UPDATE sock SET pair_id = ?2, side = ?3 WHERE id = ?1",
 	/* a socket first seen as a peer, by inode alone */
@@ -234,7 +234,9 @@ struct ingest {
 	int failed;
 };
 
-/* Bind by type: 'i' int64, 't' text (NULL pointer binds NULL), 'n' NULL. */
+/* Bind by type: 'i' int64, 't' text (NULL pointer binds NULL), 'n' NULL.
+ * Text is bound without a copy: it must stay valid until the statement has
+ * been stepped, and the next q_bind() clears it before any other use. */
 static sqlite3_stmt *q_bind(struct ingest *in, int q, const char *types, ...)
 {
 	sqlite3_stmt *st = in->q[q];
@@ -250,7 +252,7 @@ static sqlite3_stmt *q_bind(struct ingest *in, int q, const char *types, ...)
 			const char *s = va_arg(ap, const char *);
 
 			if (s)
-				sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 		} else {
 			(void)va_arg(ap, int);
 		}
@@ -494,7 +496,7 @@ static void event(struct ingest *in, int64_t proc, const struct pl_rec_head *h,
 	if (has_arg)
 		sqlite3_bind_int64(st, 6, arg);
 	if (detail)
-		sqlite3_bind_text(st, 7, detail, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 7, detail, -1, SQLITE_STATIC);
 	run(in, st);
 }
 
@@ -866,36 +868,45 @@ static void apply_snap(struct ingest *in, const struct pl_rec_snap *r)
 		hold_at_hello(in, img, &r->sock[i], r->head.time_ns);
 }
 
+/* A socketpair's ends new to the journal are written whole: type, and for
+ * end 1 its peer; an end known already (as the peer of a connection, say)
+ * is updated. */
 static void apply_socketpair(struct ingest *in, struct image *img,
 			     const struct pl_rec_socketpair *r)
 {
-	int64_t proc = img->id;
-	const char *boot = img->boot;
-	int64_t pair, socks[2];
+	int64_t pair, socks[2], type = r->type & 0xf;
+	int known[2];
 
-	pair = inserted(in, q_bind(in, Q_PAIR_INSERT, "iiiii", proc,
+	pair = inserted(in, q_bind(in, Q_PAIR_INSERT, "iiiii", img->id,
 				 (int64_t)r->head.time_ns, (int64_t)r->domain,
 				 (int64_t)r->type, (int64_t)r->protocol));
 	for (int side = 0; side < 2; side++) {
 		const struct pl_rec_sock *s = &r->sock[side];
-		int64_t sock = find_sock(in, boot, s);
+		int64_t sock = find_sock(in, img->boot, s);
+		sqlite3_stmt *st;
 
-		if (sock)
+		known[side] = sock != 0;
+		if (sock) {
 			run(in, q_bind(in, Q_SOCK_SET_PAIR, "iii", sock, pair,
 				     (int64_t)side));
-		else
-			sock = inserted(in, q_bind(in, Q_SOCK_INSERT, "tiiii",
-						 boot, (int64_t)s->ino,
-						 (int64_t)s->cookie, pair,
-						 (int64_t)side));
+		} else {
+			st = q_bind(in, Q_SOCK_INSERT, "tiiiiii", img->boot,
+				    (int64_t)s->ino, (int64_t)s->cookie, pair,
+				    (int64_t)side, type, side ? socks[0] : 0);
+			if (!side)
+				sqlite3_bind_null(st, 7);
+			sock = inserted(in, st);
+		}
 		hold(in, img, s, sock, r->head.time_ns, "create", 0);
 		socks[side] = sock;
 	}
 	for (int side = 0; side < 2; side++) {
-		run(in, q_bind(in, Q_SOCK_SET_PEER, "ii", socks[side],
-			     socks[1 - side]));
-		run(in, q_bind(in, Q_SOCK_SET_INFO, "iit", socks[side],
-			     (int64_t)(r->type & 0xf), NULL));
+		if (side == 0 || known[side])
+			run(in, q_bind(in, Q_SOCK_SET_PEER, "ii", socks[side],
+				       socks[1 - side]));
+		if (known[side])
+			run(in, q_bind(in, Q_SOCK_SET_INFO, "iit", socks[side],
+				       type, NULL));
 	}
 }
 
