@@ -10,9 +10,16 @@
  * What ends with an image (closed on exec, held until exit) is not written
  * to every holding: the holding_span view derives it from the image's end,
  * so exec and exit cost one row update whatever the number of fds.
+ *
+ * Most records are about a running image's fds. The ingest keeps, for each
+ * pid it has met, that pid's latest image and the holdings it has open by
+ * fd (struct image): a write-through cache of the journal, so that a close
+ * or a new socket is applied without looking anything up. The journal is
+ * written exactly as without it, and every other lookup goes to SQL.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,13 +52,11 @@ enum {
 	Q_PAIR_INSERT,
 	Q_HOLD_INSERT,
 	Q_HOLD_END,
+	Q_HOLD_OPEN_ALL,
 	Q_HOLD_SRC_FD,
 	Q_HOLD_SRC_ANY,
 	Q_HOLD_KEPT,
-	Q_HOLD_OPEN_AT,
 	Q_HOLD_SETFD,
-	Q_HOLD_END_RANGE,
-	Q_HOLD_CLOEXEC_RANGE,
 	Q_FLIGHT_INSERT,
 	Q_FLIGHT_OLDEST,
 	Q_FLIGHT_OLDEST_VIA,
@@ -96,8 +101,8 @@ static const char *const queries[Q_COUNT] = {
 		"SELECT id FROM sock WHERE boot = ?1 AND ino = ?2 "
 		"ORDER BY id DESC LIMIT 1",
 	[Q_SOCK_INSERT] =
-		"INSERT INTO sock (boot, ino, cookie, pair_id, side) "
-		"VALUES (?1, ?2, ?3, ?4, ?5)",
+		"INSERT INTO sock (boot, ino, cookie, pair_id, side, type, "
+		"peer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[Q_SOCK_SET_PAIR] =
 		"UPDATE sock SET pair_id = ?2, side = ?3 WHERE id = ?1",
 	/* a socket first seen as a peer, by inode alone */
@@ -122,9 +127,11 @@ static const char *const queries[Q_COUNT] = {
 		"start_reason, source_id, cloexec) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[Q_HOLD_END] =
-		"UPDATE holding INDEXED BY holding_open "
-		"SET until_ns = ?3, end_reason = ?4 "
-		"WHERE process_id = ?1 AND fd = ?2 AND end_reason IS NULL",
+		"UPDATE holding SET until_ns = ?2, end_reason = ?3 WHERE id = ?1",
+	/* what an image met again in a later ingest has open */
+	[Q_HOLD_OPEN_ALL] =
+		"SELECT fd, id, sock_id FROM holding INDEXED BY holding_open "
+		"WHERE process_id = ?1 AND end_reason IS NULL ORDER BY fd, id",
 	/* by socket first: a socket has few holdings, an fd may have had
 	 * millions */
 	[Q_HOLD_SRC_FD] =
@@ -139,21 +146,7 @@ static const char *const queries[Q_COUNT] = {
 		"UPDATE holding SET end_reason = 'kept', until_ns = "
 		"(SELECT end_ns FROM process WHERE id = holding.process_id) "
 		"WHERE id = ?1 AND end_reason IS NULL",
-	[Q_HOLD_OPEN_AT] =
-		"SELECT id, sock_id FROM holding INDEXED BY holding_open "
-		"WHERE process_id = ?1 AND fd = ?2 AND end_reason IS NULL "
-		"ORDER BY id DESC LIMIT 1",
-	[Q_HOLD_SETFD] =
-		"UPDATE holding INDEXED BY holding_open SET cloexec = ?3 "
-		"WHERE process_id = ?1 AND fd = ?2 AND end_reason IS NULL",
-	[Q_HOLD_END_RANGE] =
-		"UPDATE holding INDEXED BY holding_open "
-		"SET until_ns = ?4, end_reason = 'close' WHERE process_id = ?1 "
-		"AND fd BETWEEN ?2 AND ?3 AND end_reason IS NULL",
-	[Q_HOLD_CLOEXEC_RANGE] =
-		"UPDATE holding INDEXED BY holding_open SET cloexec = 1 "
-		"WHERE process_id = ?1 AND fd BETWEEN ?2 AND ?3 "
-		"AND end_reason IS NULL",
+	[Q_HOLD_SETFD] = "UPDATE holding SET cloexec = ?2 WHERE id = ?1",
 	[Q_FLIGHT_INSERT] =
 		"INSERT INTO flight (sock_id, source_id, sent_ns, channel_ino) "
 		"VALUES (?1, ?2, ?3, ?4)",
@@ -207,23 +200,43 @@ static const char *const kind_names[] = {
 	[PL_REC_MODULE] = "module",
 };
 
-struct ingest {
-	sqlite3 *db;
-	sqlite3_stmt *q[Q_COUNT];
-	int failed;
+/* An open holding of an image: at most one per fd, since a new holding at
+ * an fd ends the one before. */
+struct open_at {
+	int fd;
+	int64_t holding, sock;
 };
 
-/* The image a record's pid belongs to: the latest one of that pid. */
+/* The image a record's pid belongs to: the latest one of that pid, as the
+ * journal has it, with all its open holdings sorted by fd while it runs. */
 struct image {
+	uint32_t pid;
 	int64_t id;        /* 0: none */
 	char boot[40];
 	char origin[8];
 	int64_t parent_id; /* 0: none */
 	uint64_t start_ticks;
 	int ended;
+	struct open_at *open;
+	size_t nopen, capopen;
 };
 
-/* Bind by type: 'i' int64, 't' text (NULL pointer binds NULL), 'n' NULL. */
+/* The images met in this ingest, by pid (open addressing). */
+struct images {
+	struct image **v;
+	size_t cap, n;
+};
+
+struct ingest {
+	sqlite3 *db;
+	sqlite3_stmt *q[Q_COUNT];
+	struct images images;
+	int failed;
+};
+
+/* Bind by type: 'i' int64, 't' text (NULL pointer binds NULL), 'n' NULL.
+ * Text is bound without a copy: it must stay valid until the statement has
+ * been stepped, and the next q_bind() clears it before any other use. */
 static sqlite3_stmt *q_bind(struct ingest *in, int q, const char *types, ...)
 {
 	sqlite3_stmt *st = in->q[q];
@@ -239,7 +252,7 @@ static sqlite3_stmt *q_bind(struct ingest *in, int q, const char *types, ...)
 			const char *s = va_arg(ap, const char *);
 
 			if (s)
-				sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 		} else {
 			(void)va_arg(ap, int);
 		}
@@ -282,11 +295,174 @@ static int64_t inserted(struct ingest *in, sqlite3_stmt *st)
 	return sqlite3_last_insert_rowid(in->db);
 }
 
-static void current_image(struct ingest *in, uint32_t pid, struct image *img)
+static void oom(struct ingest *in)
 {
-	sqlite3_stmt *st = q_bind(in, Q_PROC_CURRENT, "i", (int64_t)pid);
+	if (!in->failed)
+		pl_error("out of memory");
+	in->failed = 1;
+}
 
-	memset(img, 0, sizeof(*img));
+/* The open holding of IMG at FD, or NULL; *RET_AT: where it is or would
+ * go in the sorted array. */
+static struct open_at *open_find(const struct image *img, int fd,
+				 size_t *ret_at)
+{
+	size_t lo = 0, hi = img->nopen;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (img->open[mid].fd < fd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (ret_at)
+		*ret_at = lo;
+	return lo < img->nopen && img->open[lo].fd == fd ? &img->open[lo]
+							 : NULL;
+}
+
+static void open_set(struct ingest *in, struct image *img, int fd,
+		     int64_t holding, int64_t sock)
+{
+	size_t at;
+	struct open_at *o = open_find(img, fd, &at);
+
+	if (!o) {
+		if (img->nopen == img->capopen) {
+			size_t cap = img->capopen ? 2 * img->capopen : 4;
+			struct open_at *v = realloc(img->open, cap * sizeof(*v));
+
+			if (!v) {
+				oom(in);
+				return;
+			}
+			img->open = v;
+			img->capopen = cap;
+		}
+		o = &img->open[at];
+		memmove(o + 1, o, (img->nopen - at) * sizeof(*o));
+		img->nopen++;
+	}
+	*o = (struct open_at){ .fd = fd, .holding = holding, .sock = sock };
+}
+
+static void open_drop(struct image *img, struct open_at *o)
+{
+	size_t at = (size_t)(o - img->open);
+
+	memmove(o, o + 1, (img->nopen - at - 1) * sizeof(*o));
+	img->nopen--;
+}
+
+/* An image that ended holds nothing the ingest needs to know. */
+static void image_end(struct image *img)
+{
+	img->ended = 1;
+	free(img->open);
+	img->open = NULL;
+	img->nopen = img->capopen = 0;
+}
+
+static size_t pid_hash(uint32_t pid, size_t cap)
+{
+	return (size_t)(pid * 2654435761u) & (cap - 1);
+}
+
+/* The slot of PID in the table: its image, or NULL where it would go. */
+static struct image **image_slot(struct images *t, uint32_t pid)
+{
+	size_t i = pid_hash(pid, t->cap);
+
+	while (t->v[i] && t->v[i]->pid != pid)
+		i = (i + 1) & (t->cap - 1);
+	return &t->v[i];
+}
+
+/* A new entry for PID, empty. NULL when out of memory. */
+static struct image *image_add(struct ingest *in, uint32_t pid)
+{
+	struct images *t = &in->images;
+	struct image *img;
+
+	if (2 * (t->n + 1) > t->cap) {
+		struct images bigger = { .cap = t->cap ? 2 * t->cap : 1024 };
+
+		bigger.v = calloc(bigger.cap, sizeof(*bigger.v));
+		if (!bigger.v) {
+			oom(in);
+			return NULL;
+		}
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->v[i])
+				*image_slot(&bigger, t->v[i]->pid) = t->v[i];
+		bigger.n = t->n;
+		free(t->v);
+		*t = bigger;
+	}
+	img = calloc(1, sizeof(*img));
+	if (!img) {
+		oom(in);
+		return NULL;
+	}
+	img->pid = pid;
+	*image_slot(t, pid) = img;
+	t->n++;
+	return img;
+}
+
+/* The entry of PID, added empty if the ingest has not met PID yet. */
+static struct image *image_slot_get(struct ingest *in, uint32_t pid)
+{
+	struct image **slot;
+
+	if (in->images.cap && *(slot = image_slot(&in->images, pid)))
+		return *slot;
+	return image_add(in, pid);
+}
+
+static void images_free(struct images *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->v[i]) {
+			free(t->v[i]->open);
+			free(t->v[i]);
+		}
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+/* What the journal has of an image from an earlier ingest: its open
+ * holdings. */
+static void image_load_open(struct ingest *in, struct image *img)
+{
+	sqlite3_stmt *st = q_bind(in, Q_HOLD_OPEN_ALL, "i", img->id);
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		open_set(in, img, sqlite3_column_int(st, 0),
+			 sqlite3_column_int64(st, 1),
+			 sqlite3_column_int64(st, 2));
+	if (rc != SQLITE_DONE && !in->failed) {
+		pl_error("journal lookup failed: %s", sqlite3_errmsg(in->db));
+		in->failed = 1;
+	}
+	sqlite3_reset(st);
+}
+
+/* The latest image of PID (id 0: none), from the journal the first time
+ * the ingest meets PID. NULL only when out of memory. */
+static struct image *current_image(struct ingest *in, uint32_t pid)
+{
+	struct image *img, **slot;
+	sqlite3_stmt *st;
+
+	if (in->images.cap && *(slot = image_slot(&in->images, pid)))
+		return *slot;
+	if (!(img = image_add(in, pid)))
+		return NULL;
+	st = q_bind(in, Q_PROC_CURRENT, "i", (int64_t)pid);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *boot = (const char *)sqlite3_column_text(st, 1);
 		const char *origin = (const char *)sqlite3_column_text(st, 2);
@@ -300,6 +476,9 @@ static void current_image(struct ingest *in, uint32_t pid, struct image *img)
 		img->ended = sqlite3_column_type(st, 5) != SQLITE_NULL;
 	}
 	sqlite3_reset(st);
+	if (img->id && !img->ended)
+		image_load_open(in, img);
+	return img;
 }
 
 static void event(struct ingest *in, int64_t proc, const struct pl_rec_head *h,
@@ -317,7 +496,7 @@ static void event(struct ingest *in, int64_t proc, const struct pl_rec_head *h,
 	if (has_arg)
 		sqlite3_bind_int64(st, 6, arg);
 	if (detail)
-		sqlite3_bind_text(st, 7, detail, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 7, detail, -1, SQLITE_STATIC);
 	run(in, st);
 }
 
@@ -360,38 +539,46 @@ static int64_t find_or_add_sock(struct ingest *in, const char *boot,
 /* A new holding of IMG at FD. Whatever IMG held there before and did not
  * close in our sight ended without our seeing how; dup2 and dup3 close it
  * themselves, and say so with WAS. */
-static void hold_over(struct ingest *in, int64_t proc,
+/* The open holding of IMG at FD ends at NS, for reason WHY. */
+static void unhold(struct ingest *in, struct image *img, int fd, uint64_t ns,
+		   const char *why)
+{
+	struct open_at *o = open_find(img, fd, NULL);
+
+	if (!o)
+		return;
+	run(in, q_bind(in, Q_HOLD_END, "iit", o->holding, (int64_t)ns, why));
+	open_drop(img, o);
+}
+
+static void hold_over(struct ingest *in, struct image *img,
 		      const struct pl_rec_sock *s, int64_t sock, uint64_t ns,
 		      const char *why, int64_t source, const char *was)
 {
 	sqlite3_stmt *st;
 
-	run(in, q_bind(in, Q_HOLD_END, "iiit", proc, (int64_t)s->fd, (int64_t)ns,
-		     was));
-	st = q_bind(in, Q_HOLD_INSERT, "iiiitii", proc, (int64_t)s->fd, sock,
+	unhold(in, img, (int)s->fd, ns, was);
+	st = q_bind(in, Q_HOLD_INSERT, "iiiitii", img->id, (int64_t)s->fd, sock,
 		  (int64_t)ns, why, source,
 		  (int64_t)((s->flags & PL_SOCK_CLOEXEC) != 0));
 	if (!source)
 		sqlite3_bind_null(st, 6);
-	run(in, st);
+	open_set(in, img, (int)s->fd, inserted(in, st), sock);
 }
 
-static void hold(struct ingest *in, int64_t proc, const struct pl_rec_sock *s,
-		 int64_t sock, uint64_t ns, const char *why, int64_t source)
+static void hold(struct ingest *in, struct image *img,
+		 const struct pl_rec_sock *s, int64_t sock, uint64_t ns,
+		 const char *why, int64_t source)
 {
-	hold_over(in, proc, s, sock, ns, why, source, "unknown");
+	hold_over(in, img, s, sock, ns, why, source, "unknown");
 }
 
 /* The socket IMG holds at FD, or 0. */
-static int64_t sock_at(struct ingest *in, const struct image *img, int fd)
+static int64_t sock_at(const struct image *img, int fd)
 {
-	sqlite3_stmt *st = q_bind(in, Q_HOLD_OPEN_AT, "ii", img->id, (int64_t)fd);
-	int64_t sock = 0;
+	const struct open_at *o = open_find(img, fd, NULL);
 
-	if (sqlite3_step(st) == SQLITE_ROW)
-		sock = sqlite3_column_int64(st, 1);
-	sqlite3_reset(st);
-	return sock;
+	return o ? o->sock : 0;
 }
 
 static void link_peers(struct ingest *in, int64_t a, int64_t b)
@@ -409,7 +596,7 @@ static int64_t peer_sock(struct ingest *in, const struct image *img,
 	return find_or_add_sock(in, img->boot, &s);
 }
 
-static void apply_conn(struct ingest *in, const struct image *img,
+static void apply_conn(struct ingest *in, struct image *img,
 		       const struct pl_rec_conn *r)
 {
 	const char *name = r->name_len > 1 ? r->name : NULL;
@@ -417,15 +604,15 @@ static void apply_conn(struct ingest *in, const struct image *img,
 
 	switch (r->head.type) {
 	case PL_REC_BIND:
-		if ((sock = sock_at(in, img, r->fd)))
+		if ((sock = sock_at(img, r->fd)))
 			run(in, q_bind(in, Q_SOCK_SET_INFO, "int", sock, 0, name));
 		break;
 	case PL_REC_LISTEN:
-		if ((sock = sock_at(in, img, r->fd)))
+		if ((sock = sock_at(img, r->fd)))
 			run(in, q_bind(in, Q_SOCK_LISTEN, "i", sock));
 		break;
 	case PL_REC_CONNECT:
-		sock = sock_at(in, img, r->fd);
+		sock = sock_at(img, r->fd);
 		if (!sock || !r->peer_ino)
 			break;
 		/* the server's end is named by the address connected to */
@@ -438,10 +625,10 @@ static void apply_conn(struct ingest *in, const struct image *img,
 			.fd = r->fd, .flags = r->flags, .ino = r->ino,
 			.cookie = r->cookie,
 		};
-		int64_t listener = sock_at(in, img, r->listen_fd);
+		int64_t listener = sock_at(img, r->listen_fd);
 
 		sock = find_or_add_sock(in, img->boot, &s);
-		hold(in, img->id, &s, sock, r->head.time_ns, "accept", 0);
+		hold(in, img, &s, sock, r->head.time_ns, "accept", 0);
 		if (r->peer_ino)
 			link_peers(in, sock, peer_sock(in, img, r->peer_ino));
 		if (listener) /* an accepted socket has its listener's name */
@@ -455,20 +642,18 @@ static void apply_conn(struct ingest *in, const struct image *img,
  * sender's holding at the fd it passed. The receiver's record may be in
  * the spool before ours (both are written after their call): then the
  * flight lands at once on the receive that is still without a source. */
-static void apply_send(struct ingest *in, const struct image *img,
+static void apply_send(struct ingest *in, struct image *img,
 		       const struct pl_rec_fds *r)
 {
 	for (unsigned i = 0; i < r->nsock; i++) {
 		const struct pl_rec_sock *s = &r->sock[i];
 		int64_t sock = find_or_add_sock(in, img->boot, s), src = 0;
+		const struct open_at *o = open_find(img, (int)s->fd, NULL);
 		int64_t orphan;
-		sqlite3_stmt *st = q_bind(in, Q_HOLD_OPEN_AT, "ii", img->id,
-					  (int64_t)s->fd);
+		sqlite3_stmt *st;
 
-		if (sqlite3_step(st) == SQLITE_ROW &&
-		    sqlite3_column_int64(st, 1) == sock)
-			src = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+		if (o && o->sock == sock)
+			src = o->holding;
 		orphan = lookup(in, q_bind(in, Q_RECV_ORPHAN, "ii", sock,
 					   img->id));
 		st = q_bind(in, Q_FLIGHT_INSERT, "iiii", sock, src,
@@ -489,7 +674,7 @@ static void apply_send(struct ingest *in, const struct image *img,
 /* ... and land: each received socket is the oldest of its flights over
  * the channel the receiver reads (whose other end the sender wrote to),
  * or, where that channel's peer is not known, of its flights at all. */
-static void apply_recv(struct ingest *in, const struct image *img,
+static void apply_recv(struct ingest *in, struct image *img,
 		       const struct pl_rec_fds *r)
 {
 	int64_t via = lookup(in, q_bind(in, Q_PEER_INO, "ti", img->boot,
@@ -516,7 +701,7 @@ static void apply_recv(struct ingest *in, const struct image *img,
 			}
 			sqlite3_reset(st);
 		}
-		hold(in, img->id, s, sock, r->head.time_ns, "recv", src);
+		hold(in, img, s, sock, r->head.time_ns, "recv", src);
 		if (flight)
 			run(in, q_bind(in, Q_FLIGHT_LAND, "ii", flight,
 				       sqlite3_last_insert_rowid(in->db)));
@@ -524,28 +709,48 @@ static void apply_recv(struct ingest *in, const struct image *img,
 }
 
 /* NEWFD became a copy of OLDFD. */
-static void apply_dup(struct ingest *in, const struct image *img,
+static void apply_dup(struct ingest *in, struct image *img,
 		      const struct pl_rec_dup *r)
 {
-	sqlite3_stmt *st = q_bind(in, Q_HOLD_OPEN_AT, "ii", img->id,
-				(int64_t)r->oldfd);
+	const struct open_at *o = open_find(img, (int)r->oldfd, NULL);
 	struct pl_rec_sock s = {
 		.fd = r->newfd, .flags = r->flags, .ino = r->ino,
 	};
-	int64_t src = 0, sock = 0;
+	int64_t src = o ? o->holding : 0, sock = o ? o->sock : 0;
 
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		src = sqlite3_column_int64(st, 0);
-		sock = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_reset(st);
 	if (!sock) /* copied from an fd we had lost track of */
 		sock = find_or_add_sock(in, img->boot, &s);
-	hold_over(in, img->id, &s, sock, r->head.time_ns, "dup", src, "close");
+	hold_over(in, img, &s, sock, r->head.time_ns, "dup", src, "close");
+}
+
+/* close_range() or closefrom() closed, or made close-on-exec, every fd
+ * from FIRST to LAST. */
+static void apply_range(struct ingest *in, struct image *img, uint64_t first,
+			uint64_t last, int cloexec, uint64_t ns)
+{
+	size_t at, end;
+
+	if (first > INT_MAX)
+		return;
+	open_find(img, (int)first, &at);
+	for (end = at; end < img->nopen && (uint64_t)img->open[end].fd <= last;
+	     end++)
+		if (cloexec)
+			run(in, q_bind(in, Q_HOLD_SETFD, "ii",
+				       img->open[end].holding, 1));
+		else
+			run(in, q_bind(in, Q_HOLD_END, "iit",
+				       img->open[end].holding, (int64_t)ns,
+				       "close"));
+	if (!cloexec) {
+		memmove(&img->open[at], &img->open[end],
+			(img->nopen - end) * sizeof(*img->open));
+		img->nopen -= end - at;
+	}
 }
 
 /* A socket IMG held when it said hello: link it to where it came from. */
-static void hold_at_hello(struct ingest *in, const struct image *img,
+static void hold_at_hello(struct ingest *in, struct image *img,
 			  const struct pl_rec_sock *s, uint64_t ns)
 {
 	int64_t sock = find_or_add_sock(in, img->boot, s);
@@ -570,7 +775,7 @@ static void hold_at_hello(struct ingest *in, const struct image *img,
 		if (src)
 			why = "inherit";
 	}
-	hold(in, img->id, s, sock, ns, why, src);
+	hold(in, img, s, sock, ns, why, src);
 }
 
 static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
@@ -578,7 +783,7 @@ static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
 	const char *tail = (const char *)(h + 1);
 	const struct pl_rec_sock *socks = (const void *)((const char *)h +
 		pl_rec_align(sizeof(*h) + h->exe_len + h->argv_len));
-	struct image img, prev;
+	struct image img, *prev, *cur;
 	struct pl_buf exe = { 0 }, argv = { 0 };
 	char *parent_exe = NULL, *parent_argv = NULL;
 	sqlite3_stmt *st;
@@ -605,20 +810,22 @@ static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
 		if (h->exe_len)
 			pl_buf_add(&exe, tail, strnlen(tail, h->exe_len));
 		pl_buf_json_argv(&argv, tail + h->exe_len, h->argv_len);
-		current_image(in, h->head.pid, &prev);
-		if (prev.id && !prev.ended && !strcmp(prev.boot, img.boot) &&
-		    pl_ticks_match(prev.start_ticks, h->start_ticks)) {
+		if (!(prev = current_image(in, h->head.pid)))
+			return;
+		if (prev->id && !prev->ended && !strcmp(prev->boot, img.boot) &&
+		    pl_ticks_match(prev->start_ticks, h->start_ticks)) {
 			/* same process, new program: an exec */
 			strcpy(img.origin, "exec");
-			img.parent_id = prev.id;
-			run(in, q_bind(in, Q_PROC_END_EXEC, "ii", prev.id,
+			img.parent_id = prev->id;
+			run(in, q_bind(in, Q_PROC_END_EXEC, "ii", prev->id,
 				     (int64_t)h->head.time_ns));
 		} else {
-			current_image(in, h->ppid, &prev);
-			if (prev.id && !prev.ended &&
-			    !strcmp(prev.boot, img.boot)) {
+			if (!(prev = current_image(in, h->ppid)))
+				return;
+			if (prev->id && !prev->ended &&
+			    !strcmp(prev->boot, img.boot)) {
 				strcpy(img.origin, "spawn");
-				img.parent_id = prev.id;
+				img.parent_id = prev->id;
 			} else {
 				strcpy(img.origin, "root");
 			}
@@ -640,55 +847,73 @@ static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
 	pl_buf_free(&argv);
 
 	event(in, img.id, &h->head, 0, h->reason, NULL, 0, 1);
+
+	/* the pid's latest image from now on, holding nothing yet */
+	if (!(cur = image_slot_get(in, h->head.pid)))
+		return;
+	free(cur->open);
+	img.pid = cur->pid;
+	*cur = img;
 	for (unsigned i = 0; i < h->nsock; i++)
-		hold_at_hello(in, &img, &socks[i], h->head.time_ns);
+		hold_at_hello(in, cur, &socks[i], h->head.time_ns);
 }
 
 static void apply_snap(struct ingest *in, const struct pl_rec_snap *r)
 {
-	struct image img;
+	struct image *img = current_image(in, r->head.pid);
 
-	current_image(in, r->head.pid, &img);
-	if (!img.id || img.ended)
+	if (!img || !img->id || img->ended)
 		return;
 	for (unsigned i = 0; i < r->nsock; i++)
-		hold_at_hello(in, &img, &r->sock[i], r->head.time_ns);
+		hold_at_hello(in, img, &r->sock[i], r->head.time_ns);
 }
 
-static void apply_socketpair(struct ingest *in, int64_t proc, const char *boot,
+/* A socketpair's ends new to the journal are written whole: type, and for
+ * end 1 its peer; an end known already (as the peer of a connection, say)
+ * is updated. */
+static void apply_socketpair(struct ingest *in, struct image *img,
 			     const struct pl_rec_socketpair *r)
 {
-	int64_t pair, socks[2];
+	int64_t pair, socks[2], type = r->type & 0xf;
+	int known[2];
 
-	pair = inserted(in, q_bind(in, Q_PAIR_INSERT, "iiiii", proc,
+	pair = inserted(in, q_bind(in, Q_PAIR_INSERT, "iiiii", img->id,
 				 (int64_t)r->head.time_ns, (int64_t)r->domain,
 				 (int64_t)r->type, (int64_t)r->protocol));
 	for (int side = 0; side < 2; side++) {
 		const struct pl_rec_sock *s = &r->sock[side];
-		int64_t sock = find_sock(in, boot, s);
+		int64_t sock = find_sock(in, img->boot, s);
+		sqlite3_stmt *st;
 
-		if (sock)
+		known[side] = sock != 0;
+		if (sock) {
 			run(in, q_bind(in, Q_SOCK_SET_PAIR, "iii", sock, pair,
 				     (int64_t)side));
-		else
-			sock = inserted(in, q_bind(in, Q_SOCK_INSERT, "tiiii",
-						 boot, (int64_t)s->ino,
-						 (int64_t)s->cookie, pair,
-						 (int64_t)side));
-		hold(in, proc, s, sock, r->head.time_ns, "create", 0);
+		} else {
+			st = q_bind(in, Q_SOCK_INSERT, "tiiiiii", img->boot,
+				    (int64_t)s->ino, (int64_t)s->cookie, pair,
+				    (int64_t)side, type, side ? socks[0] : 0);
+			if (!side)
+				sqlite3_bind_null(st, 7);
+			sock = inserted(in, st);
+		}
+		hold(in, img, s, sock, r->head.time_ns, "create", 0);
 		socks[side] = sock;
 	}
 	for (int side = 0; side < 2; side++) {
-		run(in, q_bind(in, Q_SOCK_SET_PEER, "ii", socks[side],
-			     socks[1 - side]));
-		run(in, q_bind(in, Q_SOCK_SET_INFO, "iit", socks[side],
-			     (int64_t)(r->type & 0xf), NULL));
+		if (side == 0 || known[side])
+			run(in, q_bind(in, Q_SOCK_SET_PEER, "ii", socks[side],
+				       socks[1 - side]));
+		if (known[side])
+			run(in, q_bind(in, Q_SOCK_SET_INFO, "iit", socks[side],
+				       type, NULL));
 	}
 }
 
 static void apply(struct ingest *in, const struct pl_rec_head *h)
 {
-	struct image img;
+	struct image *img;
+	int64_t id;
 
 	if (h->type == PL_REC_HELLO) {
 		apply_hello(in, (const void *)h);
@@ -701,27 +926,25 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 	/* Records without a running image of their own (a vfork child we did
 	 * not see start, a destructor closing after our EXIT) still go to the
 	 * event log, but change nothing in the model. */
-	current_image(in, h->pid, &img);
-	if (img.ended)
-		img.id = 0;
+	if (!(img = current_image(in, h->pid)))
+		return;
+	id = img->ended ? 0 : img->id;
 
 	switch (h->type) {
 	case PL_REC_SOCKETPAIR: {
 		const struct pl_rec_socketpair *r = (const void *)h;
 
-		if (img.id)
-			apply_socketpair(in, img.id, img.boot, r);
-		event(in, img.id, h, r->sock[0].fd, r->sock[1].fd, NULL, 1, 1);
+		if (id)
+			apply_socketpair(in, img, r);
+		event(in, id, h, r->sock[0].fd, r->sock[1].fd, NULL, 1, 1);
 		break;
 	}
 	case PL_REC_CLOSE: {
 		const struct pl_rec_close *r = (const void *)h;
 
-		if (img.id)
-			run(in, q_bind(in, Q_HOLD_END, "iiit", img.id,
-				     (int64_t)r->fd, (int64_t)h->time_ns,
-				     "close"));
-		event(in, img.id, h, r->fd, 0, NULL, 1, 0);
+		if (id)
+			unhold(in, img, (int)r->fd, h->time_ns, "close");
+		event(in, id, h, r->fd, 0, NULL, 1, 0);
 		break;
 	}
 	case PL_REC_EXEC: {
@@ -729,24 +952,24 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 		char path[600];
 
 		snprintf(path, sizeof(path), "%.*s", (int)r->path_len, r->path);
-		if (img.id)
-			run(in, q_bind(in, Q_PROC_EXEC, "iit", img.id,
+		if (id)
+			run(in, q_bind(in, Q_PROC_EXEC, "iit", id,
 				     (int64_t)h->time_ns, path));
-		event(in, img.id, h, 0, 0, path, 0, 0);
+		event(in, id, h, 0, 0, path, 0, 0);
 		break;
 	}
 	case PL_REC_EXEC_FAIL: {
 		const struct pl_rec_exec_fail *r = (const void *)h;
 
-		if (img.id)
-			run(in, q_bind(in, Q_PROC_EXEC_FAIL, "i", img.id));
-		event(in, img.id, h, 0, r->err, NULL, 0, 1);
+		if (id)
+			run(in, q_bind(in, Q_PROC_EXEC_FAIL, "i", id));
+		event(in, id, h, 0, r->err, NULL, 0, 1);
 		break;
 	}
 	case PL_REC_FORK: {
 		const struct pl_rec_fork *r = (const void *)h;
 
-		event(in, img.id, h, 0, r->child_pid, NULL, 0, 1);
+		event(in, id, h, 0, r->child_pid, NULL, 0, 1);
 		break;
 	}
 	case PL_REC_SPAWN: {
@@ -755,39 +978,35 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 		char path[600];
 
 		snprintf(path, sizeof(path), "%.*s", (int)r->path_len, r->path);
-		event(in, img.id, h, 0, r->child_pid, path, 0, 1);
+		event(in, id, h, 0, r->child_pid, path, 0, 1);
 		break;
 	}
 	case PL_REC_DUP: {
 		const struct pl_rec_dup *r = (const void *)h;
 
-		if (img.id)
-			apply_dup(in, &img, r);
-		event(in, img.id, h, r->newfd, r->oldfd, NULL, 1, 1);
+		if (id)
+			apply_dup(in, img, r);
+		event(in, id, h, r->newfd, r->oldfd, NULL, 1, 1);
 		break;
 	}
 	case PL_REC_SETFD: {
 		const struct pl_rec_setfd *r = (const void *)h;
 		int64_t on = (r->flags & PL_SOCK_CLOEXEC) != 0;
+		const struct open_at *o;
 
-		if (img.id)
-			run(in, q_bind(in, Q_HOLD_SETFD, "iii", img.id,
-				     (int64_t)r->fd, on));
-		event(in, img.id, h, r->fd, on, NULL, 1, 1);
+		if (id && (o = open_find(img, (int)r->fd, NULL)))
+			run(in, q_bind(in, Q_HOLD_SETFD, "ii", o->holding, on));
+		event(in, id, h, r->fd, on, NULL, 1, 1);
 		break;
 	}
 	case PL_REC_CLOSE_RANGE: {
 		const struct pl_rec_close_range *r = (const void *)h;
 		int cloexec = (r->flags & PL_RANGE_CLOEXEC) != 0;
 
-		if (img.id && cloexec)
-			run(in, q_bind(in, Q_HOLD_CLOEXEC_RANGE, "iii", img.id,
-				     (int64_t)r->first, (int64_t)r->last));
-		else if (img.id)
-			run(in, q_bind(in, Q_HOLD_END_RANGE, "iiii", img.id,
-				     (int64_t)r->first, (int64_t)r->last,
-				     (int64_t)h->time_ns));
-		event(in, img.id, h, r->first, r->last,
+		if (id)
+			apply_range(in, img, r->first, r->last, cloexec,
+				    h->time_ns);
+		event(in, id, h, r->first, r->last,
 		      cloexec ? "cloexec" : NULL, 1, 1);
 		break;
 	}
@@ -795,11 +1014,11 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 	case PL_REC_RECV_FDS: {
 		const struct pl_rec_fds *r = (const void *)h;
 
-		if (img.id && h->type == PL_REC_SEND_FDS)
-			apply_send(in, &img, r);
-		else if (img.id)
-			apply_recv(in, &img, r);
-		event(in, img.id, h, r->channel_fd, r->nsock,
+		if (id && h->type == PL_REC_SEND_FDS)
+			apply_send(in, img, r);
+		else if (id)
+			apply_recv(in, img, r);
+		event(in, id, h, r->channel_fd, r->nsock,
 		      (r->flags & PL_FDS_CTRUNC) ? "ctrunc" : NULL, 1, 1);
 		break;
 	}
@@ -810,14 +1029,14 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 			.flags = (r->type & SOCK_CLOEXEC) ? PL_SOCK_CLOEXEC : 0,
 		};
 
-		if (img.id) {
-			int64_t sock = find_or_add_sock(in, img.boot, &s);
+		if (id) {
+			int64_t sock = find_or_add_sock(in, img->boot, &s);
 
 			run(in, q_bind(in, Q_SOCK_SET_INFO, "iit", sock,
 				     (int64_t)(r->type & 0xf), NULL));
-			hold(in, img.id, &s, sock, h->time_ns, "create", 0);
+			hold(in, img, &s, sock, h->time_ns, "create", 0);
 		}
-		event(in, img.id, h, r->fd, r->type, NULL, 1, 1);
+		event(in, id, h, r->fd, r->type, NULL, 1, 1);
 		break;
 	}
 	case PL_REC_BIND:
@@ -826,9 +1045,9 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 	case PL_REC_ACCEPT: {
 		const struct pl_rec_conn *r = (const void *)h;
 
-		if (img.id)
-			apply_conn(in, &img, r);
-		event(in, img.id, h, r->fd, (int64_t)r->peer_ino,
+		if (id)
+			apply_conn(in, img, r);
+		event(in, id, h, r->fd, (int64_t)r->peer_ino,
 		      r->name_len > 1 ? r->name : NULL, 1, r->peer_ino != 0);
 		break;
 	}
@@ -837,12 +1056,12 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 		const struct pl_rec_module *r = (const void *)h;
 		char bid[41] = "", path[PL_REC_MAX];
 
-		if (!img.id)
+		if (!id)
 			break;
 		for (int i = 0; i < r->build_id_len && i < 20; i++)
 			snprintf(bid + 2 * i, 3, "%02x", r->build_id[i]);
 		snprintf(path, sizeof(path), "%.*s", (int)r->path_len, r->path);
-		run(in, q_bind(in, Q_MODULE_INSERT, "iiiitt", img.id,
+		run(in, q_bind(in, Q_MODULE_INSERT, "iiiitt", id,
 			       (int64_t)r->start, (int64_t)r->end,
 			       (int64_t)r->bias, bid[0] ? bid : NULL, path));
 		break;
@@ -853,12 +1072,12 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 		struct pl_buf pcs = { 0 };
 		int64_t sock;
 
-		if (!img.id || !(sock = find_sock(in, img.boot, &s)))
+		if (!id || !(sock = find_sock(in, img->boot, &s)))
 			break;
 		for (unsigned i = 0; i < r->nframes; i++)
 			pl_buf_addf(&pcs, "%s%llx", i ? " " : "",
 				    (unsigned long long)r->pc[i]);
-		run(in, q_bind(in, Q_STACK_INSERT, "iit", sock, img.id,
+		run(in, q_bind(in, Q_STACK_INSERT, "iit", sock, id,
 			       pcs.p ? pcs.p : ""));
 		pl_buf_free(&pcs);
 		break;
@@ -867,14 +1086,15 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 		const struct pl_rec_exit *r = (const void *)h;
 		sqlite3_stmt *st;
 
-		if (img.id) {
-			st = q_bind(in, Q_PROC_EXIT, "iii", img.id,
+		if (id) {
+			st = q_bind(in, Q_PROC_EXIT, "iii", id,
 				  (int64_t)h->time_ns, (int64_t)r->status);
 			if (r->status == PL_EXIT_UNKNOWN)
 				sqlite3_bind_null(st, 3);
 			run(in, st);
+			image_end(img);
 		}
-		event(in, img.id, h, 0, r->status, NULL, 0,
+		event(in, id, h, 0, r->status, NULL, 0,
 		      r->status != PL_EXIT_UNKNOWN);
 		break;
 	}
@@ -885,6 +1105,7 @@ static void ingest_free(struct ingest *in)
 {
 	for (int i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(in->q[i]);
+	images_free(&in->images);
 }
 
 /* Ingest what SPOOL_PATH holds past the journal's offset for it. */

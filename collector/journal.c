@@ -143,11 +143,15 @@ int pl_journal_open(const char *path, sqlite3 **ret_db)
 		return PL_EXIT_JOURNAL;
 	}
 
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
 	rc = sqlite3_open_v2(path, &db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY) {
 		sqlite3_close(db);
-		rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+		rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
+				     SQLITE_OPEN_NOMUTEX, NULL);
 	}
 	if (rc != SQLITE_OK) {
 		pl_error("cannot open journal '%s': %s", path,
