@@ -34,7 +34,7 @@
 
 #include "../schema/record.h"
 
-#define ROUNDS 7
+#define ROUNDS 11
 
 static double now(void)
 {

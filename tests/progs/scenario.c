@@ -42,6 +42,8 @@
  *                      thread forks children and a timer signal handler
  *                      makes pairs in any of them; the last child execs
  *                      HOLDER with fd1. Prints how many pairs were made.
+ *   scenario churn N    makes and closes N pairs, printing "made I"
+ *                      every 100
  *   scenario daemon2 HOLDER
  *                      double fork: the grandchild (setsid, orphaned) closes
  *                      fd0 and execs "HOLDER -w" with fd1
@@ -680,6 +682,23 @@ static int errnos(void)
 	return 3; /* a status of our own, to see it come through */
 }
 
+/* churn N: make and close N pairs, saying how far it got every 100
+ * (a test kills it part way). */
+static int make_pairs(long n)
+{
+	for (long i = 1; i <= n; i++) {
+		int fds[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0)
+			return 1;
+		close(fds[0]);
+		close(fds[1]);
+		if (i % 100 == 0)
+			printf("made %ld\n", i);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -687,6 +706,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(mode, "kill"))
 		return kill_or_noclose(1);
+	if (!strcmp(mode, "churn") && argc > 2)
+		return make_pairs(atol(argv[2]));
 	if (!strcmp(mode, "noclose"))
 		return kill_or_noclose(0);
 	if (!strcmp(mode, "cloexec"))
@@ -723,7 +744,7 @@ int main(int argc, char **argv)
 		return daemon2(argv[2]);
 	if (!strcmp(mode, "server") && argc > 3)
 		return server(argv[2], argv[3]);
-	fprintf(stderr, "usage: scenario kill|noclose|cloexec|errno|daemon|"
+	fprintf(stderr, "usage: scenario kill|noclose|cloexec|errno|churn|daemon|"
 			"vfork|dupexec|closerange|rangecloexec|clearenv|spawn|"
 			"system|execw|passfd|server|threads|daemon2|dropuid [PATH] "
 			"[HOLDER]\n");
