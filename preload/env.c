@@ -9,8 +9,8 @@
  * This runs on the exec path, in vfork children too: the new array and
  * strings live in the caller's stack frame, nothing is allocated.
  */
-#include <dlfcn.h>
 #include <limits.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,24 +19,59 @@
 
 #include "shim.h"
 
-static char shim_path[PATH_MAX];
-static char journal_path[PATH_MAX];
+/* Both in one buffer, so that a new image touches one page for them. */
+static char paths[2 * PATH_MAX];
+static const char *shim_path = "", *journal_path = "";
 
-/* Remember where we are and where we write; called by the constructor. */
+struct find_self {
+	uintptr_t addr;
+	const char *name;
+};
+
+static int find_self_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct find_self *f = arg;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && f->addr >= lo &&
+		    f->addr < lo + ph->p_memsz) {
+			f->name = info->dlpi_name;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Remember where we are and where we write; called by the constructor.
+ * Our path is the name the loader has for the object holding this code
+ * (dl_iterate_phdr: dladdr would also search our symbols, pages a new
+ * image need not touch). */
 void pl__env_init(const char *journal)
 {
-	Dl_info info;
+	struct find_self f = { .addr = (uintptr_t)(void *)pl__env_init };
+	char resolved[PATH_MAX];
+	const char *name;
+	size_t n, j;
 
+	dl_iterate_phdr(find_self_cb, &f);
+	name = f.name ? f.name : "";
 	/* The loader names us as LD_PRELOAD did; that is absolute once we
 	 * have put it there ourselves, and only a path given relative to a
 	 * directory needs resolving (a child may run elsewhere). */
-	if (dladdr((void *)pl__env_init, &info) && info.dli_fname) {
-		if (info.dli_fname[0] == '/' ||
-		    !realpath(info.dli_fname, shim_path))
-			snprintf(shim_path, sizeof(shim_path), "%s",
-				 info.dli_fname);
-	}
-	snprintf(journal_path, sizeof(journal_path), "%s", journal);
+	if (name[0] && name[0] != '/' && realpath(name, resolved))
+		name = resolved;
+	n = strlen(name);
+	j = strlen(journal);
+	if (!n || n + 1 + j + 1 > sizeof(paths))
+		return; /* then exec does not spread us (pl__env_fix) */
+	memcpy(paths, name, n + 1);
+	memcpy(paths + n + 1, journal, j + 1);
+	shim_path = paths;
+	journal_path = paths + n + 1;
 }
 
 size_t pl__env_count(char *const *envp)

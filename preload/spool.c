@@ -92,6 +92,8 @@ static int spool_init(int fd)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
+	pl__self.spool_dev = (uint64_t)st.st_dev;
+	pl__self.spool_ino = (uint64_t)st.st_ino;
 	if (st.st_size >= PL_SPOOL_DATA)
 		return 0;
 	while (flock(fd, LOCK_EX) != 0)
@@ -123,7 +125,6 @@ int pl__spool_open(const char *journal)
 {
 	char path[4096];
 	size_t len = strlen(journal);
-	struct stat st;
 	void *map;
 	int fd, high, err;
 
@@ -171,10 +172,6 @@ int pl__spool_open(const char *journal)
 		goto fail;
 	}
 	seg[0] = map;
-	if (fstat(fd, &st) == 0) {
-		pl__self.spool_dev = (uint64_t)st.st_dev;
-		pl__self.spool_ino = (uint64_t)st.st_ino;
-	}
 	return fd;
 fail:
 	pl__real.close(fd);
