@@ -71,7 +71,7 @@ static uint64_t fd_lookup(int fd)
  * the next image) may trust the table only if none was in flight in any
  * thread at that instant; else it lists its fds from /proc. One counter
  * per thread slot, each on its own cache line: threads never share one. */
-#define PL_SLOTS 64
+#define PL_SLOTS 16
 static struct {
 	int n;
 	char pad[64 - sizeof(int)];
@@ -106,7 +106,8 @@ int pl__fds_settled(void)
 void pl__fds_settle_child(void)
 {
 	for (int i = 0; i < PL_SLOTS; i++)
-		inflight[i].n = 0;
+		if (inflight[i].n) /* a write would copy the page */
+			inflight[i].n = 0;
 }
 
 /* No tracked fd at or above this. */
