@@ -83,17 +83,6 @@ size_t pl__env_count(char *const *envp)
 	return n;
 }
 
-/* Does S start with the N bytes of PREFIX? Our own loop, as the string
- * functions below: after a fork each page of libc code the child runs
- * for the first time is a page fault. */
-static int has_prefix(const char *s, const char *prefix, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != prefix[i])
-			return 0;
-	return 1;
-}
-
 /* Does the colon- or space-separated list LIST name our library? */
 static int lists_us(const char *list)
 {
@@ -104,7 +93,7 @@ static int lists_us(const char *list)
 
 		while (*end && *end != ':' && *end != ' ')
 			end++;
-		if ((size_t)(end - p) == len && has_prefix(p, shim_path, len))
+		if ((size_t)(end - p) == len && pl__has_prefix(p, shim_path, len))
 			return 1;
 		p = *end ? end + 1 : end;
 	}
@@ -180,7 +169,7 @@ static size_t base_room(char *const *envp)
 		   strlen(journal_path) + 1;
 
 	for (size_t i = 0; envp && envp[i]; i++)
-		if (has_prefix(envp[i], lp, sizeof(lp) - 1))
+		if (pl__has_prefix(envp[i], lp, sizeof(lp) - 1))
 			n += strlen(envp[i]);
 	return n;
 }
@@ -209,11 +198,11 @@ char *const *pl__env_fix(char *const *envp, char **out, char *room,
 	if (exec && (pid_t)syscall(SYS_getpid) != pl__self.pid)
 		exec = 0;
 	for (; envp && envp[n]; n++) {
-		if (has_prefix(envp[n], lp, sizeof(lp) - 1))
+		if (pl__has_prefix(envp[n], lp, sizeof(lp) - 1))
 			preload_at = (int)n;
-		else if (has_prefix(envp[n], pj, sizeof(pj) - 1))
+		else if (pl__has_prefix(envp[n], pj, sizeof(pj) - 1))
 			has_journal = 1;
-		else if (has_prefix(envp[n], PL_SELF_VAR, sizeof(PL_SELF_VAR) - 1))
+		else if (pl__has_prefix(envp[n], PL_SELF_VAR, sizeof(PL_SELF_VAR) - 1))
 			self_at = (int)n;
 	}
 	if (has_journal && preload_at >= 0 && !exec && self_at < 0 &&

@@ -14,6 +14,20 @@
 
 #include "shim.h"
 
+extern char **environ;
+
+/* Decimal digits at S: the value, with *RET_END after them (not strtoull:
+ * see pl__has_prefix). */
+static uint64_t parse_u64(const char *s, const char **ret_end)
+{
+	uint64_t v = 0;
+
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	*ret_end = s;
+	return v;
+}
+
 struct pl_real pl__real;
 struct pl_self pl__self = { .spool_fd = -1 };
 PL_TLS int pl__busy;
@@ -50,6 +64,7 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 static uint64_t read_start_ticks(void)
 {
 	char buf[1024];
+	const char *end;
 	char *p;
 	int field;
 
@@ -63,7 +78,7 @@ static uint64_t read_start_ticks(void)
 	for (field = 3; field < 22 && p; field++) {
 		p = strchr(p + 1, ' ');
 	}
-	return p ? strtoull(p + 1, NULL, 10) : 0;
+	return p ? parse_u64(p + 1, &end) : 0;
 }
 
 static void read_boot_id(char out[40])
@@ -161,14 +176,15 @@ static void snapshot_proc(struct snap_writer *w)
 		for (off = 0; off < n;) {
 			struct dirent64_raw *d = (void *)(buf + off);
 			struct pl_rec_sock s;
-			char *end;
-			long fd;
+			const char *end;
+			uint64_t fd;
 
 			off += d->d_reclen;
 			if (d->d_name[0] < '0' || d->d_name[0] > '9')
 				continue;
-			fd = strtol(d->d_name, &end, 10);
-			if (*end || fd == dfd || fd == pl__self.spool_fd)
+			fd = parse_u64(d->d_name, &end);
+			if (*end || fd > INT_MAX || (int)fd == dfd ||
+			    (int)fd == pl__self.spool_fd)
 				continue;
 			if (describe_socket((int)fd, &s)) {
 				pl__fd_track((int)fd, s.ino);
@@ -210,15 +226,14 @@ static void snapshot_list(struct snap_writer *w, const char *list)
 
 	while (*p) {
 		struct pl_rec_sock s = { 0 };
-		char *end;
-		long fd = strtol(p, &end, 10);
-		uint64_t ino;
+		const char *end;
+		uint64_t fd = parse_u64(p, &end), ino;
 
 		if (end == p || *end != '.')
 			break;
-		s.ino = strtoull(end + 1, &end, 10);
+		s.ino = parse_u64(end + 1, &end);
 		p = *end == ',' ? end + 1 : end;
-		if (fd < 0 || fd > INT_MAX || fd == pl__self.spool_fd ||
+		if (fd > INT_MAX || (int)fd == pl__self.spool_fd ||
 		    pl__sock_ino((int)fd, &ino) != 0 || ino != s.ino)
 			continue;
 		s.fd = (int)fd;
@@ -295,18 +310,23 @@ void pl__hello(int reason, pid_t parent_pid, uint64_t parent_hello_ns,
  * to see it. Returns the list, or NULL when nothing was handed over. */
 static const char *handed_over(void)
 {
-	/* the string stays where it is when unsetenv drops it from environ */
-	const char *v = secure_getenv("PEERLOG_SELF");
-	const char *p;
-	char *end;
-	size_t len;
+	const char *v = NULL, *p, *end;
+	size_t len, i;
 
-	if (!v)
+	/* taken out of environ by hand (no thread runs yet); the string
+	 * itself stays where it is */
+	for (i = 0; environ && environ[i]; i++)
+		if (pl__has_prefix(environ[i], PL_SELF_VAR,
+				   sizeof(PL_SELF_VAR) - 1))
+			break;
+	if (!environ || !environ[i])
 		return NULL;
-	unsetenv("PEERLOG_SELF");
-	if (strtol(v, &end, 10) != pl__self.pid || *end != ':')
+	v = environ[i] + sizeof(PL_SELF_VAR) - 1;
+	for (; environ[i]; i++)
+		environ[i] = environ[i + 1];
+	if (parse_u64(v, &end) != (uint64_t)pl__self.pid || *end != ':')
 		return NULL;
-	pl__self.start_ticks = strtoull(end + 1, &end, 10);
+	pl__self.start_ticks = parse_u64(end + 1, &end);
 	if (*end != ':' || !(p = strchr(end + 1, ':')))
 		return NULL;
 	len = (size_t)(p - (end + 1));

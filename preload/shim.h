@@ -112,6 +112,18 @@ static inline void pl__leave(void)
 	pl__busy--;
 }
 
+/* Does S start with the N bytes of PREFIX? Ours rather than strncmp, as
+ * are a few other string loops on the fork, exec and start-up paths: in a
+ * fork child or a new image each page of libc code run for the first time
+ * is a page fault, which costs more here than the work. */
+static inline int pl__has_prefix(const char *s, const char *prefix, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != prefix[i])
+			return 0;
+	return 1;
+}
+
 /* spool.c */
 int pl__spool_open(const char *journal);
 uint64_t pl__now_ns(void);

@@ -139,7 +139,10 @@ int pl__spool_open(const char *journal)
 		say("cannot open spool", path, strerror(err));
 		return -err;
 	}
-	high = pl__real.fcntl(fd, F_DUPFD_CLOEXEC, spool_fd_floor());
+	/* the usual floor first: getrlimit only where it is out of reach */
+	high = pl__real.fcntl(fd, F_DUPFD_CLOEXEC, 1000);
+	if (high < 0)
+		high = pl__real.fcntl(fd, F_DUPFD_CLOEXEC, spool_fd_floor());
 	if (high >= 0) {
 		pl__real.close(fd);
 		fd = high;
