@@ -13,9 +13,13 @@
  *
  * Most records are about a running image's fds. The ingest keeps, for each
  * pid it has met, that pid's latest image and the holdings it has open by
- * fd (struct image): a write-through cache of the journal, so that a close
- * or a new socket is applied without looking anything up. The journal is
- * written exactly as without it, and every other lookup goes to SQL.
+ * fd (struct image), so that a close or a new socket is applied without
+ * looking anything up. A new holding is written when it ends, whole, rather
+ * than inserted and then updated: until then it is pending, with its id
+ * taken already. Pending holdings are written before SQL reads the
+ * holdings of their image (the hello of a child looking for its parent's),
+ * when their image ends or is replaced, and at the end of the ingest, so
+ * that the journal holds the same rows as if each had been written at once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +55,7 @@ enum {
 	Q_SOCK_COPY_INFO,
 	Q_PAIR_INSERT,
 	Q_HOLD_INSERT,
+	Q_HOLD_LAST,
 	Q_HOLD_END,
 	Q_HOLD_OPEN_ALL,
 	Q_HOLD_SRC_FD,
@@ -74,8 +79,8 @@ enum {
 
 static const char *const queries[Q_COUNT] = {
 	[Q_PROC_CURRENT] =
-		"SELECT id, boot, origin, parent_id, start_ticks, end_reason "
-		"FROM process WHERE pid = ?1 ORDER BY id DESC LIMIT 1",
+		"SELECT id, boot, origin, parent_id, start_ticks, end_reason, "
+		"ppid FROM process WHERE pid = ?1 ORDER BY id DESC LIMIT 1",
 	[Q_PROC_BY_HELLO] =
 		"SELECT id, exe, argv FROM process "
 		"WHERE pid = ?1 AND hello_ns = ?2 AND boot = ?3",
@@ -123,9 +128,10 @@ static const char *const queries[Q_COUNT] = {
 		"INSERT INTO pair (process_id, created_ns, domain, type, "
 		"protocol) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[Q_HOLD_INSERT] =
-		"INSERT INTO holding (process_id, fd, sock_id, from_ns, "
-		"start_reason, source_id, cloexec) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		"INSERT INTO holding (id, process_id, fd, sock_id, from_ns, "
+		"start_reason, source_id, cloexec, until_ns, end_reason) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[Q_HOLD_LAST] = "SELECT max(id) FROM holding",
 	[Q_HOLD_END] =
 		"UPDATE holding SET until_ns = ?2, end_reason = ?3 WHERE id = ?1",
 	/* what an image met again in a later ingest has open */
@@ -204,7 +210,11 @@ static const char *const kind_names[] = {
  * an fd ends the one before. */
 struct open_at {
 	int fd;
+	int pending;       /* not in the journal yet: the row is here */
 	int64_t holding, sock;
+	int64_t from_ns, source;
+	const char *why;   /* start_reason */
+	int cloexec;
 };
 
 /* The image a record's pid belongs to: the latest one of that pid, as the
@@ -215,6 +225,7 @@ struct image {
 	char boot[40];
 	char origin[8];
 	int64_t parent_id; /* 0: none */
+	uint32_t parent_pid; /* its pid */
 	uint64_t start_ticks;
 	int ended;
 	struct open_at *open;
@@ -231,6 +242,7 @@ struct ingest {
 	sqlite3 *db;
 	sqlite3_stmt *q[Q_COUNT];
 	struct images images;
+	int64_t next_holding; /* the id the next holding gets */
 	int failed;
 };
 
@@ -323,11 +335,11 @@ static struct open_at *open_find(const struct image *img, int fd,
 							 : NULL;
 }
 
-static void open_set(struct ingest *in, struct image *img, int fd,
-		     int64_t holding, int64_t sock)
+static void open_set(struct ingest *in, struct image *img,
+		     const struct open_at *h)
 {
 	size_t at;
-	struct open_at *o = open_find(img, fd, &at);
+	struct open_at *o = open_find(img, h->fd, &at);
 
 	if (!o) {
 		if (img->nopen == img->capopen) {
@@ -345,7 +357,7 @@ static void open_set(struct ingest *in, struct image *img, int fd,
 		memmove(o + 1, o, (img->nopen - at) * sizeof(*o));
 		img->nopen++;
 	}
-	*o = (struct open_at){ .fd = fd, .holding = holding, .sock = sock };
+	*o = *h;
 }
 
 static void open_drop(struct image *img, struct open_at *o)
@@ -356,14 +368,6 @@ static void open_drop(struct image *img, struct open_at *o)
 	img->nopen--;
 }
 
-/* An image that ended holds nothing the ingest needs to know. */
-static void image_end(struct image *img)
-{
-	img->ended = 1;
-	free(img->open);
-	img->open = NULL;
-	img->nopen = img->capopen = 0;
-}
 
 static size_t pid_hash(uint32_t pid, size_t cap)
 {
@@ -440,10 +444,15 @@ static void image_load_open(struct ingest *in, struct image *img)
 	sqlite3_stmt *st = q_bind(in, Q_HOLD_OPEN_ALL, "i", img->id);
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		open_set(in, img, sqlite3_column_int(st, 0),
-			 sqlite3_column_int64(st, 1),
-			 sqlite3_column_int64(st, 2));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct open_at o = {
+			.fd = sqlite3_column_int(st, 0),
+			.holding = sqlite3_column_int64(st, 1),
+			.sock = sqlite3_column_int64(st, 2),
+		};
+
+		open_set(in, img, &o);
+	}
 	if (rc != SQLITE_DONE && !in->failed) {
 		pl_error("journal lookup failed: %s", sqlite3_errmsg(in->db));
 		in->failed = 1;
@@ -472,6 +481,9 @@ static struct image *current_image(struct ingest *in, uint32_t pid)
 		snprintf(img->origin, sizeof(img->origin), "%s",
 			 origin ? origin : "");
 		img->parent_id = sqlite3_column_int64(st, 3);
+		/* an exec's parent is the image before, of the same pid */
+		img->parent_pid = !strcmp(img->origin, "exec")
+					  ? pid : (uint32_t)sqlite3_column_int64(st, 6);
 		img->start_ticks = (uint64_t)sqlite3_column_int64(st, 4);
 		img->ended = sqlite3_column_type(st, 5) != SQLITE_NULL;
 	}
@@ -539,6 +551,65 @@ static int64_t find_or_add_sock(struct ingest *in, const char *boot,
 /* A new holding of IMG at FD. Whatever IMG held there before and did not
  * close in our sight ended without our seeing how; dup2 and dup3 close it
  * themselves, and say so with WAS. */
+/* Write the pending holding O of IMG, ended at UNTIL_NS for reason WHY,
+ * or (WHY NULL) still open. */
+static void hold_write(struct ingest *in, const struct image *img,
+		       struct open_at *o, int64_t until_ns, const char *why)
+{
+	sqlite3_stmt *st = q_bind(in, Q_HOLD_INSERT, "iiiiitiiit", o->holding,
+				  img->id, (int64_t)o->fd, o->sock, o->from_ns,
+				  o->why, o->source, (int64_t)o->cloexec,
+				  until_ns, why);
+
+	if (!o->source)
+		sqlite3_bind_null(st, 7);
+	if (!why)
+		sqlite3_bind_null(st, 9);
+	run(in, st);
+	o->pending = 0;
+}
+
+/* Write what IMG has pending: before SQL reads its holdings, and when it
+ * ends. */
+static void image_flush(struct ingest *in, struct image *img)
+{
+	for (size_t i = 0; i < img->nopen; i++)
+		if (img->open[i].pending)
+			hold_write(in, img, &img->open[i], 0, NULL);
+}
+
+/* An image that ended: what it held open is in the journal, and nothing
+ * of it is needed any more. */
+static void image_end(struct ingest *in, struct image *img)
+{
+	image_flush(in, img);
+	img->ended = 1;
+	free(img->open);
+	img->open = NULL;
+	img->nopen = img->capopen = 0;
+}
+
+/* Write what image ID (the image of PID, if the ingest has it) has pending. */
+static void image_flush_id(struct ingest *in, uint32_t pid, int64_t id)
+{
+	struct image **slot;
+
+	if (in->images.cap && *(slot = image_slot(&in->images, pid)) &&
+	    (*slot)->id == id)
+		image_flush(in, *slot);
+}
+
+/* The open holding O ends at NS, for reason WHY. */
+static void hold_end(struct ingest *in, const struct image *img,
+		     struct open_at *o, uint64_t ns, const char *why)
+{
+	if (o->pending)
+		hold_write(in, img, o, (int64_t)ns, why);
+	else
+		run(in, q_bind(in, Q_HOLD_END, "iit", o->holding, (int64_t)ns,
+			       why));
+}
+
 /* The open holding of IMG at FD ends at NS, for reason WHY. */
 static void unhold(struct ingest *in, struct image *img, int fd, uint64_t ns,
 		   const char *why)
@@ -547,30 +618,36 @@ static void unhold(struct ingest *in, struct image *img, int fd, uint64_t ns,
 
 	if (!o)
 		return;
-	run(in, q_bind(in, Q_HOLD_END, "iit", o->holding, (int64_t)ns, why));
+	hold_end(in, img, o, ns, why);
 	open_drop(img, o);
 }
 
-static void hold_over(struct ingest *in, struct image *img,
-		      const struct pl_rec_sock *s, int64_t sock, uint64_t ns,
-		      const char *why, int64_t source, const char *was)
+/* A new holding of IMG at the record's fd: its id. One received with
+ * SCM_RIGHTS is written at once, for the sender's record (which may come
+ * after it) looks it up in SQL; the others are pending. */
+static int64_t hold_over(struct ingest *in, struct image *img,
+			 const struct pl_rec_sock *s, int64_t sock,
+			 uint64_t ns, const char *why, int64_t source,
+			 const char *was)
 {
-	sqlite3_stmt *st;
+	struct open_at o = {
+		.fd = (int)s->fd, .pending = 1, .holding = in->next_holding++,
+		.sock = sock, .from_ns = (int64_t)ns, .source = source,
+		.why = why, .cloexec = (s->flags & PL_SOCK_CLOEXEC) != 0,
+	};
 
 	unhold(in, img, (int)s->fd, ns, was);
-	st = q_bind(in, Q_HOLD_INSERT, "iiiitii", img->id, (int64_t)s->fd, sock,
-		  (int64_t)ns, why, source,
-		  (int64_t)((s->flags & PL_SOCK_CLOEXEC) != 0));
-	if (!source)
-		sqlite3_bind_null(st, 6);
-	open_set(in, img, (int)s->fd, inserted(in, st), sock);
+	if (!strcmp(why, "recv"))
+		hold_write(in, img, &o, 0, NULL);
+	open_set(in, img, &o);
+	return o.holding;
 }
 
-static void hold(struct ingest *in, struct image *img,
-		 const struct pl_rec_sock *s, int64_t sock, uint64_t ns,
-		 const char *why, int64_t source)
+static int64_t hold(struct ingest *in, struct image *img,
+		    const struct pl_rec_sock *s, int64_t sock, uint64_t ns,
+		    const char *why, int64_t source)
 {
-	hold_over(in, img, s, sock, ns, why, source, "unknown");
+	return hold_over(in, img, s, sock, ns, why, source, "unknown");
 }
 
 /* The socket IMG holds at FD, or 0. */
@@ -701,10 +778,11 @@ static void apply_recv(struct ingest *in, struct image *img,
 			}
 			sqlite3_reset(st);
 		}
-		hold(in, img, s, sock, r->head.time_ns, "recv", src);
+		int64_t held = hold(in, img, s, sock, r->head.time_ns, "recv",
+				    src);
+
 		if (flight)
-			run(in, q_bind(in, Q_FLIGHT_LAND, "ii", flight,
-				       sqlite3_last_insert_rowid(in->db)));
+			run(in, q_bind(in, Q_FLIGHT_LAND, "ii", flight, held));
 	}
 }
 
@@ -734,14 +812,16 @@ static void apply_range(struct ingest *in, struct image *img, uint64_t first,
 		return;
 	open_find(img, (int)first, &at);
 	for (end = at; end < img->nopen && (uint64_t)img->open[end].fd <= last;
-	     end++)
-		if (cloexec)
-			run(in, q_bind(in, Q_HOLD_SETFD, "ii",
-				       img->open[end].holding, 1));
+	     end++) {
+		struct open_at *o = &img->open[end];
+
+		if (!cloexec)
+			hold_end(in, img, o, ns, "close");
+		else if (o->pending)
+			o->cloexec = 1;
 		else
-			run(in, q_bind(in, Q_HOLD_END, "iit",
-				       img->open[end].holding, (int64_t)ns,
-				       "close"));
+			run(in, q_bind(in, Q_HOLD_SETFD, "ii", o->holding, 1));
+	}
 	if (!cloexec) {
 		memmove(&img->open[at], &img->open[end],
 			(img->nopen - end) * sizeof(*img->open));
@@ -757,6 +837,8 @@ static void hold_at_hello(struct ingest *in, struct image *img,
 	const char *why = "found";
 	int64_t src = 0;
 
+	if (img->parent_id) /* what SQL reads below must be in */
+		image_flush_id(in, img->parent_pid, img->parent_id);
 	if (img->parent_id && !strcmp(img->origin, "fork")) {
 		why = "fork";
 		src = lookup(in, q_bind(in, Q_HOLD_SRC_FD, "iii", img->parent_id,
@@ -802,6 +884,7 @@ static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
 			const char *a = (const char *)sqlite3_column_text(st, 2);
 
 			img.parent_id = sqlite3_column_int64(st, 0);
+			img.parent_pid = h->parent_pid;
 			parent_exe = e ? strdup(e) : NULL;
 			parent_argv = a ? strdup(a) : NULL;
 		}
@@ -817,6 +900,7 @@ static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
 			/* same process, new program: an exec */
 			strcpy(img.origin, "exec");
 			img.parent_id = prev->id;
+			img.parent_pid = h->head.pid;
 			run(in, q_bind(in, Q_PROC_END_EXEC, "ii", prev->id,
 				     (int64_t)h->head.time_ns));
 		} else {
@@ -826,6 +910,7 @@ static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
 			    !strcmp(prev->boot, img.boot)) {
 				strcpy(img.origin, "spawn");
 				img.parent_id = prev->id;
+				img.parent_pid = h->ppid;
 			} else {
 				strcpy(img.origin, "root");
 			}
@@ -851,6 +936,7 @@ static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
 	/* the pid's latest image from now on, holding nothing yet */
 	if (!(cur = image_slot_get(in, h->head.pid)))
 		return;
+	image_flush(in, cur); /* the image it replaces */
 	free(cur->open);
 	img.pid = cur->pid;
 	*cur = img;
@@ -992,9 +1078,11 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 	case PL_REC_SETFD: {
 		const struct pl_rec_setfd *r = (const void *)h;
 		int64_t on = (r->flags & PL_SOCK_CLOEXEC) != 0;
-		const struct open_at *o;
+		struct open_at *o;
 
-		if (id && (o = open_find(img, (int)r->fd, NULL)))
+		if (id && (o = open_find(img, (int)r->fd, NULL)) && o->pending)
+			o->cloexec = (int)on;
+		else if (id && o)
 			run(in, q_bind(in, Q_HOLD_SETFD, "ii", o->holding, on));
 		event(in, id, h, r->fd, on, NULL, 1, 1);
 		break;
@@ -1092,7 +1180,7 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 			if (r->status == PL_EXIT_UNKNOWN)
 				sqlite3_bind_null(st, 3);
 			run(in, st);
-			image_end(img);
+			image_end(in, img);
 		}
 		event(in, id, h, 0, r->status, NULL, 0,
 		      r->status != PL_EXIT_UNKNOWN);
@@ -1167,6 +1255,7 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 		}
 	}
 
+	in.next_holding = lookup(&in, q_bind(&in, Q_HOLD_LAST, "")) + 1;
 	first = spool_first(fd);
 	{
 		sqlite3_stmt *q = q_bind(&in, Q_SPOOL_GET, "t", spool_path);
@@ -1198,6 +1287,9 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 	if (reader.skipped)
 		pl_warn("skipped %llu garbled bytes in spool '%s'",
 			(unsigned long long)reader.skipped, spool_path);
+	for (size_t i = 0; !in.failed && i < in.images.cap; i++)
+		if (in.images.v[i])
+			image_flush(&in, in.images.v[i]);
 	if (!in.failed)
 		run(&in, q_bind(&in, Q_SPOOL_PUT, "tiiiii", spool_path,
 			      (int64_t)st.st_dev, (int64_t)st.st_ino, first,

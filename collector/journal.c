@@ -160,6 +160,7 @@ int pl_journal_open(const char *path, sqlite3 **ret_db)
 		return PL_EXIT_JOURNAL;
 	}
 	sqlite3_busy_timeout(db, 30000);
+	pl_db_exec(db, "PRAGMA cache_size = -65536");
 	rc = journal_setup(db, path);
 	if (rc) {
 		sqlite3_close(db);
