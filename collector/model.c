@@ -100,7 +100,9 @@ void pl_query_free(struct pl_query *q)
 	pl_kfds_free(&q->fds);
 	sqlite3_finalize(q->holders_st);
 	sqlite3_finalize(q->flights_st);
-	q->holders_st = q->flights_st = NULL;
+	sqlite3_finalize(q->site_st[0]);
+	sqlite3_finalize(q->site_st[1]);
+	q->holders_st = q->flights_st = q->site_st[0] = q->site_st[1] = NULL;
 	q->loaded = 0;
 }
 
@@ -296,7 +298,7 @@ int pl_holders_load(sqlite3 *db, struct pl_query *q, int64_t sock_id,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return pl_db_fail(db, "cannot read holders");
-	return flights_load(db, q, sock_id, ret);
+	return q->no_flights ? 0 : flights_load(db, q, sock_id, ret);
 }
 
 void pl_holders_free(struct pl_holders *hs)

@@ -57,8 +57,9 @@ struct pl_query {
 	struct pl_kdump dump;
 	struct pl_kfds fds;
 	int alive_seen; /* a holder was alive: the check could be made */
+	int no_flights; /* pl_holders_load() leaves flights out */
 	/* prepared once per query, for every end it loads */
-	sqlite3_stmt *holders_st, *flights_st;
+	sqlite3_stmt *holders_st, *flights_st, *site_st[2];
 };
 void pl_query_free(struct pl_query *q);
 void pl_json_live_check(struct pl_json *j, const struct pl_query *q);
@@ -135,6 +136,10 @@ struct pl_site {
 };
 /* 1 and *ret filled, 0 when no stack was recorded, -1 on error. */
 int pl_site_of(sqlite3 *db, int64_t sock_id, struct pl_site *ret);
+/* The same with statements the caller keeps (NULL: prepared on first use)
+ * and finalizes, for a command that names many sites. */
+int pl_site_of_st(sqlite3 *db, sqlite3_stmt *stp[2], int64_t sock_id,
+		  struct pl_site *ret);
 int pl_site_of_end(sqlite3 *db, int64_t pair, int64_t ino,
 		   struct pl_site *ret);
 void pl_site_text(const struct pl_site *s, struct pl_buf *b);
