@@ -245,17 +245,54 @@ static void indent(FILE *f, int depth)
 	}
 }
 
+/* Does S need no escaping in a JSON string? */
+static int plain(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+			return 0;
+	}
+	return 1;
+}
+
+/* What comes before a value: the separator, the indentation and the key,
+ * in one write where the key is a short plain one (they all are). */
 static void member(struct pl_json *j, const char *key)
 {
+	char buf[192];
+	size_t n = 0, klen = key ? strlen(key) : 0;
+
+	if (2 * (size_t)j->depth + klen + 8 > sizeof(buf) ||
+	    (key && !plain(key, klen))) {
+		if (j->depth > 0) {
+			fputs_unlocked(j->fresh[j->depth] ? "\n" : ",\n", j->f);
+			indent(j->f, j->depth);
+		}
+		j->fresh[j->depth] = 0;
+		if (key) {
+			json_put_str(j->f, key, klen);
+			fputs_unlocked(": ", j->f);
+		}
+		return;
+	}
 	if (j->depth > 0) {
-		fputs_unlocked(j->fresh[j->depth] ? "\n" : ",\n", j->f);
-		indent(j->f, j->depth);
+		if (!j->fresh[j->depth])
+			buf[n++] = ',';
+		buf[n++] = '\n';
+		memset(buf + n, ' ', 2 * (size_t)j->depth);
+		n += 2 * (size_t)j->depth;
 	}
 	j->fresh[j->depth] = 0;
 	if (key) {
-		json_put_str(j->f, key, strlen(key));
-		fputs_unlocked(": ", j->f);
+		buf[n++] = '"';
+		memcpy(buf + n, key, klen);
+		n += klen;
+		memcpy(buf + n, "\": ", 3);
+		n += 3;
 	}
+	fwrite_unlocked(buf, 1, n, j->f);
 }
 
 void pl_json_open(struct pl_json *j, const char *key, char bracket)
