@@ -90,6 +90,72 @@ static const struct end *end_of(const struct ends *e, int64_t pair, int side)
 	return pair > 0 && pair <= e->n ? &e->v[2 * (pair - 1) + side] : &none;
 }
 
+/* The holders of the ends of the next pairs, loaded together: one query
+ * over the range of their socket ids where those are close together (they
+ * are made in that order), else one query per socket. */
+#define WINDOW_PAIRS 256
+
+struct window {
+	int64_t first, last; /* pair ids covered */
+	int64_t socks[2 * WINDOW_PAIRS];
+	struct pl_holders hs[2 * WINDOW_PAIRS];
+	size_t n;
+};
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void window_free(struct window *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		pl_holders_free(&w->hs[i]);
+	w->n = 0;
+	w->first = w->last = 0;
+}
+
+static int window_load(sqlite3 *db, struct pl_query *q, const struct ends *e,
+		       int64_t pair, struct window *w)
+{
+	size_t n = 0, k = 0;
+	int rc = 0;
+
+	window_free(w);
+	w->first = pair;
+	w->last = pair + WINDOW_PAIRS - 1;
+	for (int64_t p = w->first; p <= w->last && p <= e->n; p++)
+		for (int side = 0; side < 2; side++)
+			if (end_of(e, p, side)->sock)
+				w->socks[n++] = end_of(e, p, side)->sock;
+	qsort(w->socks, n, sizeof(w->socks[0]), cmp_id);
+	for (size_t i = 0; i < n; i++) /* a socket is on one side of one pair */
+		if (!k || w->socks[k - 1] != w->socks[i])
+			w->socks[k++] = w->socks[i];
+	w->n = k;
+	if (k && w->socks[k - 1] - w->socks[0] < 8 * (int64_t)k)
+		return pl_holders_load_range(db, q, w->socks, k, w->hs);
+	memset(w->hs, 0, k * sizeof(w->hs[0]));
+	for (size_t i = 0; i < k && !rc; i++)
+		rc = pl_holders_load(db, q, w->socks[i], &w->hs[i]);
+	return rc;
+}
+
+/* The holders of socket SOCK (0: none) from the window. */
+static const struct pl_holders *window_get(const struct window *w,
+					   int64_t sock)
+{
+	static const struct pl_holders none;
+	const int64_t *at;
+
+	if (!sock)
+		return &none;
+	at = bsearch(&sock, w->socks, w->n, sizeof(w->socks[0]), cmp_id);
+	return at ? &w->hs[at - w->socks] : &none;
+}
+
 static void text_end(int side, int64_t ino, const struct pl_holders *hs)
 {
 	printf("  end %d socket:[%lld]\n", side, (long long)ino);
@@ -107,6 +173,7 @@ static void text_end(int side, int64_t ino, const struct pl_holders *hs)
 int cmd_pairs(int argc, char **argv)
 {
 	struct pl_query q = { .live = 1, .no_flights = 1 };
+	static struct window win;
 	struct ends ends;
 	struct pl_opts o;
 	struct pl_json j;
@@ -179,28 +246,25 @@ int cmd_pairs(int argc, char **argv)
 			       pl_buf_str(&where));
 			pl_buf_free(&where);
 		}
+		if (pair < win.first || pair > win.last)
+			rc = window_load(db, &q, &ends, pair, &win);
 		for (int side = 0; side < 2 && !rc; side++) {
 			const struct end *e = end_of(&ends, pair, side);
-			int64_t ino = e->ino;
-			struct pl_holders hs;
+			const struct pl_holders *hs = window_get(&win, e->sock);
 
-			rc = pl_holders_load(db, &q, e->sock, &hs);
-			if (rc)
-				break;
 			if (o.json) {
 				pl_json_open(&j, NULL, '{');
 				pl_json_int(&j, "side", side);
-				pl_json_int(&j, "inode", ino);
+				pl_json_int(&j, "inode", e->ino);
 				pl_json_int(&j, "cookie", e->cookie);
 				pl_json_open(&j, "holders", '[');
-				for (size_t i = 0; i < hs.n; i++)
-					pl_json_holder(&j, &hs.v[i]);
+				for (size_t i = 0; i < hs->n; i++)
+					pl_json_holder(&j, &hs->v[i]);
 				pl_json_close(&j, ']');
 				pl_json_close(&j, '}');
 			} else {
-				text_end(side, ino, &hs);
+				text_end(side, e->ino, hs);
 			}
-			pl_holders_free(&hs);
 		}
 		if (o.json) {
 			pl_json_close(&j, ']');
@@ -209,6 +273,7 @@ int cmd_pairs(int argc, char **argv)
 		n++;
 	}
 	sqlite3_finalize(st);
+	window_free(&win);
 	free(ends.v);
 	if (o.json) {
 		pl_json_close(&j, ']');

@@ -180,7 +180,12 @@ void pl_fmt_time(uint64_t ns, int iso, char *buf, size_t size)
 		p = put_digits(p, frac / 1000000u, 3);
 	}
 	*p = '\0';
-	snprintf(buf, size, "%s", out);
+	if (size) {
+		size_t n = (size_t)(p - out) < size ? (size_t)(p - out) : size - 1;
+
+		memcpy(buf, out, n);
+		buf[n] = '\0';
+	}
 }
 
 void pl_json_init(struct pl_json *j, FILE *f)
