@@ -43,11 +43,10 @@ enum {
 	Q_PROC_EXEC,
 	Q_PROC_EXEC_FAIL,
 	Q_PROC_EXIT,
-	Q_SOCK_BY_COOKIE,
+	Q_SOCK_FIND,
 	Q_SOCK_BY_INO,
 	Q_SOCK_INSERT,
 	Q_SOCK_SET_PAIR,
-	Q_SOCK_ADOPT,
 	Q_SOCK_SET_COOKIE,
 	Q_SOCK_SET_PEER,
 	Q_SOCK_SET_INFO,
@@ -55,6 +54,7 @@ enum {
 	Q_SOCK_COPY_INFO,
 	Q_PAIR_INSERT,
 	Q_HOLD_INSERT,
+	Q_HOLD_BATCH,
 	Q_HOLD_LAST,
 	Q_HOLD_END,
 	Q_HOLD_OPEN_ALL,
@@ -72,10 +72,29 @@ enum {
 	Q_MODULE_INSERT,
 	Q_STACK_INSERT,
 	Q_EVENT_INSERT,
+	Q_EVENT_BATCH,
 	Q_SPOOL_GET,
 	Q_SPOOL_PUT,
 	Q_COUNT
 };
+
+/* Events are written EVENT_BATCH at a time: one statement for many rows
+ * costs much less than one per row, and nothing in the ingest reads them. */
+#define EVENT_BATCH 32
+#define EVENT_ROW "(?, ?, ?, ?, ?, ?, ?)"
+#define EVENT_ROWS4 EVENT_ROW ", " EVENT_ROW ", " EVENT_ROW ", " EVENT_ROW
+#define EVENT_ROWS16 EVENT_ROWS4 ", " EVENT_ROWS4 ", " EVENT_ROWS4 ", " \
+	EVENT_ROWS4
+#define EVENT_ROWS32 EVENT_ROWS16 ", " EVENT_ROWS16
+
+/* Holdings too, but they are read and updated in SQL: what is held back
+ * is written before any statement on the holding table (q_bind). */
+#define HOLD_BATCH 32
+#define HOLD_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define HOLD_ROWS4 HOLD_ROW ", " HOLD_ROW ", " HOLD_ROW ", " HOLD_ROW
+#define HOLD_ROWS16 HOLD_ROWS4 ", " HOLD_ROWS4 ", " HOLD_ROWS4 ", " \
+	HOLD_ROWS4
+#define HOLD_ROWS32 HOLD_ROWS16 ", " HOLD_ROWS16
 
 static const char *const queries[Q_COUNT] = {
 	[Q_PROC_CURRENT] =
@@ -99,9 +118,6 @@ static const char *const queries[Q_COUNT] = {
 	[Q_PROC_EXIT] =
 		"UPDATE process SET end_ns = ?2, end_reason = 'exit', "
 		"exit_status = ?3 WHERE id = ?1 AND end_ns IS NULL",
-	[Q_SOCK_BY_COOKIE] =
-		"SELECT id FROM sock WHERE boot = ?1 AND cookie = ?2 "
-		"ORDER BY id DESC LIMIT 1",
 	[Q_SOCK_BY_INO] =
 		"SELECT id FROM sock WHERE boot = ?1 AND ino = ?2 "
 		"ORDER BY id DESC LIMIT 1",
@@ -110,10 +126,13 @@ static const char *const queries[Q_COUNT] = {
 		"peer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[Q_SOCK_SET_PAIR] =
 		"UPDATE sock SET pair_id = ?2, side = ?3 WHERE id = ?1",
-	/* a socket first seen as a peer, by inode alone */
-	[Q_SOCK_ADOPT] =
-		"SELECT id FROM sock WHERE boot = ?1 AND ino = ?2 AND cookie = 0 "
-		"ORDER BY id DESC LIMIT 1",
+	/* by cookie, else one first seen as the peer of a connection, by
+	 * inode alone: the first row */
+	[Q_SOCK_FIND] =
+		"SELECT * FROM (SELECT id, cookie FROM sock WHERE boot = ?1 "
+		"AND cookie = ?2 ORDER BY id DESC LIMIT 1) UNION ALL "
+		"SELECT * FROM (SELECT id, cookie FROM sock WHERE boot = ?1 "
+		"AND ino = ?3 AND cookie = 0 ORDER BY id DESC LIMIT 1)",
 	[Q_SOCK_SET_COOKIE] = "UPDATE sock SET cookie = ?2 WHERE id = ?1",
 	[Q_SOCK_SET_PEER] = "UPDATE sock SET peer_id = ?2 WHERE id = ?1",
 	[Q_SOCK_SET_INFO] = /* what is known already stays */
@@ -132,6 +151,10 @@ static const char *const queries[Q_COUNT] = {
 		"start_reason, source_id, cloexec, until_ns, end_reason) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[Q_HOLD_LAST] = "SELECT max(id) FROM holding",
+	[Q_HOLD_BATCH] =
+		"INSERT INTO holding (id, process_id, fd, sock_id, from_ns, "
+		"start_reason, source_id, cloexec, until_ns, end_reason) "
+		"VALUES " HOLD_ROWS32,
 	[Q_HOLD_END] =
 		"UPDATE holding SET until_ns = ?2, end_reason = ?3 WHERE id = ?1",
 	/* what an image met again in a later ingest has open */
@@ -183,6 +206,10 @@ static const char *const queries[Q_COUNT] = {
 	[Q_EVENT_INSERT] =
 		"INSERT INTO event (process_id, pid, time_ns, kind, fd, arg, "
 		"detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	/* EVENT_BATCH rows in one statement */
+	[Q_EVENT_BATCH] =
+		"INSERT INTO event (process_id, pid, time_ns, kind, fd, arg, "
+		"detail) VALUES " EVENT_ROWS32,
 	[Q_SPOOL_GET] =
 		"SELECT dev, ino, first, offset FROM spool WHERE path = ?1",
 	[Q_SPOOL_PUT] =
@@ -238,13 +265,99 @@ struct images {
 	size_t cap, n;
 };
 
+/* An event row not written yet; detail is an offset in ingest.details. */
+struct event_row {
+	int64_t proc, pid, time_ns, fd, arg;
+	const char *kind;
+	int has_fd, has_arg;
+	size_t detail; /* 0: NULL, else offset + 1 */
+};
+
+/* A holding row not written yet (why NULL: still open). */
+struct hold_row {
+	int64_t id, proc, sock, from_ns, source, until_ns;
+	int fd, cloexec;
+	const char *start, *why; /* static strings */
+};
+
 struct ingest {
 	sqlite3 *db;
 	sqlite3_stmt *q[Q_COUNT];
 	struct images images;
+	struct hold_row holds[HOLD_BATCH];
+	size_t nholds;
+	struct event_row events[EVENT_BATCH];
+	size_t nevents;
+	struct pl_buf details;
 	int64_t next_holding; /* the id the next holding gets */
 	int failed;
 };
+
+static void hold_bind(sqlite3_stmt *st, int at, const struct hold_row *h)
+{
+	sqlite3_bind_int64(st, at + 1, h->id);
+	sqlite3_bind_int64(st, at + 2, h->proc);
+	sqlite3_bind_int64(st, at + 3, h->fd);
+	sqlite3_bind_int64(st, at + 4, h->sock);
+	sqlite3_bind_int64(st, at + 5, h->from_ns);
+	sqlite3_bind_text(st, at + 6, h->start, -1, SQLITE_STATIC);
+	if (h->source)
+		sqlite3_bind_int64(st, at + 7, h->source);
+	else
+		sqlite3_bind_null(st, at + 7);
+	sqlite3_bind_int64(st, at + 8, h->cloexec);
+	if (h->why) {
+		sqlite3_bind_int64(st, at + 9, h->until_ns);
+		sqlite3_bind_text(st, at + 10, h->why, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(st, at + 9);
+		sqlite3_bind_null(st, at + 10);
+	}
+}
+
+static void run(struct ingest *in, sqlite3_stmt *st);
+
+/* Write the holdings held back, in their order. */
+static void holds_flush(struct ingest *in)
+{
+	size_t i = 0, n = in->nholds;
+
+	in->nholds = 0;
+	if (n == HOLD_BATCH) {
+		sqlite3_stmt *st = in->q[Q_HOLD_BATCH];
+
+		sqlite3_reset(st);
+		for (; i < HOLD_BATCH; i++)
+			hold_bind(st, 10 * (int)i, &in->holds[i]);
+		run(in, st);
+	}
+	for (; i < n; i++) {
+		sqlite3_stmt *st = in->q[Q_HOLD_INSERT];
+
+		sqlite3_reset(st);
+		hold_bind(st, 0, &in->holds[i]);
+		run(in, st);
+	}
+}
+
+/* Statements that read or change holdings: the held-back ones go first. */
+static int on_holdings(int q)
+{
+	switch (q) {
+	case Q_HOLD_END:
+	case Q_HOLD_OPEN_ALL:
+	case Q_HOLD_SRC_FD:
+	case Q_HOLD_SRC_ANY:
+	case Q_HOLD_KEPT:
+	case Q_HOLD_SETFD:
+	case Q_RECV_ORPHAN:
+	case Q_HOLD_SET_SOURCE:
+	case Q_HOLD_LAST:
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 /* Bind by type: 'i' int64, 't' text (NULL pointer binds NULL), 'n' NULL.
  * Text is bound without a copy: it must stay valid until the statement has
@@ -254,6 +367,8 @@ static sqlite3_stmt *q_bind(struct ingest *in, int q, const char *types, ...)
 	sqlite3_stmt *st = in->q[q];
 	va_list ap;
 
+	if (in->nholds && on_holdings(q))
+		holds_flush(in);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	va_start(ap, types);
@@ -493,23 +608,74 @@ static struct image *current_image(struct ingest *in, uint32_t pid)
 	return img;
 }
 
+/* Bind event E as the 7 parameters from AT + 1 of ST. */
+static void event_bind(struct ingest *in, sqlite3_stmt *st, int at,
+		       const struct event_row *e)
+{
+	if (e->proc)
+		sqlite3_bind_int64(st, at + 1, e->proc);
+	else
+		sqlite3_bind_null(st, at + 1);
+	sqlite3_bind_int64(st, at + 2, e->pid);
+	sqlite3_bind_int64(st, at + 3, e->time_ns);
+	sqlite3_bind_text(st, at + 4, e->kind, -1, SQLITE_STATIC);
+	if (e->has_fd)
+		sqlite3_bind_int64(st, at + 5, e->fd);
+	else
+		sqlite3_bind_null(st, at + 5);
+	if (e->has_arg)
+		sqlite3_bind_int64(st, at + 6, e->arg);
+	else
+		sqlite3_bind_null(st, at + 6);
+	if (e->detail)
+		sqlite3_bind_text(st, at + 7, in->details.p + e->detail - 1, -1,
+				  SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, at + 7);
+}
+
+/* Write the events held back, in their order. */
+static void events_flush(struct ingest *in)
+{
+	size_t i = 0;
+
+	if (in->nevents == EVENT_BATCH) {
+		sqlite3_stmt *st = in->q[Q_EVENT_BATCH];
+
+		sqlite3_reset(st);
+		for (; i < EVENT_BATCH; i++)
+			event_bind(in, st, 7 * (int)i, &in->events[i]);
+		run(in, st);
+	}
+	for (; i < in->nevents; i++) {
+		sqlite3_stmt *st = in->q[Q_EVENT_INSERT];
+
+		sqlite3_reset(st);
+		event_bind(in, st, 0, &in->events[i]);
+		run(in, st);
+	}
+	in->nevents = 0;
+	in->details.len = 0;
+}
+
 static void event(struct ingest *in, int64_t proc, const struct pl_rec_head *h,
 		  int64_t fd, int64_t arg, const char *detail, int has_fd,
 		  int has_arg)
 {
-	sqlite3_stmt *st = q_bind(in, Q_EVENT_INSERT, "iiit", proc ? proc : 0,
-				(int64_t)h->pid, (int64_t)h->time_ns,
-				kind_names[h->type]);
+	struct event_row *e = &in->events[in->nevents++];
 
-	if (!proc)
-		sqlite3_bind_null(st, 1);
-	if (has_fd)
-		sqlite3_bind_int64(st, 5, fd);
-	if (has_arg)
-		sqlite3_bind_int64(st, 6, arg);
-	if (detail)
-		sqlite3_bind_text(st, 7, detail, -1, SQLITE_STATIC);
-	run(in, st);
+	*e = (struct event_row){
+		.proc = proc, .pid = (int64_t)h->pid,
+		.time_ns = (int64_t)h->time_ns, .fd = fd, .arg = arg,
+		.kind = kind_names[h->type], .has_fd = has_fd,
+		.has_arg = has_arg,
+	};
+	if (detail) {
+		e->detail = in->details.len + 1;
+		pl_buf_add(&in->details, detail, strlen(detail) + 1);
+	}
+	if (in->nevents == EVENT_BATCH)
+		events_flush(in);
 }
 
 /* A socket by cookie, or where we have none, by inode. One first seen as
@@ -518,20 +684,27 @@ static void event(struct ingest *in, int64_t proc, const struct pl_rec_head *h,
 static int64_t find_sock(struct ingest *in, const char *boot,
 			 const struct pl_rec_sock *s)
 {
-	int64_t id;
+	int64_t id = 0, cookie = 0;
+	sqlite3_stmt *st;
+	int rc;
 
 	if (!s->cookie)
 		return lookup(in, q_bind(in, Q_SOCK_BY_INO, "ti", boot,
 				       (int64_t)s->ino));
-	id = lookup(in, q_bind(in, Q_SOCK_BY_COOKIE, "ti", boot,
-			     (int64_t)s->cookie));
-	if (!id) {
-		id = lookup(in, q_bind(in, Q_SOCK_ADOPT, "ti", boot,
-				     (int64_t)s->ino));
-		if (id)
-			run(in, q_bind(in, Q_SOCK_SET_COOKIE, "ii", id,
-				     (int64_t)s->cookie));
+	st = q_bind(in, Q_SOCK_FIND, "tii", boot, (int64_t)s->cookie,
+		    (int64_t)s->ino);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		cookie = sqlite3_column_int64(st, 1);
+	} else if (rc != SQLITE_DONE && !in->failed) {
+		pl_error("journal lookup failed: %s", sqlite3_errmsg(in->db));
+		in->failed = 1;
 	}
+	sqlite3_reset(st);
+	if (id && !cookie) /* adopted: it has its cookie now */
+		run(in, q_bind(in, Q_SOCK_SET_COOKIE, "ii", id,
+			       (int64_t)s->cookie));
 	return id;
 }
 
@@ -556,17 +729,15 @@ static int64_t find_or_add_sock(struct ingest *in, const char *boot,
 static void hold_write(struct ingest *in, const struct image *img,
 		       struct open_at *o, int64_t until_ns, const char *why)
 {
-	sqlite3_stmt *st = q_bind(in, Q_HOLD_INSERT, "iiiiitiiit", o->holding,
-				  img->id, (int64_t)o->fd, o->sock, o->from_ns,
-				  o->why, o->source, (int64_t)o->cloexec,
-				  until_ns, why);
-
-	if (!o->source)
-		sqlite3_bind_null(st, 7);
-	if (!why)
-		sqlite3_bind_null(st, 9);
-	run(in, st);
+	in->holds[in->nholds++] = (struct hold_row){
+		.id = o->holding, .proc = img->id, .sock = o->sock,
+		.from_ns = o->from_ns, .source = o->source,
+		.until_ns = until_ns, .fd = o->fd, .cloexec = o->cloexec,
+		.start = o->why, .why = why,
+	};
 	o->pending = 0;
+	if (in->nholds == HOLD_BATCH)
+		holds_flush(in);
 }
 
 /* Write what IMG has pending: before SQL reads its holdings, and when it
@@ -1206,6 +1377,7 @@ static void ingest_free(struct ingest *in)
 	for (int i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(in->q[i]);
 	images_free(&in->images);
+	pl_buf_free(&in->details);
 }
 
 /* Ingest what SPOOL_PATH holds past the journal's offset for it. */
@@ -1290,6 +1462,10 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 	for (size_t i = 0; !in.failed && i < in.images.cap; i++)
 		if (in.images.v[i])
 			image_flush(&in, in.images.v[i]);
+	if (!in.failed)
+		holds_flush(&in);
+	if (!in.failed)
+		events_flush(&in);
 	if (!in.failed)
 		run(&in, q_bind(&in, Q_SPOOL_PUT, "tiiiii", spool_path,
 			      (int64_t)st.st_dev, (int64_t)st.st_ino, first,
