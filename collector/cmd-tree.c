@@ -43,7 +43,7 @@ struct node {
 /* A holding as tree prints it, its end resolved. */
 struct hold {
 	int fd, has_peer, src_pid, src_fd, inferred;
-	int64_t ino, peer_ino, from_ns, until_ns;
+	int64_t id, ino, peer_ino, from_ns, until_ns;
 	const char *start, *end, *kernel; /* static strings */
 };
 
@@ -68,19 +68,19 @@ static const char procs_sql[] =
 	" p.exit_status, " PL_IMAGE_COLS " FROM process p ORDER BY p.id";
 
 enum {
-	H_PROC, H_FD, H_INO, H_PEER_INO, H_START, H_END, H_FROM, H_UNTIL,
+	H_ID, H_PROC, H_FD, H_INO, H_PEER_INO, H_START, H_END, H_FROM, H_UNTIL,
 	H_SRC_PID, H_SRC_FD, H_CLOEXEC
 };
 
 static const char holdings_sql[] =
-	"SELECT h.process_id, h.fd, s.ino, o.ino, h.start_reason, h.end_reason,"
+	"SELECT h.id, h.process_id, h.fd, s.ino, o.ino, h.start_reason, h.end_reason,"
 	" h.from_ns, h.until_ns, sp.pid, sh.fd, h.cloexec "
 	"FROM holding h INDEXED BY holding_by_process "
 	"JOIN sock s ON s.id = h.sock_id "
 	"LEFT JOIN sock o ON o.id = s.peer_id "
 	"LEFT JOIN holding sh ON sh.id = h.source_id "
 	"LEFT JOIN process sp ON sp.id = sh.process_id "
-	"ORDER BY h.process_id, h.fd, h.from_ns, h.id";
+	"ORDER BY h.process_id";
 
 /* The journal's start_reason as one of ours (the schema allows no other). */
 static const char *start_name(const char *s)
@@ -110,6 +110,18 @@ static struct node *node_of(struct tree *t, int64_t id)
 			hi = mid;
 	}
 	return lo < t->n && t->v[lo].id == id ? &t->v[lo] : NULL;
+}
+
+/* By fd, then in the order they started. */
+static int cmp_hold(const void *a, const void *b)
+{
+	const struct hold *x = a, *y = b;
+
+	if (x->fd != y->fd)
+		return x->fd < y->fd ? -1 : 1;
+	if (x->from_ns != y->from_ns)
+		return x->from_ns < y->from_ns ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
 }
 
 static int load_holdings(struct tree *t)
@@ -143,6 +155,7 @@ static int load_holdings(struct tree *t)
 		nd->nhold++;
 		h = &t->holds[t->nholds++];
 		memset(h, 0, sizeof(*h));
+		h->id = sqlite3_column_int64(st, H_ID);
 		h->fd = sqlite3_column_int(st, H_FD);
 		h->ino = sqlite3_column_int64(st, H_INO);
 		h->has_peer = sqlite3_column_type(st, H_PEER_INO) != SQLITE_NULL;
@@ -170,7 +183,14 @@ static int load_holdings(struct tree *t)
 		}
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : pl_db_fail(t->db, "cannot read holdings");
+	if (rc != SQLITE_DONE)
+		return pl_db_fail(t->db, "cannot read holdings");
+	/* in the order the index gives for each process, sorted here: a few
+	 * holdings each, rather than a sort of them all */
+	for (size_t i = 0; i < t->n; i++)
+		qsort(t->holds + t->v[i].hold_first, t->v[i].nhold,
+		      sizeof(*t->holds), cmp_hold);
+	return 0;
 }
 
 static char *dup_col(sqlite3_stmt *st, int col)

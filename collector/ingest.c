@@ -56,6 +56,7 @@ enum {
 	Q_HOLD_INSERT,
 	Q_HOLD_BATCH,
 	Q_HOLD_LAST,
+	Q_SOCK_LAST,
 	Q_HOLD_END,
 	Q_HOLD_OPEN_ALL,
 	Q_HOLD_SRC_FD,
@@ -151,6 +152,7 @@ static const char *const queries[Q_COUNT] = {
 		"start_reason, source_id, cloexec, until_ns, end_reason) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[Q_HOLD_LAST] = "SELECT max(id) FROM holding",
+	[Q_SOCK_LAST] = "SELECT max(id) FROM sock",
 	[Q_HOLD_BATCH] =
 		"INSERT INTO holding (id, process_id, fd, sock_id, from_ns, "
 		"start_reason, source_id, cloexec, until_ns, end_reason) "
@@ -280,10 +282,31 @@ struct hold_row {
 	const char *start, *why; /* static strings */
 };
 
+/* The sockets written in this ingest, by (boot, kind, key): kind SK_COOKIE
+ * by cookie, SK_INO by inode, SK_INO0 by inode among those without a
+ * cookie; the value is the latest id, or -1 where that is not known here
+ * (the latest cookie-less one got its cookie). */
+enum { SK_COOKIE, SK_INO, SK_INO0 };
+
+struct sock_key {
+	uint64_t key;
+	uint32_t boot, kind; /* boot: index in socks.boots, + 1 */
+	int64_t id;          /* 0: empty slot */
+};
+
+struct socks {
+	struct sock_key *v;
+	size_t cap, n;
+	char (*boots)[40];
+	size_t nboots;
+	int64_t base; /* the journal's last sock id before this ingest */
+};
+
 struct ingest {
 	sqlite3 *db;
 	sqlite3_stmt *q[Q_COUNT];
 	struct images images;
+	struct socks socks;
 	struct hold_row holds[HOLD_BATCH];
 	size_t nholds;
 	struct event_row events[EVENT_BATCH];
@@ -681,6 +704,122 @@ static void event(struct ingest *in, int64_t proc, const struct pl_rec_head *h,
 /* A socket by cookie, or where we have none, by inode. One first seen as
  * the peer of a connection has no cookie yet: it is taken up when the
  * socket shows up with its cookie. */
+static uint32_t boot_index(struct ingest *in, const char *boot)
+{
+	struct socks *t = &in->socks;
+	char (*v)[40];
+
+	for (size_t i = 0; i < t->nboots; i++)
+		if (!strcmp(t->boots[i], boot))
+			return (uint32_t)i + 1;
+	v = realloc(t->boots, (t->nboots + 1) * sizeof(*v));
+	if (!v) {
+		oom(in);
+		return 0;
+	}
+	t->boots = v;
+	snprintf(v[t->nboots], sizeof(v[0]), "%s", boot);
+	return (uint32_t)++t->nboots;
+}
+
+static size_t sock_hash(uint64_t key, uint32_t boot, uint32_t kind,
+			size_t cap)
+{
+	uint64_t h = key * 0x9e3779b97f4a7c15ull ^ ((uint64_t)boot << 40) ^
+		     ((uint64_t)kind << 56);
+
+	return (size_t)((h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull >> 17) &
+	       (cap - 1);
+}
+
+static struct sock_key *sock_slot(struct socks *t, uint64_t key, uint32_t boot,
+				  uint32_t kind)
+{
+	size_t i = sock_hash(key, boot, kind, t->cap);
+
+	while (t->v[i].id && (t->v[i].key != key || t->v[i].boot != boot ||
+			      t->v[i].kind != kind))
+		i = (i + 1) & (t->cap - 1);
+	return &t->v[i];
+}
+
+/* The latest id of a socket of this ingest under that key: -1 unknown
+ * here, 0 none of this ingest. */
+static int64_t sock_get(struct ingest *in, const char *boot, uint32_t kind,
+			uint64_t key)
+{
+	uint32_t b = boot_index(in, boot);
+
+	if (!in->socks.cap || !b)
+		return 0;
+	return sock_slot(&in->socks, key, b, kind)->id;
+}
+
+static void sock_put(struct ingest *in, const char *boot, uint32_t kind,
+		     uint64_t key, int64_t id)
+{
+	struct socks *t = &in->socks;
+	uint32_t b = boot_index(in, boot);
+	struct sock_key *k;
+
+	if (!b)
+		return;
+	if (4 * (t->n + 1) > 3 * t->cap) {
+		struct socks bigger = *t;
+
+		bigger.cap = t->cap ? 2 * t->cap : 4096;
+		bigger.n = 0;
+		bigger.v = calloc(bigger.cap, sizeof(*bigger.v));
+		if (!bigger.v) {
+			oom(in);
+			return;
+		}
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->v[i].id) {
+				*sock_slot(&bigger, t->v[i].key, t->v[i].boot,
+					   t->v[i].kind) = t->v[i];
+				bigger.n++;
+			}
+		free(t->v);
+		*t = bigger;
+	}
+	k = sock_slot(t, key, b, kind);
+	if (!k->id)
+		t->n++;
+	*k = (struct sock_key){ .key = key, .boot = b, .kind = kind, .id = id };
+}
+
+/* Socket ID was written, with inode INO and COOKIE (0: none yet). */
+static void sock_note(struct ingest *in, const char *boot, int64_t id,
+		      uint64_t ino, uint64_t cookie)
+{
+	sock_put(in, boot, SK_INO, ino, id);
+	sock_put(in, boot, cookie ? SK_COOKIE : SK_INO0, cookie ? cookie : ino,
+		 id);
+}
+
+/* Socket ID, cookie-less, got COOKIE: no other had it (it was looked up
+ * by cookie first). */
+static void sock_noted_cookie(struct ingest *in, const char *boot, int64_t id,
+			      uint64_t ino, uint64_t cookie)
+{
+	if (sock_get(in, boot, SK_INO0, ino) == id)
+		sock_put(in, boot, SK_INO0, ino, -1);
+	sock_put(in, boot, SK_COOKIE, cookie, id);
+}
+
+static void socks_free(struct socks *t)
+{
+	free(t->v);
+	free(t->boots);
+	memset(t, 0, sizeof(*t));
+}
+
+/* A socket by cookie, or where we have none, by inode; one first seen as
+ * the peer of a connection has no cookie yet and is taken up when the
+ * socket shows up with its cookie. What this ingest wrote is found in
+ * memory (its ids are the latest); the journal is asked for the rest,
+ * unless it had no socket before this ingest. */
 static int64_t find_sock(struct ingest *in, const char *boot,
 			 const struct pl_rec_sock *s)
 {
@@ -688,9 +827,21 @@ static int64_t find_sock(struct ingest *in, const char *boot,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (!s->cookie)
+	if (!s->cookie) {
+		id = sock_get(in, boot, SK_INO, s->ino);
+		if (id > 0 || !in->socks.base)
+			return id > 0 ? id : 0;
 		return lookup(in, q_bind(in, Q_SOCK_BY_INO, "ti", boot,
 				       (int64_t)s->ino));
+	}
+	if ((id = sock_get(in, boot, SK_COOKIE, s->cookie)) > 0)
+		return id;
+	if (!in->socks.base) {
+		/* not by cookie; cookie-less, by inode? */
+		id = sock_get(in, boot, SK_INO0, s->ino);
+		if (!id)
+			return 0;
+	}
 	st = q_bind(in, Q_SOCK_FIND, "tii", boot, (int64_t)s->cookie,
 		    (int64_t)s->ino);
 	rc = sqlite3_step(st);
@@ -702,9 +853,13 @@ static int64_t find_sock(struct ingest *in, const char *boot,
 		in->failed = 1;
 	}
 	sqlite3_reset(st);
-	if (id && !cookie) /* adopted: it has its cookie now */
+	if (id && !cookie) { /* adopted: it has its cookie now */
 		run(in, q_bind(in, Q_SOCK_SET_COOKIE, "ii", id,
 			       (int64_t)s->cookie));
+		sock_noted_cookie(in, boot, id, s->ino, s->cookie);
+	} else if (id) {
+		sock_put(in, boot, SK_COOKIE, s->cookie, id);
+	}
 	return id;
 }
 
@@ -718,7 +873,9 @@ static int64_t find_or_add_sock(struct ingest *in, const char *boot,
 		return id;
 	st = q_bind(in, Q_SOCK_INSERT, "tii", boot, (int64_t)s->ino,
 		  (int64_t)s->cookie);
-	return inserted(in, st);
+	id = inserted(in, st);
+	sock_note(in, boot, id, s->ino, s->cookie);
+	return id;
 }
 
 /* A new holding of IMG at FD. Whatever IMG held there before and did not
@@ -1153,6 +1310,7 @@ static void apply_socketpair(struct ingest *in, struct image *img,
 			if (!side)
 				sqlite3_bind_null(st, 7);
 			sock = inserted(in, st);
+			sock_note(in, img->boot, sock, s->ino, s->cookie);
 		}
 		hold(in, img, s, sock, r->head.time_ns, "create", 0);
 		socks[side] = sock;
@@ -1377,6 +1535,7 @@ static void ingest_free(struct ingest *in)
 	for (int i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(in->q[i]);
 	images_free(&in->images);
+	socks_free(&in->socks);
 	pl_buf_free(&in->details);
 }
 
@@ -1428,6 +1587,7 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 	}
 
 	in.next_holding = lookup(&in, q_bind(&in, Q_HOLD_LAST, "")) + 1;
+	in.socks.base = lookup(&in, q_bind(&in, Q_SOCK_LAST, ""));
 	first = spool_first(fd);
 	{
 		sqlite3_stmt *q = q_bind(&in, Q_SPOOL_GET, "t", spool_path);

@@ -115,7 +115,9 @@ CREATE INDEX holding_by_process ON holding (process_id, fd);
 -- times does not make each lookup scan a million closed holdings.
 CREATE INDEX holding_open ON holding (process_id, fd) WHERE end_reason IS NULL;
 CREATE INDEX holding_by_sock ON holding (sock_id, process_id, fd);
-CREATE INDEX holding_by_source ON holding (source_id);
+-- Most holdings have no source (a socket made here): they stay out.
+CREATE INDEX holding_by_source ON holding (source_id)
+	WHERE source_id IS NOT NULL;
 
 -- A socket end passed with SCM_RIGHTS: from the sender's holding until a
 -- receive gives it a new holding. Unreceived ones are in flight: held by
