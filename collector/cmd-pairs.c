@@ -130,7 +130,11 @@ static int window_load(sqlite3 *db, struct pl_query *q, const struct ends *e,
 		for (int side = 0; side < 2; side++)
 			if (end_of(e, p, side)->sock)
 				w->socks[n++] = end_of(e, p, side)->sock;
-	qsort(w->socks, n, sizeof(w->socks[0]), cmp_id);
+	for (size_t i = 1; i < n; i++) /* made in order, as a rule */
+		if (w->socks[i] < w->socks[i - 1]) {
+			qsort(w->socks, n, sizeof(w->socks[0]), cmp_id);
+			break;
+		}
 	for (size_t i = 0; i < n; i++) /* a socket is on one side of one pair */
 		if (!k || w->socks[k - 1] != w->socks[i])
 			w->socks[k++] = w->socks[i];

@@ -263,25 +263,16 @@ static int plain(const char *s, size_t n)
 }
 
 /* What comes before a value: the separator, the indentation and the key,
- * in one write where the key is a short plain one (they all are). */
-static void member(struct pl_json *j, const char *key)
+ * into BUF (SIZE bytes, room for ROOM more kept); its length, or 0 when it
+ * does not fit or the key needs escaping (member() writes it then). */
+static size_t prefix(struct pl_json *j, const char *key, char *buf,
+		     size_t size, size_t room)
 {
-	char buf[192];
 	size_t n = 0, klen = key ? strlen(key) : 0;
 
-	if (2 * (size_t)j->depth + klen + 8 > sizeof(buf) ||
-	    (key && !plain(key, klen))) {
-		if (j->depth > 0) {
-			fputs_unlocked(j->fresh[j->depth] ? "\n" : ",\n", j->f);
-			indent(j->f, j->depth);
-		}
-		j->fresh[j->depth] = 0;
-		if (key) {
-			json_put_str(j->f, key, klen);
-			fputs_unlocked(": ", j->f);
-		}
-		return;
-	}
+	if (2 * (size_t)j->depth + klen + 8 + room > size ||
+	    (key && !plain(key, klen)))
+		return 0;
 	if (j->depth > 0) {
 		if (!j->fresh[j->depth])
 			buf[n++] = ',';
@@ -297,7 +288,48 @@ static void member(struct pl_json *j, const char *key)
 		memcpy(buf + n, "\": ", 3);
 		n += 3;
 	}
-	fwrite_unlocked(buf, 1, n, j->f);
+	return n ? n : (size_t)-1; /* -1: nothing to write, but done */
+}
+
+static void member(struct pl_json *j, const char *key)
+{
+	char buf[192];
+	size_t n = prefix(j, key, buf, sizeof(buf), 0);
+
+	if (n == (size_t)-1)
+		return;
+	if (n) {
+		fwrite_unlocked(buf, 1, n, j->f);
+		return;
+	}
+	/* a long or odd key */
+	if (j->depth > 0) {
+		fputs_unlocked(j->fresh[j->depth] ? "\n" : ",\n", j->f);
+		indent(j->f, j->depth);
+	}
+	j->fresh[j->depth] = 0;
+	if (key) {
+		json_put_str(j->f, key, strlen(key));
+		fputs_unlocked(": ", j->f);
+	}
+}
+
+/* A member whose value is the N bytes of VAL, already JSON: one write. */
+static void member_value(struct pl_json *j, const char *key, const char *val,
+			 size_t n)
+{
+	char buf[256];
+	size_t k = prefix(j, key, buf, sizeof(buf), n);
+
+	if (!k) {
+		member(j, key);
+		fwrite_unlocked(val, 1, n, j->f);
+		return;
+	}
+	if (k == (size_t)-1)
+		k = 0;
+	memcpy(buf + k, val, n);
+	fwrite_unlocked(buf, 1, k + n, j->f);
 }
 
 void pl_json_open(struct pl_json *j, const char *key, char bracket)
@@ -325,12 +357,23 @@ void pl_json_close(struct pl_json *j, char bracket)
 
 void pl_json_str(struct pl_json *j, const char *key, const char *val)
 {
+	char buf[128];
+	size_t n;
+
 	if (!val) {
 		pl_json_null(j, key);
 		return;
 	}
+	n = strlen(val);
+	if (n + 2 <= sizeof(buf) && plain(val, n)) {
+		buf[0] = '"';
+		memcpy(buf + 1, val, n);
+		buf[n + 1] = '"';
+		member_value(j, key, buf, n + 2);
+		return;
+	}
 	member(j, key);
-	json_put_str(j->f, val, strlen(val));
+	json_put_str(j->f, val, n);
 }
 
 void pl_json_int(struct pl_json *j, const char *key, long long val)
@@ -339,26 +382,23 @@ void pl_json_int(struct pl_json *j, const char *key, long long val)
 	unsigned long long v = val < 0 ? 0ull - (unsigned long long)val
 				       : (unsigned long long)val;
 
-	member(j, key);
 	do {
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
 	if (val < 0)
 		*--p = '-';
-	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), j->f);
+	member_value(j, key, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 void pl_json_null(struct pl_json *j, const char *key)
 {
-	member(j, key);
-	fputs_unlocked("null", j->f);
+	member_value(j, key, "null", 4);
 }
 
 void pl_json_bool(struct pl_json *j, const char *key, int val)
 {
-	member(j, key);
-	fputs_unlocked(val ? "true" : "false", j->f);
+	member_value(j, key, val ? "true" : "false", val ? 4 : 5);
 }
 
 void pl_json_raw(struct pl_json *j, const char *key, const char *val)
