@@ -110,9 +110,11 @@ CREATE TABLE holding (
 	cloexec      INTEGER NOT NULL DEFAULT 0 -- as last set: at creation,
 );                                      -- dup, F_SETFD, FIOCLEX, close_range
 CREATE INDEX holding_by_process ON holding (process_id, fd);
--- The holdings still open: what a close, a new socket at the same fd or a
--- snapshot looks up. Partial, so that a process reusing fd 3 a million
--- times does not make each lookup scan a million closed holdings.
+-- The holdings still open: what an ingest loads for an image it meets
+-- again (it keeps them in memory after), and what check reads. Partial, so
+-- that a process reusing fd 3 a million times does not make the lookup
+-- scan a million closed holdings; most holdings end in the ingest that
+-- made them and are never in it.
 CREATE INDEX holding_open ON holding (process_id, fd) WHERE end_reason IS NULL;
 CREATE INDEX holding_by_sock ON holding (sock_id, process_id, fd);
 -- Most holdings have no source (a socket made here): they stay out.
