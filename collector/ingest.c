@@ -132,8 +132,9 @@ static const char *const queries[Q_COUNT] = {
 	[Q_SOCK_FIND] =
 		"SELECT * FROM (SELECT id, cookie FROM sock WHERE boot = ?1 "
 		"AND cookie = ?2 ORDER BY id DESC LIMIT 1) UNION ALL "
-		"SELECT * FROM (SELECT id, cookie FROM sock WHERE boot = ?1 "
-		"AND ino = ?3 AND cookie = 0 ORDER BY id DESC LIMIT 1)",
+		"SELECT * FROM (SELECT id, cookie FROM sock INDEXED BY "
+		"sock_by_ino WHERE boot = ?1 AND ino = ?3 AND cookie = 0 "
+		"ORDER BY id DESC LIMIT 1)",
 	[Q_SOCK_SET_COOKIE] = "UPDATE sock SET cookie = ?2 WHERE id = ?1",
 	[Q_SOCK_SET_PEER] = "UPDATE sock SET peer_id = ?2 WHERE id = ?1",
 	[Q_SOCK_SET_INFO] = /* what is known already stays */

@@ -77,8 +77,11 @@ CREATE TABLE sock (
 	name      TEXT,               -- address: a path, or @abstract
 	listening INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX sock_by_ino ON sock (boot, ino);
-CREATE INDEX sock_by_cookie ON sock (boot, cookie);
+-- By inode and by cookie alone: the boot is checked on the row. Keys of a
+-- number, not a boot id's 36 characters, keep both indexes small and quick
+-- to update, and serve the lookups that do not name a boot too.
+CREATE INDEX sock_by_ino ON sock (ino);
+CREATE INDEX sock_by_cookie ON sock (cookie);
 
 -- An interval during which one program image held a socket end at an fd.
 -- start_reason: create (socketpair, socket), accept, fork (inherited at
