@@ -46,6 +46,7 @@ enum {
 	Q_SOCK_FIND,
 	Q_SOCK_BY_INO,
 	Q_SOCK_INSERT,
+	Q_SOCK_BATCH,
 	Q_SOCK_SET_PAIR,
 	Q_SOCK_SET_COOKIE,
 	Q_SOCK_SET_PEER,
@@ -53,6 +54,8 @@ enum {
 	Q_SOCK_LISTEN,
 	Q_SOCK_COPY_INFO,
 	Q_PAIR_INSERT,
+	Q_PAIR_BATCH,
+	Q_PAIR_LAST,
 	Q_HOLD_INSERT,
 	Q_HOLD_BATCH,
 	Q_HOLD_LAST,
@@ -97,6 +100,20 @@ enum {
 	HOLD_ROWS4
 #define HOLD_ROWS32 HOLD_ROWS16 ", " HOLD_ROWS16
 
+/* Sockets and pairs too, with the ids they will have (the next rowids);
+ * held-back sockets are written before any statement on the sock table. */
+#define SOCK_ROW "(?, ?, ?, ?, ?, ?, ?, ?)"
+#define SOCK_ROWS4 SOCK_ROW ", " SOCK_ROW ", " SOCK_ROW ", " SOCK_ROW
+#define SOCK_ROWS16 SOCK_ROWS4 ", " SOCK_ROWS4 ", " SOCK_ROWS4 ", " \
+	SOCK_ROWS4
+#define SOCK_ROWS32 SOCK_ROWS16 ", " SOCK_ROWS16
+#define PAIR_ROW "(?, ?, ?, ?, ?, ?)"
+#define PAIR_ROWS4 PAIR_ROW ", " PAIR_ROW ", " PAIR_ROW ", " PAIR_ROW
+#define PAIR_ROWS16 PAIR_ROWS4 ", " PAIR_ROWS4 ", " PAIR_ROWS4 ", " \
+	PAIR_ROWS4
+#define PAIR_ROWS32 PAIR_ROWS16 ", " PAIR_ROWS16
+#define ROW_BATCH 32
+
 static const char *const queries[Q_COUNT] = {
 	[Q_PROC_CURRENT] =
 		"SELECT id, boot, origin, parent_id, start_ticks, end_reason, "
@@ -123,8 +140,11 @@ static const char *const queries[Q_COUNT] = {
 		"SELECT id FROM sock WHERE boot = ?1 AND ino = ?2 "
 		"ORDER BY id DESC LIMIT 1",
 	[Q_SOCK_INSERT] =
-		"INSERT INTO sock (boot, ino, cookie, pair_id, side, type, "
-		"peer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		"INSERT INTO sock (id, boot, ino, cookie, pair_id, side, type, "
+		"peer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[Q_SOCK_BATCH] =
+		"INSERT INTO sock (id, boot, ino, cookie, pair_id, side, type, "
+		"peer_id) VALUES " SOCK_ROWS32,
 	[Q_SOCK_SET_PAIR] =
 		"UPDATE sock SET pair_id = ?2, side = ?3 WHERE id = ?1",
 	/* by cookie, else one first seen as the peer of a connection, by
@@ -146,8 +166,12 @@ static const char *const queries[Q_COUNT] = {
 		"l.type), COALESCE(sock.name, l.name) FROM sock l WHERE "
 		"l.id = ?2) WHERE id = ?1",
 	[Q_PAIR_INSERT] =
-		"INSERT INTO pair (process_id, created_ns, domain, type, "
-		"protocol) VALUES (?1, ?2, ?3, ?4, ?5)",
+		"INSERT INTO pair (id, process_id, created_ns, domain, type, "
+		"protocol) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[Q_PAIR_BATCH] =
+		"INSERT INTO pair (id, process_id, created_ns, domain, type, "
+		"protocol) VALUES " PAIR_ROWS32,
+	[Q_PAIR_LAST] = "SELECT max(id) FROM pair",
 	[Q_HOLD_INSERT] =
 		"INSERT INTO holding (id, process_id, fd, sock_id, from_ns, "
 		"start_reason, source_id, cloexec, until_ns, end_reason) "
@@ -303,11 +327,27 @@ struct socks {
 	int64_t base; /* the journal's last sock id before this ingest */
 };
 
+/* A socket row not written yet (0, or side -1: NULL). */
+struct sock_row {
+	int64_t id, ino, cookie, pair, type, peer;
+	int side;
+	uint32_t boot; /* index in socks.boots, + 1 */
+};
+
+struct pair_row {
+	int64_t id, proc, created_ns, domain, type, protocol;
+};
+
 struct ingest {
 	sqlite3 *db;
 	sqlite3_stmt *q[Q_COUNT];
 	struct images images;
 	struct socks socks;
+	struct sock_row sockrows[ROW_BATCH];
+	size_t nsockrows;
+	struct pair_row pairrows[ROW_BATCH];
+	size_t npairrows;
+	int64_t next_sock, next_pair;
 	struct hold_row holds[HOLD_BATCH];
 	size_t nholds;
 	struct event_row events[EVENT_BATCH];
@@ -364,6 +404,108 @@ static void holds_flush(struct ingest *in)
 	}
 }
 
+static void sock_bind(struct ingest *in, sqlite3_stmt *st, int at,
+		      const struct sock_row *r)
+{
+	sqlite3_bind_int64(st, at + 1, r->id);
+	sqlite3_bind_text(st, at + 2, in->socks.boots[r->boot - 1], -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(st, at + 3, r->ino);
+	sqlite3_bind_int64(st, at + 4, r->cookie);
+	if (r->pair)
+		sqlite3_bind_int64(st, at + 5, r->pair);
+	else
+		sqlite3_bind_null(st, at + 5);
+	if (r->side >= 0)
+		sqlite3_bind_int64(st, at + 6, r->side);
+	else
+		sqlite3_bind_null(st, at + 6);
+	if (r->type >= 0)
+		sqlite3_bind_int64(st, at + 7, r->type);
+	else
+		sqlite3_bind_null(st, at + 7);
+	if (r->peer)
+		sqlite3_bind_int64(st, at + 8, r->peer);
+	else
+		sqlite3_bind_null(st, at + 8);
+}
+
+/* Write the sockets held back, in their order. */
+static void socks_flush(struct ingest *in)
+{
+	size_t i = 0, n = in->nsockrows;
+
+	in->nsockrows = 0;
+	if (n == ROW_BATCH) {
+		sqlite3_stmt *st = in->q[Q_SOCK_BATCH];
+
+		sqlite3_reset(st);
+		for (; i < ROW_BATCH; i++)
+			sock_bind(in, st, 8 * (int)i, &in->sockrows[i]);
+		run(in, st);
+	}
+	for (; i < n; i++) {
+		sqlite3_stmt *st = in->q[Q_SOCK_INSERT];
+
+		sqlite3_reset(st);
+		sock_bind(in, st, 0, &in->sockrows[i]);
+		run(in, st);
+	}
+}
+
+static void pair_bind(sqlite3_stmt *st, int at, const struct pair_row *r)
+{
+	sqlite3_bind_int64(st, at + 1, r->id);
+	sqlite3_bind_int64(st, at + 2, r->proc);
+	sqlite3_bind_int64(st, at + 3, r->created_ns);
+	sqlite3_bind_int64(st, at + 4, r->domain);
+	sqlite3_bind_int64(st, at + 5, r->type);
+	sqlite3_bind_int64(st, at + 6, r->protocol);
+}
+
+/* Write the pairs held back (nothing in the ingest reads them). */
+static void pairs_flush(struct ingest *in)
+{
+	size_t i = 0, n = in->npairrows;
+
+	in->npairrows = 0;
+	if (n == ROW_BATCH) {
+		sqlite3_stmt *st = in->q[Q_PAIR_BATCH];
+
+		sqlite3_reset(st);
+		for (; i < ROW_BATCH; i++)
+			pair_bind(st, 6 * (int)i, &in->pairrows[i]);
+		run(in, st);
+	}
+	for (; i < n; i++) {
+		sqlite3_stmt *st = in->q[Q_PAIR_INSERT];
+
+		sqlite3_reset(st);
+		pair_bind(st, 0, &in->pairrows[i]);
+		run(in, st);
+	}
+}
+
+/* Statements that read or change sockets: the held-back ones go first. */
+static int on_socks(int q)
+{
+	switch (q) {
+	case Q_SOCK_BY_INO:
+	case Q_SOCK_FIND:
+	case Q_SOCK_SET_PAIR:
+	case Q_SOCK_SET_COOKIE:
+	case Q_SOCK_SET_PEER:
+	case Q_SOCK_SET_INFO:
+	case Q_SOCK_LISTEN:
+	case Q_SOCK_COPY_INFO:
+	case Q_PEER_INO:
+	case Q_SOCK_LAST:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* Statements that read or change holdings: the held-back ones go first. */
 static int on_holdings(int q)
 {
@@ -393,6 +535,8 @@ static sqlite3_stmt *q_bind(struct ingest *in, int q, const char *types, ...)
 
 	if (in->nholds && on_holdings(q))
 		holds_flush(in);
+	if (in->nsockrows && on_socks(q))
+		socks_flush(in);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	va_start(ap, types);
@@ -864,19 +1008,44 @@ static int64_t find_sock(struct ingest *in, const char *boot,
 	return id;
 }
 
+/* A socket new to the journal, held back: its id. */
+static int64_t sock_add(struct ingest *in, const char *boot,
+			const struct pl_rec_sock *s, int64_t pair, int side,
+			int64_t type, int64_t peer)
+{
+	uint32_t b = boot_index(in, boot);
+	int64_t id = in->next_sock++;
+
+	if (!b)
+		return id;
+	in->sockrows[in->nsockrows++] = (struct sock_row){
+		.id = id, .ino = (int64_t)s->ino, .cookie = (int64_t)s->cookie,
+		.pair = pair, .side = side, .type = type, .peer = peer,
+		.boot = b,
+	};
+	sock_note(in, boot, id, s->ino, s->cookie);
+	if (in->nsockrows == ROW_BATCH)
+		socks_flush(in);
+	return id;
+}
+
+/* The held-back row of socket ID, or NULL once written. */
+static struct sock_row *sock_held(struct ingest *in, int64_t id)
+{
+	for (size_t i = in->nsockrows; i-- > 0;)
+		if (in->sockrows[i].id == id)
+			return &in->sockrows[i];
+	return NULL;
+}
+
 static int64_t find_or_add_sock(struct ingest *in, const char *boot,
 				const struct pl_rec_sock *s)
 {
 	int64_t id = find_sock(in, boot, s);
-	sqlite3_stmt *st;
 
 	if (id)
 		return id;
-	st = q_bind(in, Q_SOCK_INSERT, "tii", boot, (int64_t)s->ino,
-		  (int64_t)s->cookie);
-	id = inserted(in, st);
-	sock_note(in, boot, id, s->ino, s->cookie);
-	return id;
+	return sock_add(in, boot, s, 0, -1, -1, 0);
 }
 
 /* A new holding of IMG at FD. Whatever IMG held there before and did not
@@ -1283,41 +1452,46 @@ static void apply_snap(struct ingest *in, const struct pl_rec_snap *r)
 		hold_at_hello(in, img, &r->sock[i], r->head.time_ns);
 }
 
-/* A socketpair's ends new to the journal are written whole: type, and for
- * end 1 its peer; an end known already (as the peer of a connection, say)
- * is updated. */
+/* A socketpair's ends new to the journal are written whole: type and
+ * peer; an end known already (as the peer of a connection, say) is
+ * updated. */
 static void apply_socketpair(struct ingest *in, struct image *img,
 			     const struct pl_rec_socketpair *r)
 {
 	int64_t pair, socks[2], type = r->type & 0xf;
 	int known[2];
 
-	pair = inserted(in, q_bind(in, Q_PAIR_INSERT, "iiiii", img->id,
-				 (int64_t)r->head.time_ns, (int64_t)r->domain,
-				 (int64_t)r->type, (int64_t)r->protocol));
+	pair = in->next_pair++;
+	in->pairrows[in->npairrows++] = (struct pair_row){
+		.id = pair, .proc = img->id,
+		.created_ns = (int64_t)r->head.time_ns,
+		.domain = (int64_t)r->domain, .type = (int64_t)r->type,
+		.protocol = (int64_t)r->protocol,
+	};
+	if (in->npairrows == ROW_BATCH)
+		pairs_flush(in);
 	for (int side = 0; side < 2; side++) {
 		const struct pl_rec_sock *s = &r->sock[side];
 		int64_t sock = find_sock(in, img->boot, s);
-		sqlite3_stmt *st;
 
 		known[side] = sock != 0;
-		if (sock) {
+		if (sock)
 			run(in, q_bind(in, Q_SOCK_SET_PAIR, "iii", sock, pair,
 				     (int64_t)side));
-		} else {
-			st = q_bind(in, Q_SOCK_INSERT, "tiiiiii", img->boot,
-				    (int64_t)s->ino, (int64_t)s->cookie, pair,
-				    (int64_t)side, type, side ? socks[0] : 0);
-			if (!side)
-				sqlite3_bind_null(st, 7);
-			sock = inserted(in, st);
-			sock_note(in, img->boot, sock, s->ino, s->cookie);
-		}
+		else
+			sock = sock_add(in, img->boot, s, pair, side, type,
+					side ? socks[0] : 0);
 		hold(in, img, s, sock, r->head.time_ns, "create", 0);
 		socks[side] = sock;
 	}
 	for (int side = 0; side < 2; side++) {
-		if (side == 0 || known[side])
+		/* end 0, new and still held back, is completed in place */
+		struct sock_row *row = side == 0 && !known[0]
+					       ? sock_held(in, socks[0]) : NULL;
+
+		if (row)
+			row->peer = socks[1];
+		else if (side == 0 || known[side])
 			run(in, q_bind(in, Q_SOCK_SET_PEER, "ii", socks[side],
 				       socks[1 - side]));
 		if (known[side])
@@ -1589,6 +1763,8 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 
 	in.next_holding = lookup(&in, q_bind(&in, Q_HOLD_LAST, "")) + 1;
 	in.socks.base = lookup(&in, q_bind(&in, Q_SOCK_LAST, ""));
+	in.next_sock = in.socks.base + 1;
+	in.next_pair = lookup(&in, q_bind(&in, Q_PAIR_LAST, "")) + 1;
 	first = spool_first(fd);
 	{
 		sqlite3_stmt *q = q_bind(&in, Q_SPOOL_GET, "t", spool_path);
@@ -1623,6 +1799,10 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 	for (size_t i = 0; !in.failed && i < in.images.cap; i++)
 		if (in.images.v[i])
 			image_flush(&in, in.images.v[i]);
+	if (!in.failed)
+		socks_flush(&in);
+	if (!in.failed)
+		pairs_flush(&in);
 	if (!in.failed)
 		holds_flush(&in);
 	if (!in.failed)
