@@ -189,7 +189,8 @@ int pl_journal_open_ingested(const char *path, sqlite3 **ret_db)
 	 * every statement takes and drops the file lock and checks the file
 	 * anew (a fifth of tree's time). An ingest waiting to commit waits
 	 * for the query, as it did for each of its statements. */
-	if (!rc && pl_db_exec(*ret_db, "BEGIN") < 0)
+	if (!rc && (pl_db_exec(*ret_db, "PRAGMA cache_size = -16384") < 0 ||
+		    pl_db_exec(*ret_db, "BEGIN") < 0))
 		rc = PL_EXIT_JOURNAL;
 	if (rc) {
 		sqlite3_close(*ret_db);
