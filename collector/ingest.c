@@ -329,7 +329,12 @@ struct socks {
 	char (*boots)[40];
 	size_t nboots;
 	int64_t base; /* the journal's last sock id before this ingest */
+	int full;     /* keys were left out: a miss must ask the journal */
 };
+
+/* At most this many slots (48 MiB): past three quarters of them, keys
+ * already there are kept up to date, new ones are left out. */
+#define SOCK_SLOTS_MAX ((size_t)1 << 21)
 
 /* A socket row not written yet (0, or side -1: NULL). */
 struct sock_row {
@@ -913,6 +918,14 @@ static void sock_put(struct ingest *in, const char *boot, uint32_t kind,
 
 	if (!b)
 		return;
+	if (4 * (t->n + 1) > 3 * t->cap && t->cap >= SOCK_SLOTS_MAX) {
+		k = sock_slot(t, key, b, kind);
+		if (k->id)
+			k->id = id;
+		else
+			t->full = 1;
+		return;
+	}
 	if (4 * (t->n + 1) > 3 * t->cap) {
 		struct socks bigger = *t;
 
@@ -978,14 +991,14 @@ static int64_t find_sock(struct ingest *in, const char *boot,
 
 	if (!s->cookie) {
 		id = sock_get(in, boot, SK_INO, s->ino);
-		if (id > 0 || !in->socks.base)
+		if (id > 0 || (!in->socks.base && !in->socks.full))
 			return id > 0 ? id : 0;
 		return lookup(in, q_bind(in, Q_SOCK_BY_INO, "ti", boot,
 				       (int64_t)s->ino));
 	}
 	if ((id = sock_get(in, boot, SK_COOKIE, s->cookie)) > 0)
 		return id;
-	if (!in->socks.base) {
+	if (!in->socks.base && !in->socks.full) {
 		/* not by cookie; cookie-less, by inode? */
 		id = sock_get(in, boot, SK_INO0, s->ino);
 		if (!id)
