@@ -1,5 +1,11 @@
 /* peerlog pairs: every socketpair recorded, who made it, and the holders
- * of each of its ends over time. */
+ * of each of its ends over time.
+ *
+ * Set-based where it can be: the ends of every pair come from one scan of
+ * the sockets, the pairs from one scan in id order, and the holders of each
+ * end from one indexed lookup (holding_by_sock) with a statement prepared
+ * once. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -19,12 +25,140 @@ static const char usage[] =
 	"      --no-check      do not ask the kernel about live holders\n";
 
 static const char pairs_sql[] =
-	"SELECT pr.id, pr.created_ns, pr.type, p.pid, p.exe, "
-	"s0.id, s0.ino, s0.cookie, s1.id, s1.ino, s1.cookie "
-	"FROM pair pr JOIN process p ON p.id = pr.process_id "
-	"LEFT JOIN sock s0 ON s0.pair_id = pr.id AND s0.side = 0 "
-	"LEFT JOIN sock s1 ON s1.pair_id = pr.id AND s1.side = 1 "
-	"ORDER BY pr.id";
+	"SELECT pr.id, pr.created_ns, pr.type, p.pid, p.exe "
+	"FROM pair pr JOIN process p ON p.id = pr.process_id ORDER BY pr.id";
+
+/* Each side of a pair is one socket at most: a socket found again for a
+ * later socketpair moves to it. */
+static const char ends_sql[] =
+	"SELECT pair_id, side, id, ino, cookie FROM sock "
+	"WHERE pair_id IS NOT NULL AND (side = 0 OR side = 1)";
+
+struct end {
+	int64_t sock, ino, cookie; /* sock 0: none */
+};
+
+/* The ends of pairs 1 to N, two per pair, by pair id. */
+struct ends {
+	struct end *v;
+	int64_t n;
+};
+
+static int ends_load(sqlite3 *db, struct ends *e)
+{
+	sqlite3_stmt *st = pl_db_prepare(db, ends_sql);
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	if (!st)
+		return PL_EXIT_JOURNAL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t pair = sqlite3_column_int64(st, 0);
+		int side = sqlite3_column_int(st, 1);
+		struct end *x;
+
+		if (pair <= 0)
+			continue;
+		if (pair > e->n) {
+			int64_t n = e->n ? e->n : 1024;
+			struct end *v;
+
+			while (n < pair)
+				n *= 2;
+			v = realloc(e->v, (size_t)n * 2 * sizeof(*v));
+			if (!v) {
+				sqlite3_finalize(st);
+				return PL_EXIT_SYSTEM;
+			}
+			memset(v + 2 * e->n, 0, (size_t)(n - e->n) * 2 * sizeof(*v));
+			e->v = v;
+			e->n = n;
+		}
+		x = &e->v[2 * (pair - 1) + side];
+		x->sock = sqlite3_column_int64(st, 2);
+		x->ino = sqlite3_column_int64(st, 3);
+		x->cookie = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : pl_db_fail(db, "cannot read sockets");
+}
+
+static const struct end *end_of(const struct ends *e, int64_t pair, int side)
+{
+	static const struct end none;
+
+	return pair > 0 && pair <= e->n ? &e->v[2 * (pair - 1) + side] : &none;
+}
+
+/* The holders of the ends of the next pairs, loaded together: one query
+ * over the range of their socket ids where those are close together (they
+ * are made in that order), else one query per socket. */
+#define WINDOW_PAIRS 256
+
+struct window {
+	int64_t first, last; /* pair ids covered */
+	int64_t socks[2 * WINDOW_PAIRS];
+	struct pl_holders hs[2 * WINDOW_PAIRS];
+	size_t n;
+};
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void window_free(struct window *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		pl_holders_free(&w->hs[i]);
+	w->n = 0;
+	w->first = w->last = 0;
+}
+
+static int window_load(sqlite3 *db, struct pl_query *q, const struct ends *e,
+		       int64_t pair, struct window *w)
+{
+	size_t n = 0, k = 0;
+	int rc = 0;
+
+	window_free(w);
+	w->first = pair;
+	w->last = pair + WINDOW_PAIRS - 1;
+	for (int64_t p = w->first; p <= w->last && p <= e->n; p++)
+		for (int side = 0; side < 2; side++)
+			if (end_of(e, p, side)->sock)
+				w->socks[n++] = end_of(e, p, side)->sock;
+	for (size_t i = 1; i < n; i++) /* made in order, as a rule */
+		if (w->socks[i] < w->socks[i - 1]) {
+			qsort(w->socks, n, sizeof(w->socks[0]), cmp_id);
+			break;
+		}
+	for (size_t i = 0; i < n; i++) /* a socket is on one side of one pair */
+		if (!k || w->socks[k - 1] != w->socks[i])
+			w->socks[k++] = w->socks[i];
+	w->n = k;
+	if (k && w->socks[k - 1] - w->socks[0] < 8 * (int64_t)k)
+		return pl_holders_load_range(db, q, w->socks, k, w->hs);
+	memset(w->hs, 0, k * sizeof(w->hs[0]));
+	for (size_t i = 0; i < k && !rc; i++)
+		rc = pl_holders_load(db, q, w->socks[i], &w->hs[i]);
+	return rc;
+}
+
+/* The holders of socket SOCK (0: none) from the window. */
+static const struct pl_holders *window_get(const struct window *w,
+					   int64_t sock)
+{
+	static const struct pl_holders none;
+	const int64_t *at;
+
+	if (!sock)
+		return &none;
+	at = bsearch(&sock, w->socks, w->n, sizeof(w->socks[0]), cmp_id);
+	return at ? &w->hs[at - w->socks] : &none;
+}
 
 static void text_end(int side, int64_t ino, const struct pl_holders *hs)
 {
@@ -42,7 +176,9 @@ static void text_end(int side, int64_t ino, const struct pl_holders *hs)
 
 int cmd_pairs(int argc, char **argv)
 {
-	struct pl_query q = { .live = 1 };
+	struct pl_query q = { .live = 1, .no_flights = 1 };
+	static struct window win;
+	struct ends ends;
 	struct pl_opts o;
 	struct pl_json j;
 	sqlite3_stmt *st;
@@ -60,8 +196,14 @@ int cmd_pairs(int argc, char **argv)
 	rc = pl_journal_open_ingested(o.journal, &db);
 	if (rc)
 		return rc;
+	rc = ends_load(db, &ends);
+	if (rc) {
+		sqlite3_close(db);
+		return rc;
+	}
 	st = pl_db_prepare(db, pairs_sql);
 	if (!st) {
+		free(ends.v);
 		sqlite3_close(db);
 		return PL_EXIT_JOURNAL;
 	}
@@ -72,10 +214,12 @@ int cmd_pairs(int argc, char **argv)
 	}
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
 		const char *exe = (const char *)sqlite3_column_text(st, 4);
+		int64_t pair = sqlite3_column_int64(st, 0);
 		int type = sqlite3_column_int(st, 2);
 		struct pl_site site;
-		int has_site = pl_site_of(db, sqlite3_column_int64(st, 5),
-					  &site) > 0;
+		int has_site = pl_site_of_st(db, q.site_st,
+					     end_of(&ends, pair, 0)->sock,
+					     &site) > 0;
 		char at[40];
 
 		if (o.json) {
@@ -106,29 +250,25 @@ int cmd_pairs(int argc, char **argv)
 			       pl_buf_str(&where));
 			pl_buf_free(&where);
 		}
+		if (pair < win.first || pair > win.last)
+			rc = window_load(db, &q, &ends, pair, &win);
 		for (int side = 0; side < 2 && !rc; side++) {
-			int64_t sock = sqlite3_column_int64(st, 5 + 3 * side);
-			int64_t ino = sqlite3_column_int64(st, 6 + 3 * side);
-			struct pl_holders hs;
+			const struct end *e = end_of(&ends, pair, side);
+			const struct pl_holders *hs = window_get(&win, e->sock);
 
-			rc = pl_holders_load(db, &q, sock, &hs);
-			if (rc)
-				break;
 			if (o.json) {
 				pl_json_open(&j, NULL, '{');
 				pl_json_int(&j, "side", side);
-				pl_json_int(&j, "inode", ino);
-				pl_json_int(&j, "cookie",
-					    sqlite3_column_int64(st, 7 + 3 * side));
+				pl_json_int(&j, "inode", e->ino);
+				pl_json_int(&j, "cookie", e->cookie);
 				pl_json_open(&j, "holders", '[');
-				for (size_t i = 0; i < hs.n; i++)
-					pl_json_holder(&j, &hs.v[i]);
+				for (size_t i = 0; i < hs->n; i++)
+					pl_json_holder(&j, &hs->v[i]);
 				pl_json_close(&j, ']');
 				pl_json_close(&j, '}');
 			} else {
-				text_end(side, ino, &hs);
+				text_end(side, e->ino, hs);
 			}
-			pl_holders_free(&hs);
 		}
 		if (o.json) {
 			pl_json_close(&j, ']');
@@ -137,6 +277,8 @@ int cmd_pairs(int argc, char **argv)
 		n++;
 	}
 	sqlite3_finalize(st);
+	window_free(&win);
+	free(ends.v);
 	if (o.json) {
 		pl_json_close(&j, ']');
 		pl_json_live_check(&j, &q);

@@ -1,5 +1,10 @@
 /* peerlog tree: the process tree, by fork, exec and spawn lineage, with
- * the socket ends each program image held. */
+ * the socket ends each program image held.
+ *
+ * Two scans, whatever the size of the tree: the processes in id order, and
+ * every holding in (process, fd) order along holding_by_process, kept in
+ * memory without text (how each ended is resolved as it is read); then the
+ * tree is printed depth first from memory. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,16 +35,27 @@ struct node {
 	char *untraced;         /* it exec'd this, which never said hello */
 	int64_t exit_status;    /* -1: unknown */
 	size_t first_child, next_sibling; /* indexes + 1; 0: none */
+	size_t hold_first, nhold;         /* its holdings in tree.holds */
+	struct pl_image img;              /* what ends its holdings */
+	char *boot, *exec_path;           /* img's text */
+};
+
+/* A holding as tree prints it, its end resolved. */
+struct hold {
+	int fd, has_peer, src_pid, src_fd, inferred;
+	int64_t id, ino, peer_ino, from_ns, until_ns;
+	const char *start, *end, *kernel; /* static strings */
 };
 
 struct tree {
 	sqlite3 *db;
-	sqlite3_stmt *holdings;
 	struct pl_query q;
 	struct pl_json j;
 	int json;
 	struct node *v;
 	size_t n;
+	struct hold *holds;
+	size_t nholds;
 };
 
 enum {
@@ -52,19 +68,130 @@ static const char procs_sql[] =
 	" p.exit_status, " PL_IMAGE_COLS " FROM process p ORDER BY p.id";
 
 enum {
-	H_FD, H_INO, H_PEER_INO, H_START, H_END, H_FROM, H_UNTIL, H_SRC_PID,
-	H_SRC_FD, H_CLOEXEC, H_IMAGE
+	H_ID, H_PROC, H_FD, H_INO, H_PEER_INO, H_START, H_END, H_FROM, H_UNTIL,
+	H_SRC_PID, H_SRC_FD, H_CLOEXEC
 };
 
 static const char holdings_sql[] =
-	"SELECT h.fd, s.ino, o.ino, h.start_reason, h.end_reason, h.from_ns,"
-	" h.until_ns, sp.pid, sh.fd, h.cloexec, " PL_IMAGE_COLS " "
-	"FROM holding h JOIN process p ON p.id = h.process_id "
+	"SELECT h.id, h.process_id, h.fd, s.ino, o.ino, h.start_reason, h.end_reason,"
+	" h.from_ns, h.until_ns, sp.pid, sh.fd, h.cloexec "
+	"FROM holding h INDEXED BY holding_by_process "
 	"JOIN sock s ON s.id = h.sock_id "
 	"LEFT JOIN sock o ON o.id = s.peer_id "
 	"LEFT JOIN holding sh ON sh.id = h.source_id "
 	"LEFT JOIN process sp ON sp.id = sh.process_id "
-	"WHERE h.process_id = ?1 ORDER BY h.fd, h.from_ns, h.id";
+	"ORDER BY h.process_id";
+
+/* The journal's start_reason as one of ours (the schema allows no other). */
+static const char *start_name(const char *s)
+{
+	static const char *const names[] = {
+		"create", "accept", "fork", "exec", "dup", "recv", "inherit",
+		"found",
+	};
+
+	for (size_t i = 0; s && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
+			return names[i];
+	return s ? "found" : NULL;
+}
+
+/* Node of image ID: ids grow with the rows, so a binary search. */
+static struct node *node_of(struct tree *t, int64_t id)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t->v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->n && t->v[lo].id == id ? &t->v[lo] : NULL;
+}
+
+/* By fd, then in the order they started. */
+static int cmp_hold(const void *a, const void *b)
+{
+	const struct hold *x = a, *y = b;
+
+	if (x->fd != y->fd)
+		return x->fd < y->fd ? -1 : 1;
+	if (x->from_ns != y->from_ns)
+		return x->from_ns < y->from_ns ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static int load_holdings(struct tree *t)
+{
+	sqlite3_stmt *st = pl_db_prepare(t->db, holdings_sql);
+	size_t cap = 0;
+	int rc;
+
+	if (!st)
+		return PL_EXIT_JOURNAL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct node *nd = node_of(t, sqlite3_column_int64(st, H_PROC));
+		const char *end = (const char *)sqlite3_column_text(st, H_END);
+		struct hold *h;
+
+		if (!nd)
+			continue;
+		if (t->nholds == cap) {
+			struct hold *v;
+
+			cap = cap ? 2 * cap : 1024;
+			v = realloc(t->holds, cap * sizeof(*v));
+			if (!v) {
+				sqlite3_finalize(st);
+				return PL_EXIT_SYSTEM;
+			}
+			t->holds = v;
+		}
+		if (!nd->nhold)
+			nd->hold_first = t->nholds;
+		nd->nhold++;
+		h = &t->holds[t->nholds++];
+		memset(h, 0, sizeof(*h));
+		h->id = sqlite3_column_int64(st, H_ID);
+		h->fd = sqlite3_column_int(st, H_FD);
+		h->ino = sqlite3_column_int64(st, H_INO);
+		h->has_peer = sqlite3_column_type(st, H_PEER_INO) != SQLITE_NULL;
+		h->peer_ino = sqlite3_column_int64(st, H_PEER_INO);
+		h->from_ns = sqlite3_column_int64(st, H_FROM);
+		h->until_ns = sqlite3_column_int64(st, H_UNTIL);
+		h->src_pid = sqlite3_column_int(st, H_SRC_PID);
+		h->src_fd = sqlite3_column_int(st, H_SRC_FD);
+		h->start = start_name(
+			(const char *)sqlite3_column_text(st, H_START));
+		if (!end) {
+			h->end = pl_holding_end(&t->q, &nd->img,
+						sqlite3_column_int(st, H_CLOEXEC),
+						&h->until_ns, &h->inferred);
+			if (!strcmp(h->end, PL_END_ALIVE))
+				h->kernel = pl_kernel_verdict(
+					&t->q, nd->img.pid, h->fd,
+					(uint64_t)h->ino);
+		} else if (!strcmp(end, "close")) {
+			h->end = PL_END_CLOSE;
+		} else if (!strcmp(end, "kept")) {
+			h->end = PL_END_KEPT;
+		} else {
+			h->end = PL_END_UNKNOWN;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return pl_db_fail(t->db, "cannot read holdings");
+	/* in the order the index gives for each process, sorted here: a few
+	 * holdings each, rather than a sort of them all */
+	for (size_t i = 0; i < t->n; i++)
+		qsort(t->holds + t->v[i].hold_first, t->v[i].nhold,
+		      sizeof(*t->holds), cmp_hold);
+	return 0;
+}
 
 static char *dup_col(sqlite3_stmt *st, int col)
 {
@@ -106,6 +233,14 @@ static int load(struct tree *t)
 		nd->start_ns = sqlite3_column_int64(st, P_HELLO);
 		pl_image_read(st, P_IMAGE, &img);
 		nd->state = pl_image_state(&t->q, &img, &until, &untraced);
+		/* kept for its holdings: the end as one of ours, text copied */
+		nd->img = img;
+		nd->img.end_reason = !img.end_reason ? NULL
+				     : !strcmp(img.end_reason, "exec") ? "exec"
+								       : "exit";
+		nd->img.boot = nd->boot = img.boot ? strdup(img.boot) : NULL;
+		nd->img.exec_path = nd->exec_path =
+			img.exec_path ? strdup(img.exec_path) : NULL;
 		nd->end_ns = until;
 		if (untraced)
 			nd->untraced = strdup(img.exec_path ? img.exec_path
@@ -161,82 +296,51 @@ static void state_text(const struct node *nd, struct pl_buf *b)
 
 static int holdings(struct tree *t, const struct node *nd, int depth)
 {
-	sqlite3_stmt *st = t->holdings;
-	int rc;
-
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, nd->id);
 	if (t->json)
 		pl_json_open(&t->j, "holdings", '[');
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *start = (const char *)sqlite3_column_text(st, H_START);
-		const char *end = (const char *)sqlite3_column_text(st, H_END);
-		int64_t until = sqlite3_column_int64(st, H_UNTIL);
-		const char *kernel = NULL;
-		int inferred = 0;
-
-		if (!end) {
-			struct pl_image img;
-
-			pl_image_read(st, H_IMAGE, &img);
-			end = pl_holding_end(&t->q, &img,
-					     sqlite3_column_int(st, H_CLOEXEC),
-					     &until, &inferred);
-			if (!strcmp(end, PL_END_ALIVE))
-				kernel = pl_kernel_verdict(
-					&t->q, img.pid,
-					sqlite3_column_int(st, H_FD),
-					(uint64_t)sqlite3_column_int64(st, H_INO));
-		} else if (!strcmp(end, "close"))
-			end = PL_END_CLOSE;
-		else if (!strcmp(end, "kept"))
-			end = PL_END_KEPT;
-		else
-			end = PL_END_UNKNOWN;
+	for (size_t i = 0; i < nd->nhold; i++) {
+		const struct hold *h = &t->holds[nd->hold_first + i];
 
 		if (t->json) {
 			pl_json_open(&t->j, NULL, '{');
-			pl_json_int(&t->j, "fd", sqlite3_column_int(st, H_FD));
-			pl_json_int(&t->j, "inode", sqlite3_column_int64(st, H_INO));
-			if (sqlite3_column_type(st, H_PEER_INO) == SQLITE_NULL)
+			pl_json_int(&t->j, "fd", h->fd);
+			pl_json_int(&t->j, "inode", h->ino);
+			if (!h->has_peer)
 				pl_json_null(&t->j, "peer_inode");
 			else
-				pl_json_int(&t->j, "peer_inode",
-					    sqlite3_column_int64(st, H_PEER_INO));
-			pl_json_time(&t->j, "from", sqlite3_column_int64(st, H_FROM));
-			pl_json_time(&t->j, "until", until);
-			pl_json_str(&t->j, "start_reason", start);
-			pl_json_str(&t->j, "end_reason", end);
-			pl_json_bool(&t->j, "inferred", inferred);
-			pl_json_str(&t->j, "kernel", kernel);
+				pl_json_int(&t->j, "peer_inode", h->peer_ino);
+			pl_json_time(&t->j, "from", h->from_ns);
+			pl_json_time(&t->j, "until", h->until_ns);
+			pl_json_str(&t->j, "start_reason", h->start);
+			pl_json_str(&t->j, "end_reason", h->end);
+			pl_json_bool(&t->j, "inferred", h->inferred);
+			pl_json_str(&t->j, "kernel", h->kernel);
 			pl_json_close(&t->j, '}');
 		} else {
 			struct pl_buf how = { 0 }, peer = { 0 };
 
-			pl_how(start, sqlite3_column_int(st, H_SRC_PID),
-			       sqlite3_column_int(st, H_SRC_FD), 0, end, &how);
-			if (inferred)
+			pl_how(h->start, h->src_pid, h->src_fd, 0, h->end, &how);
+			if (h->inferred)
 				pl_buf_adds(&how, " (inferred)");
-			if (kernel && !strcmp(kernel, PL_KERNEL_OK))
+			if (h->kernel && !strcmp(h->kernel, PL_KERNEL_OK))
 				pl_buf_adds(&how, ", confirmed");
-			else if (kernel)
-				pl_buf_addf(&how, ", kernel: %s", kernel);
-			if (sqlite3_column_type(st, H_PEER_INO) != SQLITE_NULL)
-				pl_buf_addf(&peer, "[%lld]", (long long)
-					    sqlite3_column_int64(st, H_PEER_INO));
+			else if (h->kernel)
+				pl_buf_addf(&how, ", kernel: %s", h->kernel);
+			if (h->has_peer)
+				pl_buf_addf(&peer, "[%lld]",
+					    (long long)h->peer_ino);
 			else
 				pl_buf_adds(&peer, "?");
 			printf("%*sfd %-3d socket:[%lld] <-> %-9s %s\n",
-			       2 * depth + 2, "", sqlite3_column_int(st, H_FD),
-			       (long long)sqlite3_column_int64(st, H_INO), peer.p,
-			       how.p);
+			       2 * depth + 2, "", h->fd, (long long)h->ino,
+			       peer.p, how.p);
 			pl_buf_free(&how);
 			pl_buf_free(&peer);
 		}
 	}
 	if (t->json)
 		pl_json_close(&t->j, ']');
-	return rc == SQLITE_DONE ? 0 : pl_db_fail(t->db, "cannot read holdings");
+	return 0;
 }
 
 static int show(struct tree *t, size_t i, int depth)
@@ -299,11 +403,8 @@ int cmd_tree(int argc, char **argv)
 	t.json = o.json;
 	pl_json_init(&t.j, stdout);
 	rc = load(&t);
-	if (!rc) {
-		t.holdings = pl_db_prepare(t.db, holdings_sql);
-		if (!t.holdings)
-			rc = PL_EXIT_JOURNAL;
-	}
+	if (!rc)
+		rc = load_holdings(&t);
 	if (!rc && t.json) {
 		pl_json_open(&t.j, NULL, '{');
 		pl_json_open(&t.j, "processes", '[');
@@ -327,12 +428,14 @@ int cmd_tree(int argc, char **argv)
 		pl_text_live_check(&t.q);
 	}
 	pl_query_free(&t.q);
-	sqlite3_finalize(t.holdings);
+	free(t.holds);
 	for (size_t i = 0; i < t.n; i++) {
 		free(t.v[i].exe);
 		free(t.v[i].argv);
 		free(t.v[i].origin);
 		free(t.v[i].untraced);
+		free(t.v[i].boot);
+		free(t.v[i].exec_path);
 	}
 	free(t.v);
 	sqlite3_close(t.db);

@@ -13,9 +13,13 @@
  *
  * Most records are about a running image's fds. The ingest keeps, for each
  * pid it has met, that pid's latest image and the holdings it has open by
- * fd (struct image): a write-through cache of the journal, so that a close
- * or a new socket is applied without looking anything up. The journal is
- * written exactly as without it, and every other lookup goes to SQL.
+ * fd (struct image), so that a close or a new socket is applied without
+ * looking anything up. A new holding is written when it ends, whole, rather
+ * than inserted and then updated: until then it is pending, with its id
+ * taken already. Pending holdings are written before SQL reads the
+ * holdings of their image (the hello of a child looking for its parent's),
+ * when their image ends or is replaced, and at the end of the ingest, so
+ * that the journal holds the same rows as if each had been written at once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,18 +43,23 @@ enum {
 	Q_PROC_EXEC,
 	Q_PROC_EXEC_FAIL,
 	Q_PROC_EXIT,
-	Q_SOCK_BY_COOKIE,
+	Q_SOCK_FIND,
 	Q_SOCK_BY_INO,
 	Q_SOCK_INSERT,
+	Q_SOCK_BATCH,
 	Q_SOCK_SET_PAIR,
-	Q_SOCK_ADOPT,
 	Q_SOCK_SET_COOKIE,
 	Q_SOCK_SET_PEER,
 	Q_SOCK_SET_INFO,
 	Q_SOCK_LISTEN,
 	Q_SOCK_COPY_INFO,
 	Q_PAIR_INSERT,
+	Q_PAIR_BATCH,
+	Q_PAIR_LAST,
 	Q_HOLD_INSERT,
+	Q_HOLD_BATCH,
+	Q_HOLD_LAST,
+	Q_SOCK_LAST,
 	Q_HOLD_END,
 	Q_HOLD_OPEN_ALL,
 	Q_HOLD_SRC_FD,
@@ -67,15 +76,52 @@ enum {
 	Q_MODULE_INSERT,
 	Q_STACK_INSERT,
 	Q_EVENT_INSERT,
+	Q_EVENT_BATCH,
 	Q_SPOOL_GET,
 	Q_SPOOL_PUT,
 	Q_COUNT
 };
 
+/* Events are written EVENT_BATCH at a time: one statement for many rows
+ * costs much less than one per row, and nothing in the ingest reads them.
+ * Batches are INSERT OR FAIL: a statement of many rows that could abort
+ * halfway keeps a statement journal of every page it changes, in a
+ * temporary file (the first ingest of a million records wrote 2 GB to it);
+ * a row that fails fails the ingest, which rolls back whole anyway. */
+#define EVENT_BATCH 32
+#define EVENT_ROW "(?, ?, ?, ?, ?, ?, ?)"
+#define EVENT_ROWS4 EVENT_ROW ", " EVENT_ROW ", " EVENT_ROW ", " EVENT_ROW
+#define EVENT_ROWS16 EVENT_ROWS4 ", " EVENT_ROWS4 ", " EVENT_ROWS4 ", " \
+	EVENT_ROWS4
+#define EVENT_ROWS32 EVENT_ROWS16 ", " EVENT_ROWS16
+
+/* Holdings too, but they are read and updated in SQL: what is held back
+ * is written before any statement on the holding table (q_bind). */
+#define HOLD_BATCH 32
+#define HOLD_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define HOLD_ROWS4 HOLD_ROW ", " HOLD_ROW ", " HOLD_ROW ", " HOLD_ROW
+#define HOLD_ROWS16 HOLD_ROWS4 ", " HOLD_ROWS4 ", " HOLD_ROWS4 ", " \
+	HOLD_ROWS4
+#define HOLD_ROWS32 HOLD_ROWS16 ", " HOLD_ROWS16
+
+/* Sockets and pairs too, with the ids they will have (the next rowids);
+ * held-back sockets are written before any statement on the sock table. */
+#define SOCK_ROW "(?, ?, ?, ?, ?, ?, ?, ?)"
+#define SOCK_ROWS4 SOCK_ROW ", " SOCK_ROW ", " SOCK_ROW ", " SOCK_ROW
+#define SOCK_ROWS16 SOCK_ROWS4 ", " SOCK_ROWS4 ", " SOCK_ROWS4 ", " \
+	SOCK_ROWS4
+#define SOCK_ROWS32 SOCK_ROWS16 ", " SOCK_ROWS16
+#define PAIR_ROW "(?, ?, ?, ?, ?, ?)"
+#define PAIR_ROWS4 PAIR_ROW ", " PAIR_ROW ", " PAIR_ROW ", " PAIR_ROW
+#define PAIR_ROWS16 PAIR_ROWS4 ", " PAIR_ROWS4 ", " PAIR_ROWS4 ", " \
+	PAIR_ROWS4
+#define PAIR_ROWS32 PAIR_ROWS16 ", " PAIR_ROWS16
+#define ROW_BATCH 32
+
 static const char *const queries[Q_COUNT] = {
 	[Q_PROC_CURRENT] =
-		"SELECT id, boot, origin, parent_id, start_ticks, end_reason "
-		"FROM process WHERE pid = ?1 ORDER BY id DESC LIMIT 1",
+		"SELECT id, boot, origin, parent_id, start_ticks, end_reason, "
+		"ppid FROM process WHERE pid = ?1 ORDER BY id DESC LIMIT 1",
 	[Q_PROC_BY_HELLO] =
 		"SELECT id, exe, argv FROM process "
 		"WHERE pid = ?1 AND hello_ns = ?2 AND boot = ?3",
@@ -94,21 +140,25 @@ static const char *const queries[Q_COUNT] = {
 	[Q_PROC_EXIT] =
 		"UPDATE process SET end_ns = ?2, end_reason = 'exit', "
 		"exit_status = ?3 WHERE id = ?1 AND end_ns IS NULL",
-	[Q_SOCK_BY_COOKIE] =
-		"SELECT id FROM sock WHERE boot = ?1 AND cookie = ?2 "
-		"ORDER BY id DESC LIMIT 1",
 	[Q_SOCK_BY_INO] =
 		"SELECT id FROM sock WHERE boot = ?1 AND ino = ?2 "
 		"ORDER BY id DESC LIMIT 1",
 	[Q_SOCK_INSERT] =
-		"INSERT INTO sock (boot, ino, cookie, pair_id, side, type, "
-		"peer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		"INSERT INTO sock (id, boot, ino, cookie, pair_id, side, type, "
+		"peer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[Q_SOCK_BATCH] =
+		"INSERT OR FAIL INTO sock (id, boot, ino, cookie, pair_id, side, type, "
+		"peer_id) VALUES " SOCK_ROWS32,
 	[Q_SOCK_SET_PAIR] =
 		"UPDATE sock SET pair_id = ?2, side = ?3 WHERE id = ?1",
-	/* a socket first seen as a peer, by inode alone */
-	[Q_SOCK_ADOPT] =
-		"SELECT id FROM sock WHERE boot = ?1 AND ino = ?2 AND cookie = 0 "
-		"ORDER BY id DESC LIMIT 1",
+	/* by cookie, else one first seen as the peer of a connection, by
+	 * inode alone: the first row */
+	[Q_SOCK_FIND] =
+		"SELECT * FROM (SELECT id, cookie FROM sock WHERE boot = ?1 "
+		"AND cookie = ?2 ORDER BY id DESC LIMIT 1) UNION ALL "
+		"SELECT * FROM (SELECT id, cookie FROM sock INDEXED BY "
+		"sock_by_ino WHERE boot = ?1 AND ino = ?3 AND cookie = 0 "
+		"ORDER BY id DESC LIMIT 1)",
 	[Q_SOCK_SET_COOKIE] = "UPDATE sock SET cookie = ?2 WHERE id = ?1",
 	[Q_SOCK_SET_PEER] = "UPDATE sock SET peer_id = ?2 WHERE id = ?1",
 	[Q_SOCK_SET_INFO] = /* what is known already stays */
@@ -120,12 +170,22 @@ static const char *const queries[Q_COUNT] = {
 		"l.type), COALESCE(sock.name, l.name) FROM sock l WHERE "
 		"l.id = ?2) WHERE id = ?1",
 	[Q_PAIR_INSERT] =
-		"INSERT INTO pair (process_id, created_ns, domain, type, "
-		"protocol) VALUES (?1, ?2, ?3, ?4, ?5)",
+		"INSERT INTO pair (id, process_id, created_ns, domain, type, "
+		"protocol) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[Q_PAIR_BATCH] =
+		"INSERT OR FAIL INTO pair (id, process_id, created_ns, domain, type, "
+		"protocol) VALUES " PAIR_ROWS32,
+	[Q_PAIR_LAST] = "SELECT max(id) FROM pair",
 	[Q_HOLD_INSERT] =
-		"INSERT INTO holding (process_id, fd, sock_id, from_ns, "
-		"start_reason, source_id, cloexec) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		"INSERT INTO holding (id, process_id, fd, sock_id, from_ns, "
+		"start_reason, source_id, cloexec, until_ns, end_reason) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[Q_HOLD_LAST] = "SELECT max(id) FROM holding",
+	[Q_SOCK_LAST] = "SELECT max(id) FROM sock",
+	[Q_HOLD_BATCH] =
+		"INSERT OR FAIL INTO holding (id, process_id, fd, sock_id, from_ns, "
+		"start_reason, source_id, cloexec, until_ns, end_reason) "
+		"VALUES " HOLD_ROWS32,
 	[Q_HOLD_END] =
 		"UPDATE holding SET until_ns = ?2, end_reason = ?3 WHERE id = ?1",
 	/* what an image met again in a later ingest has open */
@@ -177,6 +237,10 @@ static const char *const queries[Q_COUNT] = {
 	[Q_EVENT_INSERT] =
 		"INSERT INTO event (process_id, pid, time_ns, kind, fd, arg, "
 		"detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	/* EVENT_BATCH rows in one statement */
+	[Q_EVENT_BATCH] =
+		"INSERT OR FAIL INTO event (process_id, pid, time_ns, kind, fd, arg, "
+		"detail) VALUES " EVENT_ROWS32,
 	[Q_SPOOL_GET] =
 		"SELECT dev, ino, first, offset FROM spool WHERE path = ?1",
 	[Q_SPOOL_PUT] =
@@ -204,7 +268,11 @@ static const char *const kind_names[] = {
  * an fd ends the one before. */
 struct open_at {
 	int fd;
+	int pending;       /* not in the journal yet: the row is here */
 	int64_t holding, sock;
+	int64_t from_ns, source;
+	const char *why;   /* start_reason */
+	int cloexec;
 };
 
 /* The image a record's pid belongs to: the latest one of that pid, as the
@@ -215,6 +283,7 @@ struct image {
 	char boot[40];
 	char origin[8];
 	int64_t parent_id; /* 0: none */
+	uint32_t parent_pid; /* its pid */
 	uint64_t start_ticks;
 	int ended;
 	struct open_at *open;
@@ -227,12 +296,243 @@ struct images {
 	size_t cap, n;
 };
 
+/* An event row not written yet; detail is an offset in ingest.details. */
+struct event_row {
+	int64_t proc, pid, time_ns, fd, arg;
+	const char *kind;
+	int has_fd, has_arg;
+	size_t detail; /* 0: NULL, else offset + 1 */
+};
+
+/* A holding row not written yet (why NULL: still open). */
+struct hold_row {
+	int64_t id, proc, sock, from_ns, source, until_ns;
+	int fd, cloexec;
+	const char *start, *why; /* static strings */
+};
+
+/* The sockets written in this ingest, by (boot, kind, key): kind SK_COOKIE
+ * by cookie, SK_INO by inode, SK_INO0 by inode among those without a
+ * cookie; the value is the latest id, or -1 where that is not known here
+ * (the latest cookie-less one got its cookie). */
+enum { SK_COOKIE, SK_INO, SK_INO0 };
+
+struct sock_key {
+	uint64_t key;
+	uint32_t boot, kind; /* boot: index in socks.boots, + 1 */
+	int64_t id;          /* 0: empty slot */
+};
+
+struct socks {
+	struct sock_key *v;
+	size_t cap, n;
+	char (*boots)[40];
+	size_t nboots;
+	int64_t base; /* the journal's last sock id before this ingest */
+	int full;     /* keys were left out: a miss must ask the journal */
+};
+
+/* At most this many slots (48 MiB): past three quarters of them, keys
+ * already there are kept up to date, new ones are left out. */
+#define SOCK_SLOTS_MAX ((size_t)1 << 21)
+
+/* A socket row not written yet (0, or side -1: NULL). */
+struct sock_row {
+	int64_t id, ino, cookie, pair, type, peer;
+	int side;
+	uint32_t boot; /* index in socks.boots, + 1 */
+};
+
+struct pair_row {
+	int64_t id, proc, created_ns, domain, type, protocol;
+};
+
 struct ingest {
 	sqlite3 *db;
 	sqlite3_stmt *q[Q_COUNT];
 	struct images images;
+	struct socks socks;
+	struct sock_row sockrows[ROW_BATCH];
+	size_t nsockrows;
+	struct pair_row pairrows[ROW_BATCH];
+	size_t npairrows;
+	int64_t next_sock, next_pair;
+	struct hold_row holds[HOLD_BATCH];
+	size_t nholds;
+	struct event_row events[EVENT_BATCH];
+	size_t nevents;
+	struct pl_buf details;
+	int64_t next_holding; /* the id the next holding gets */
 	int failed;
 };
+
+static void hold_bind(sqlite3_stmt *st, int at, const struct hold_row *h)
+{
+	sqlite3_bind_int64(st, at + 1, h->id);
+	sqlite3_bind_int64(st, at + 2, h->proc);
+	sqlite3_bind_int64(st, at + 3, h->fd);
+	sqlite3_bind_int64(st, at + 4, h->sock);
+	sqlite3_bind_int64(st, at + 5, h->from_ns);
+	sqlite3_bind_text(st, at + 6, h->start, -1, SQLITE_STATIC);
+	if (h->source)
+		sqlite3_bind_int64(st, at + 7, h->source);
+	else
+		sqlite3_bind_null(st, at + 7);
+	sqlite3_bind_int64(st, at + 8, h->cloexec);
+	if (h->why) {
+		sqlite3_bind_int64(st, at + 9, h->until_ns);
+		sqlite3_bind_text(st, at + 10, h->why, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(st, at + 9);
+		sqlite3_bind_null(st, at + 10);
+	}
+}
+
+static void run(struct ingest *in, sqlite3_stmt *st);
+
+/* Write the holdings held back, in their order. */
+static void holds_flush(struct ingest *in)
+{
+	size_t i = 0, n = in->nholds;
+
+	in->nholds = 0;
+	if (n == HOLD_BATCH) {
+		sqlite3_stmt *st = in->q[Q_HOLD_BATCH];
+
+		sqlite3_reset(st);
+		for (; i < HOLD_BATCH; i++)
+			hold_bind(st, 10 * (int)i, &in->holds[i]);
+		run(in, st);
+	}
+	for (; i < n; i++) {
+		sqlite3_stmt *st = in->q[Q_HOLD_INSERT];
+
+		sqlite3_reset(st);
+		hold_bind(st, 0, &in->holds[i]);
+		run(in, st);
+	}
+}
+
+static void sock_bind(struct ingest *in, sqlite3_stmt *st, int at,
+		      const struct sock_row *r)
+{
+	sqlite3_bind_int64(st, at + 1, r->id);
+	sqlite3_bind_text(st, at + 2, in->socks.boots[r->boot - 1], -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(st, at + 3, r->ino);
+	sqlite3_bind_int64(st, at + 4, r->cookie);
+	if (r->pair)
+		sqlite3_bind_int64(st, at + 5, r->pair);
+	else
+		sqlite3_bind_null(st, at + 5);
+	if (r->side >= 0)
+		sqlite3_bind_int64(st, at + 6, r->side);
+	else
+		sqlite3_bind_null(st, at + 6);
+	if (r->type >= 0)
+		sqlite3_bind_int64(st, at + 7, r->type);
+	else
+		sqlite3_bind_null(st, at + 7);
+	if (r->peer)
+		sqlite3_bind_int64(st, at + 8, r->peer);
+	else
+		sqlite3_bind_null(st, at + 8);
+}
+
+/* Write the sockets held back, in their order. */
+static void socks_flush(struct ingest *in)
+{
+	size_t i = 0, n = in->nsockrows;
+
+	in->nsockrows = 0;
+	if (n == ROW_BATCH) {
+		sqlite3_stmt *st = in->q[Q_SOCK_BATCH];
+
+		sqlite3_reset(st);
+		for (; i < ROW_BATCH; i++)
+			sock_bind(in, st, 8 * (int)i, &in->sockrows[i]);
+		run(in, st);
+	}
+	for (; i < n; i++) {
+		sqlite3_stmt *st = in->q[Q_SOCK_INSERT];
+
+		sqlite3_reset(st);
+		sock_bind(in, st, 0, &in->sockrows[i]);
+		run(in, st);
+	}
+}
+
+static void pair_bind(sqlite3_stmt *st, int at, const struct pair_row *r)
+{
+	sqlite3_bind_int64(st, at + 1, r->id);
+	sqlite3_bind_int64(st, at + 2, r->proc);
+	sqlite3_bind_int64(st, at + 3, r->created_ns);
+	sqlite3_bind_int64(st, at + 4, r->domain);
+	sqlite3_bind_int64(st, at + 5, r->type);
+	sqlite3_bind_int64(st, at + 6, r->protocol);
+}
+
+/* Write the pairs held back (nothing in the ingest reads them). */
+static void pairs_flush(struct ingest *in)
+{
+	size_t i = 0, n = in->npairrows;
+
+	in->npairrows = 0;
+	if (n == ROW_BATCH) {
+		sqlite3_stmt *st = in->q[Q_PAIR_BATCH];
+
+		sqlite3_reset(st);
+		for (; i < ROW_BATCH; i++)
+			pair_bind(st, 6 * (int)i, &in->pairrows[i]);
+		run(in, st);
+	}
+	for (; i < n; i++) {
+		sqlite3_stmt *st = in->q[Q_PAIR_INSERT];
+
+		sqlite3_reset(st);
+		pair_bind(st, 0, &in->pairrows[i]);
+		run(in, st);
+	}
+}
+
+/* Statements that read or change sockets: the held-back ones go first. */
+static int on_socks(int q)
+{
+	switch (q) {
+	case Q_SOCK_BY_INO:
+	case Q_SOCK_FIND:
+	case Q_SOCK_SET_PAIR:
+	case Q_SOCK_SET_COOKIE:
+	case Q_SOCK_SET_PEER:
+	case Q_SOCK_SET_INFO:
+	case Q_SOCK_LISTEN:
+	case Q_SOCK_COPY_INFO:
+	case Q_PEER_INO:
+	case Q_SOCK_LAST:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Statements that read or change holdings: the held-back ones go first. */
+static int on_holdings(int q)
+{
+	switch (q) {
+	case Q_HOLD_END:
+	case Q_HOLD_OPEN_ALL:
+	case Q_HOLD_SRC_FD:
+	case Q_HOLD_SRC_ANY:
+	case Q_HOLD_KEPT:
+	case Q_HOLD_SETFD:
+	case Q_RECV_ORPHAN:
+	case Q_HOLD_SET_SOURCE:
+	case Q_HOLD_LAST:
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 /* Bind by type: 'i' int64, 't' text (NULL pointer binds NULL), 'n' NULL.
  * Text is bound without a copy: it must stay valid until the statement has
@@ -242,6 +542,10 @@ static sqlite3_stmt *q_bind(struct ingest *in, int q, const char *types, ...)
 	sqlite3_stmt *st = in->q[q];
 	va_list ap;
 
+	if (in->nholds && on_holdings(q))
+		holds_flush(in);
+	if (in->nsockrows && on_socks(q))
+		socks_flush(in);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	va_start(ap, types);
@@ -323,11 +627,11 @@ static struct open_at *open_find(const struct image *img, int fd,
 							 : NULL;
 }
 
-static void open_set(struct ingest *in, struct image *img, int fd,
-		     int64_t holding, int64_t sock)
+static void open_set(struct ingest *in, struct image *img,
+		     const struct open_at *h)
 {
 	size_t at;
-	struct open_at *o = open_find(img, fd, &at);
+	struct open_at *o = open_find(img, h->fd, &at);
 
 	if (!o) {
 		if (img->nopen == img->capopen) {
@@ -345,7 +649,7 @@ static void open_set(struct ingest *in, struct image *img, int fd,
 		memmove(o + 1, o, (img->nopen - at) * sizeof(*o));
 		img->nopen++;
 	}
-	*o = (struct open_at){ .fd = fd, .holding = holding, .sock = sock };
+	*o = *h;
 }
 
 static void open_drop(struct image *img, struct open_at *o)
@@ -356,14 +660,6 @@ static void open_drop(struct image *img, struct open_at *o)
 	img->nopen--;
 }
 
-/* An image that ended holds nothing the ingest needs to know. */
-static void image_end(struct image *img)
-{
-	img->ended = 1;
-	free(img->open);
-	img->open = NULL;
-	img->nopen = img->capopen = 0;
-}
 
 static size_t pid_hash(uint32_t pid, size_t cap)
 {
@@ -440,10 +736,15 @@ static void image_load_open(struct ingest *in, struct image *img)
 	sqlite3_stmt *st = q_bind(in, Q_HOLD_OPEN_ALL, "i", img->id);
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		open_set(in, img, sqlite3_column_int(st, 0),
-			 sqlite3_column_int64(st, 1),
-			 sqlite3_column_int64(st, 2));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct open_at o = {
+			.fd = sqlite3_column_int(st, 0),
+			.holding = sqlite3_column_int64(st, 1),
+			.sock = sqlite3_column_int64(st, 2),
+		};
+
+		open_set(in, img, &o);
+	}
 	if (rc != SQLITE_DONE && !in->failed) {
 		pl_error("journal lookup failed: %s", sqlite3_errmsg(in->db));
 		in->failed = 1;
@@ -472,6 +773,9 @@ static struct image *current_image(struct ingest *in, uint32_t pid)
 		snprintf(img->origin, sizeof(img->origin), "%s",
 			 origin ? origin : "");
 		img->parent_id = sqlite3_column_int64(st, 3);
+		/* an exec's parent is the image before, of the same pid */
+		img->parent_pid = !strcmp(img->origin, "exec")
+					  ? pid : (uint32_t)sqlite3_column_int64(st, 6);
 		img->start_ticks = (uint64_t)sqlite3_column_int64(st, 4);
 		img->ended = sqlite3_column_type(st, 5) != SQLITE_NULL;
 	}
@@ -481,64 +785,346 @@ static struct image *current_image(struct ingest *in, uint32_t pid)
 	return img;
 }
 
+/* Bind event E as the 7 parameters from AT + 1 of ST. */
+static void event_bind(struct ingest *in, sqlite3_stmt *st, int at,
+		       const struct event_row *e)
+{
+	if (e->proc)
+		sqlite3_bind_int64(st, at + 1, e->proc);
+	else
+		sqlite3_bind_null(st, at + 1);
+	sqlite3_bind_int64(st, at + 2, e->pid);
+	sqlite3_bind_int64(st, at + 3, e->time_ns);
+	sqlite3_bind_text(st, at + 4, e->kind, -1, SQLITE_STATIC);
+	if (e->has_fd)
+		sqlite3_bind_int64(st, at + 5, e->fd);
+	else
+		sqlite3_bind_null(st, at + 5);
+	if (e->has_arg)
+		sqlite3_bind_int64(st, at + 6, e->arg);
+	else
+		sqlite3_bind_null(st, at + 6);
+	if (e->detail)
+		sqlite3_bind_text(st, at + 7, in->details.p + e->detail - 1, -1,
+				  SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, at + 7);
+}
+
+/* Write the events held back, in their order. */
+static void events_flush(struct ingest *in)
+{
+	size_t i = 0;
+
+	if (in->nevents == EVENT_BATCH) {
+		sqlite3_stmt *st = in->q[Q_EVENT_BATCH];
+
+		sqlite3_reset(st);
+		for (; i < EVENT_BATCH; i++)
+			event_bind(in, st, 7 * (int)i, &in->events[i]);
+		run(in, st);
+	}
+	for (; i < in->nevents; i++) {
+		sqlite3_stmt *st = in->q[Q_EVENT_INSERT];
+
+		sqlite3_reset(st);
+		event_bind(in, st, 0, &in->events[i]);
+		run(in, st);
+	}
+	in->nevents = 0;
+	in->details.len = 0;
+}
+
 static void event(struct ingest *in, int64_t proc, const struct pl_rec_head *h,
 		  int64_t fd, int64_t arg, const char *detail, int has_fd,
 		  int has_arg)
 {
-	sqlite3_stmt *st = q_bind(in, Q_EVENT_INSERT, "iiit", proc ? proc : 0,
-				(int64_t)h->pid, (int64_t)h->time_ns,
-				kind_names[h->type]);
+	struct event_row *e = &in->events[in->nevents++];
 
-	if (!proc)
-		sqlite3_bind_null(st, 1);
-	if (has_fd)
-		sqlite3_bind_int64(st, 5, fd);
-	if (has_arg)
-		sqlite3_bind_int64(st, 6, arg);
-	if (detail)
-		sqlite3_bind_text(st, 7, detail, -1, SQLITE_STATIC);
-	run(in, st);
+	*e = (struct event_row){
+		.proc = proc, .pid = (int64_t)h->pid,
+		.time_ns = (int64_t)h->time_ns, .fd = fd, .arg = arg,
+		.kind = kind_names[h->type], .has_fd = has_fd,
+		.has_arg = has_arg,
+	};
+	if (detail) {
+		e->detail = in->details.len + 1;
+		pl_buf_add(&in->details, detail, strlen(detail) + 1);
+	}
+	if (in->nevents == EVENT_BATCH)
+		events_flush(in);
 }
 
 /* A socket by cookie, or where we have none, by inode. One first seen as
  * the peer of a connection has no cookie yet: it is taken up when the
  * socket shows up with its cookie. */
+static uint32_t boot_index(struct ingest *in, const char *boot)
+{
+	struct socks *t = &in->socks;
+	char (*v)[40];
+
+	for (size_t i = 0; i < t->nboots; i++)
+		if (!strcmp(t->boots[i], boot))
+			return (uint32_t)i + 1;
+	v = realloc(t->boots, (t->nboots + 1) * sizeof(*v));
+	if (!v) {
+		oom(in);
+		return 0;
+	}
+	t->boots = v;
+	snprintf(v[t->nboots], sizeof(v[0]), "%s", boot);
+	return (uint32_t)++t->nboots;
+}
+
+static size_t sock_hash(uint64_t key, uint32_t boot, uint32_t kind,
+			size_t cap)
+{
+	uint64_t h = key * 0x9e3779b97f4a7c15ull ^ ((uint64_t)boot << 40) ^
+		     ((uint64_t)kind << 56);
+
+	return (size_t)((h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull >> 17) &
+	       (cap - 1);
+}
+
+static struct sock_key *sock_slot(struct socks *t, uint64_t key, uint32_t boot,
+				  uint32_t kind)
+{
+	size_t i = sock_hash(key, boot, kind, t->cap);
+
+	while (t->v[i].id && (t->v[i].key != key || t->v[i].boot != boot ||
+			      t->v[i].kind != kind))
+		i = (i + 1) & (t->cap - 1);
+	return &t->v[i];
+}
+
+/* The latest id of a socket of this ingest under that key: -1 unknown
+ * here, 0 none of this ingest. */
+static int64_t sock_get(struct ingest *in, const char *boot, uint32_t kind,
+			uint64_t key)
+{
+	uint32_t b = boot_index(in, boot);
+
+	if (!in->socks.cap || !b)
+		return 0;
+	return sock_slot(&in->socks, key, b, kind)->id;
+}
+
+static void sock_put(struct ingest *in, const char *boot, uint32_t kind,
+		     uint64_t key, int64_t id)
+{
+	struct socks *t = &in->socks;
+	uint32_t b = boot_index(in, boot);
+	struct sock_key *k;
+
+	if (!b)
+		return;
+	if (4 * (t->n + 1) > 3 * t->cap && t->cap >= SOCK_SLOTS_MAX) {
+		k = sock_slot(t, key, b, kind);
+		if (k->id)
+			k->id = id;
+		else
+			t->full = 1;
+		return;
+	}
+	if (4 * (t->n + 1) > 3 * t->cap) {
+		struct socks bigger = *t;
+
+		bigger.cap = t->cap ? 2 * t->cap : 4096;
+		bigger.n = 0;
+		bigger.v = calloc(bigger.cap, sizeof(*bigger.v));
+		if (!bigger.v) {
+			oom(in);
+			return;
+		}
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->v[i].id) {
+				*sock_slot(&bigger, t->v[i].key, t->v[i].boot,
+					   t->v[i].kind) = t->v[i];
+				bigger.n++;
+			}
+		free(t->v);
+		*t = bigger;
+	}
+	k = sock_slot(t, key, b, kind);
+	if (!k->id)
+		t->n++;
+	*k = (struct sock_key){ .key = key, .boot = b, .kind = kind, .id = id };
+}
+
+/* Socket ID was written, with inode INO and COOKIE (0: none yet). */
+static void sock_note(struct ingest *in, const char *boot, int64_t id,
+		      uint64_t ino, uint64_t cookie)
+{
+	sock_put(in, boot, SK_INO, ino, id);
+	sock_put(in, boot, cookie ? SK_COOKIE : SK_INO0, cookie ? cookie : ino,
+		 id);
+}
+
+/* Socket ID, cookie-less, got COOKIE: no other had it (it was looked up
+ * by cookie first). */
+static void sock_noted_cookie(struct ingest *in, const char *boot, int64_t id,
+			      uint64_t ino, uint64_t cookie)
+{
+	if (sock_get(in, boot, SK_INO0, ino) == id)
+		sock_put(in, boot, SK_INO0, ino, -1);
+	sock_put(in, boot, SK_COOKIE, cookie, id);
+}
+
+static void socks_free(struct socks *t)
+{
+	free(t->v);
+	free(t->boots);
+	memset(t, 0, sizeof(*t));
+}
+
+/* A socket by cookie, or where we have none, by inode; one first seen as
+ * the peer of a connection has no cookie yet and is taken up when the
+ * socket shows up with its cookie. What this ingest wrote is found in
+ * memory (its ids are the latest); the journal is asked for the rest,
+ * unless it had no socket before this ingest. */
 static int64_t find_sock(struct ingest *in, const char *boot,
 			 const struct pl_rec_sock *s)
 {
-	int64_t id;
+	int64_t id = 0, cookie = 0;
+	sqlite3_stmt *st;
+	int rc;
 
-	if (!s->cookie)
+	if (!s->cookie) {
+		id = sock_get(in, boot, SK_INO, s->ino);
+		if (id > 0 || (!in->socks.base && !in->socks.full))
+			return id > 0 ? id : 0;
 		return lookup(in, q_bind(in, Q_SOCK_BY_INO, "ti", boot,
 				       (int64_t)s->ino));
-	id = lookup(in, q_bind(in, Q_SOCK_BY_COOKIE, "ti", boot,
-			     (int64_t)s->cookie));
-	if (!id) {
-		id = lookup(in, q_bind(in, Q_SOCK_ADOPT, "ti", boot,
-				     (int64_t)s->ino));
-		if (id)
-			run(in, q_bind(in, Q_SOCK_SET_COOKIE, "ii", id,
-				     (int64_t)s->cookie));
+	}
+	if ((id = sock_get(in, boot, SK_COOKIE, s->cookie)) > 0)
+		return id;
+	if (!in->socks.base && !in->socks.full) {
+		/* not by cookie; cookie-less, by inode? */
+		id = sock_get(in, boot, SK_INO0, s->ino);
+		if (!id)
+			return 0;
+	}
+	st = q_bind(in, Q_SOCK_FIND, "tii", boot, (int64_t)s->cookie,
+		    (int64_t)s->ino);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		cookie = sqlite3_column_int64(st, 1);
+	} else if (rc != SQLITE_DONE && !in->failed) {
+		pl_error("journal lookup failed: %s", sqlite3_errmsg(in->db));
+		in->failed = 1;
+	}
+	sqlite3_reset(st);
+	if (id && !cookie) { /* adopted: it has its cookie now */
+		run(in, q_bind(in, Q_SOCK_SET_COOKIE, "ii", id,
+			       (int64_t)s->cookie));
+		sock_noted_cookie(in, boot, id, s->ino, s->cookie);
+	} else if (id) {
+		sock_put(in, boot, SK_COOKIE, s->cookie, id);
 	}
 	return id;
+}
+
+/* A socket new to the journal, held back: its id. */
+static int64_t sock_add(struct ingest *in, const char *boot,
+			const struct pl_rec_sock *s, int64_t pair, int side,
+			int64_t type, int64_t peer)
+{
+	uint32_t b = boot_index(in, boot);
+	int64_t id = in->next_sock++;
+
+	if (!b)
+		return id;
+	in->sockrows[in->nsockrows++] = (struct sock_row){
+		.id = id, .ino = (int64_t)s->ino, .cookie = (int64_t)s->cookie,
+		.pair = pair, .side = side, .type = type, .peer = peer,
+		.boot = b,
+	};
+	sock_note(in, boot, id, s->ino, s->cookie);
+	if (in->nsockrows == ROW_BATCH)
+		socks_flush(in);
+	return id;
+}
+
+/* The held-back row of socket ID, or NULL once written. */
+static struct sock_row *sock_held(struct ingest *in, int64_t id)
+{
+	for (size_t i = in->nsockrows; i-- > 0;)
+		if (in->sockrows[i].id == id)
+			return &in->sockrows[i];
+	return NULL;
 }
 
 static int64_t find_or_add_sock(struct ingest *in, const char *boot,
 				const struct pl_rec_sock *s)
 {
 	int64_t id = find_sock(in, boot, s);
-	sqlite3_stmt *st;
 
 	if (id)
 		return id;
-	st = q_bind(in, Q_SOCK_INSERT, "tii", boot, (int64_t)s->ino,
-		  (int64_t)s->cookie);
-	return inserted(in, st);
+	return sock_add(in, boot, s, 0, -1, -1, 0);
 }
 
 /* A new holding of IMG at FD. Whatever IMG held there before and did not
  * close in our sight ended without our seeing how; dup2 and dup3 close it
  * themselves, and say so with WAS. */
+/* Write the pending holding O of IMG, ended at UNTIL_NS for reason WHY,
+ * or (WHY NULL) still open. */
+static void hold_write(struct ingest *in, const struct image *img,
+		       struct open_at *o, int64_t until_ns, const char *why)
+{
+	in->holds[in->nholds++] = (struct hold_row){
+		.id = o->holding, .proc = img->id, .sock = o->sock,
+		.from_ns = o->from_ns, .source = o->source,
+		.until_ns = until_ns, .fd = o->fd, .cloexec = o->cloexec,
+		.start = o->why, .why = why,
+	};
+	o->pending = 0;
+	if (in->nholds == HOLD_BATCH)
+		holds_flush(in);
+}
+
+/* Write what IMG has pending: before SQL reads its holdings, and when it
+ * ends. */
+static void image_flush(struct ingest *in, struct image *img)
+{
+	for (size_t i = 0; i < img->nopen; i++)
+		if (img->open[i].pending)
+			hold_write(in, img, &img->open[i], 0, NULL);
+}
+
+/* An image that ended: what it held open is in the journal, and nothing
+ * of it is needed any more. */
+static void image_end(struct ingest *in, struct image *img)
+{
+	image_flush(in, img);
+	img->ended = 1;
+	free(img->open);
+	img->open = NULL;
+	img->nopen = img->capopen = 0;
+}
+
+/* Write what image ID (the image of PID, if the ingest has it) has pending. */
+static void image_flush_id(struct ingest *in, uint32_t pid, int64_t id)
+{
+	struct image **slot;
+
+	if (in->images.cap && *(slot = image_slot(&in->images, pid)) &&
+	    (*slot)->id == id)
+		image_flush(in, *slot);
+}
+
+/* The open holding O ends at NS, for reason WHY. */
+static void hold_end(struct ingest *in, const struct image *img,
+		     struct open_at *o, uint64_t ns, const char *why)
+{
+	if (o->pending)
+		hold_write(in, img, o, (int64_t)ns, why);
+	else
+		run(in, q_bind(in, Q_HOLD_END, "iit", o->holding, (int64_t)ns,
+			       why));
+}
+
 /* The open holding of IMG at FD ends at NS, for reason WHY. */
 static void unhold(struct ingest *in, struct image *img, int fd, uint64_t ns,
 		   const char *why)
@@ -547,30 +1133,36 @@ static void unhold(struct ingest *in, struct image *img, int fd, uint64_t ns,
 
 	if (!o)
 		return;
-	run(in, q_bind(in, Q_HOLD_END, "iit", o->holding, (int64_t)ns, why));
+	hold_end(in, img, o, ns, why);
 	open_drop(img, o);
 }
 
-static void hold_over(struct ingest *in, struct image *img,
-		      const struct pl_rec_sock *s, int64_t sock, uint64_t ns,
-		      const char *why, int64_t source, const char *was)
+/* A new holding of IMG at the record's fd: its id. One received with
+ * SCM_RIGHTS is written at once, for the sender's record (which may come
+ * after it) looks it up in SQL; the others are pending. */
+static int64_t hold_over(struct ingest *in, struct image *img,
+			 const struct pl_rec_sock *s, int64_t sock,
+			 uint64_t ns, const char *why, int64_t source,
+			 const char *was)
 {
-	sqlite3_stmt *st;
+	struct open_at o = {
+		.fd = (int)s->fd, .pending = 1, .holding = in->next_holding++,
+		.sock = sock, .from_ns = (int64_t)ns, .source = source,
+		.why = why, .cloexec = (s->flags & PL_SOCK_CLOEXEC) != 0,
+	};
 
 	unhold(in, img, (int)s->fd, ns, was);
-	st = q_bind(in, Q_HOLD_INSERT, "iiiitii", img->id, (int64_t)s->fd, sock,
-		  (int64_t)ns, why, source,
-		  (int64_t)((s->flags & PL_SOCK_CLOEXEC) != 0));
-	if (!source)
-		sqlite3_bind_null(st, 6);
-	open_set(in, img, (int)s->fd, inserted(in, st), sock);
+	if (!strcmp(why, "recv"))
+		hold_write(in, img, &o, 0, NULL);
+	open_set(in, img, &o);
+	return o.holding;
 }
 
-static void hold(struct ingest *in, struct image *img,
-		 const struct pl_rec_sock *s, int64_t sock, uint64_t ns,
-		 const char *why, int64_t source)
+static int64_t hold(struct ingest *in, struct image *img,
+		    const struct pl_rec_sock *s, int64_t sock, uint64_t ns,
+		    const char *why, int64_t source)
 {
-	hold_over(in, img, s, sock, ns, why, source, "unknown");
+	return hold_over(in, img, s, sock, ns, why, source, "unknown");
 }
 
 /* The socket IMG holds at FD, or 0. */
@@ -701,10 +1293,11 @@ static void apply_recv(struct ingest *in, struct image *img,
 			}
 			sqlite3_reset(st);
 		}
-		hold(in, img, s, sock, r->head.time_ns, "recv", src);
+		int64_t held = hold(in, img, s, sock, r->head.time_ns, "recv",
+				    src);
+
 		if (flight)
-			run(in, q_bind(in, Q_FLIGHT_LAND, "ii", flight,
-				       sqlite3_last_insert_rowid(in->db)));
+			run(in, q_bind(in, Q_FLIGHT_LAND, "ii", flight, held));
 	}
 }
 
@@ -734,14 +1327,16 @@ static void apply_range(struct ingest *in, struct image *img, uint64_t first,
 		return;
 	open_find(img, (int)first, &at);
 	for (end = at; end < img->nopen && (uint64_t)img->open[end].fd <= last;
-	     end++)
-		if (cloexec)
-			run(in, q_bind(in, Q_HOLD_SETFD, "ii",
-				       img->open[end].holding, 1));
+	     end++) {
+		struct open_at *o = &img->open[end];
+
+		if (!cloexec)
+			hold_end(in, img, o, ns, "close");
+		else if (o->pending)
+			o->cloexec = 1;
 		else
-			run(in, q_bind(in, Q_HOLD_END, "iit",
-				       img->open[end].holding, (int64_t)ns,
-				       "close"));
+			run(in, q_bind(in, Q_HOLD_SETFD, "ii", o->holding, 1));
+	}
 	if (!cloexec) {
 		memmove(&img->open[at], &img->open[end],
 			(img->nopen - end) * sizeof(*img->open));
@@ -757,6 +1352,8 @@ static void hold_at_hello(struct ingest *in, struct image *img,
 	const char *why = "found";
 	int64_t src = 0;
 
+	if (img->parent_id) /* what SQL reads below must be in */
+		image_flush_id(in, img->parent_pid, img->parent_id);
 	if (img->parent_id && !strcmp(img->origin, "fork")) {
 		why = "fork";
 		src = lookup(in, q_bind(in, Q_HOLD_SRC_FD, "iii", img->parent_id,
@@ -802,6 +1399,7 @@ static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
 			const char *a = (const char *)sqlite3_column_text(st, 2);
 
 			img.parent_id = sqlite3_column_int64(st, 0);
+			img.parent_pid = h->parent_pid;
 			parent_exe = e ? strdup(e) : NULL;
 			parent_argv = a ? strdup(a) : NULL;
 		}
@@ -817,6 +1415,7 @@ static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
 			/* same process, new program: an exec */
 			strcpy(img.origin, "exec");
 			img.parent_id = prev->id;
+			img.parent_pid = h->head.pid;
 			run(in, q_bind(in, Q_PROC_END_EXEC, "ii", prev->id,
 				     (int64_t)h->head.time_ns));
 		} else {
@@ -826,6 +1425,7 @@ static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
 			    !strcmp(prev->boot, img.boot)) {
 				strcpy(img.origin, "spawn");
 				img.parent_id = prev->id;
+				img.parent_pid = h->ppid;
 			} else {
 				strcpy(img.origin, "root");
 			}
@@ -851,6 +1451,7 @@ static void apply_hello(struct ingest *in, const struct pl_rec_hello *h)
 	/* the pid's latest image from now on, holding nothing yet */
 	if (!(cur = image_slot_get(in, h->head.pid)))
 		return;
+	image_flush(in, cur); /* the image it replaces */
 	free(cur->open);
 	img.pid = cur->pid;
 	*cur = img;
@@ -868,40 +1469,46 @@ static void apply_snap(struct ingest *in, const struct pl_rec_snap *r)
 		hold_at_hello(in, img, &r->sock[i], r->head.time_ns);
 }
 
-/* A socketpair's ends new to the journal are written whole: type, and for
- * end 1 its peer; an end known already (as the peer of a connection, say)
- * is updated. */
+/* A socketpair's ends new to the journal are written whole: type and
+ * peer; an end known already (as the peer of a connection, say) is
+ * updated. */
 static void apply_socketpair(struct ingest *in, struct image *img,
 			     const struct pl_rec_socketpair *r)
 {
 	int64_t pair, socks[2], type = r->type & 0xf;
 	int known[2];
 
-	pair = inserted(in, q_bind(in, Q_PAIR_INSERT, "iiiii", img->id,
-				 (int64_t)r->head.time_ns, (int64_t)r->domain,
-				 (int64_t)r->type, (int64_t)r->protocol));
+	pair = in->next_pair++;
+	in->pairrows[in->npairrows++] = (struct pair_row){
+		.id = pair, .proc = img->id,
+		.created_ns = (int64_t)r->head.time_ns,
+		.domain = (int64_t)r->domain, .type = (int64_t)r->type,
+		.protocol = (int64_t)r->protocol,
+	};
+	if (in->npairrows == ROW_BATCH)
+		pairs_flush(in);
 	for (int side = 0; side < 2; side++) {
 		const struct pl_rec_sock *s = &r->sock[side];
 		int64_t sock = find_sock(in, img->boot, s);
-		sqlite3_stmt *st;
 
 		known[side] = sock != 0;
-		if (sock) {
+		if (sock)
 			run(in, q_bind(in, Q_SOCK_SET_PAIR, "iii", sock, pair,
 				     (int64_t)side));
-		} else {
-			st = q_bind(in, Q_SOCK_INSERT, "tiiiiii", img->boot,
-				    (int64_t)s->ino, (int64_t)s->cookie, pair,
-				    (int64_t)side, type, side ? socks[0] : 0);
-			if (!side)
-				sqlite3_bind_null(st, 7);
-			sock = inserted(in, st);
-		}
+		else
+			sock = sock_add(in, img->boot, s, pair, side, type,
+					side ? socks[0] : 0);
 		hold(in, img, s, sock, r->head.time_ns, "create", 0);
 		socks[side] = sock;
 	}
 	for (int side = 0; side < 2; side++) {
-		if (side == 0 || known[side])
+		/* end 0, new and still held back, is completed in place */
+		struct sock_row *row = side == 0 && !known[0]
+					       ? sock_held(in, socks[0]) : NULL;
+
+		if (row)
+			row->peer = socks[1];
+		else if (side == 0 || known[side])
 			run(in, q_bind(in, Q_SOCK_SET_PEER, "ii", socks[side],
 				       socks[1 - side]));
 		if (known[side])
@@ -992,9 +1599,11 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 	case PL_REC_SETFD: {
 		const struct pl_rec_setfd *r = (const void *)h;
 		int64_t on = (r->flags & PL_SOCK_CLOEXEC) != 0;
-		const struct open_at *o;
+		struct open_at *o;
 
-		if (id && (o = open_find(img, (int)r->fd, NULL)))
+		if (id && (o = open_find(img, (int)r->fd, NULL)) && o->pending)
+			o->cloexec = (int)on;
+		else if (id && o)
 			run(in, q_bind(in, Q_HOLD_SETFD, "ii", o->holding, on));
 		event(in, id, h, r->fd, on, NULL, 1, 1);
 		break;
@@ -1092,7 +1701,7 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 			if (r->status == PL_EXIT_UNKNOWN)
 				sqlite3_bind_null(st, 3);
 			run(in, st);
-			image_end(img);
+			image_end(in, img);
 		}
 		event(in, id, h, 0, r->status, NULL, 0,
 		      r->status != PL_EXIT_UNKNOWN);
@@ -1106,6 +1715,8 @@ static void ingest_free(struct ingest *in)
 	for (int i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(in->q[i]);
 	images_free(&in->images);
+	socks_free(&in->socks);
+	pl_buf_free(&in->details);
 }
 
 /* Ingest what SPOOL_PATH holds past the journal's offset for it. */
@@ -1155,6 +1766,10 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 		}
 	}
 
+	in.next_holding = lookup(&in, q_bind(&in, Q_HOLD_LAST, "")) + 1;
+	in.socks.base = lookup(&in, q_bind(&in, Q_SOCK_LAST, ""));
+	in.next_sock = in.socks.base + 1;
+	in.next_pair = lookup(&in, q_bind(&in, Q_PAIR_LAST, "")) + 1;
 	first = pl_spool_identity(fd);
 	{
 		sqlite3_stmt *q = q_bind(&in, Q_SPOOL_GET, "t", spool_path);
@@ -1201,6 +1816,17 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 	else if (reader.skipped)
 		pl_warn("skipped %llu garbled bytes in spool '%s'",
 			(unsigned long long)reader.skipped, spool_path);
+	for (size_t i = 0; !in.failed && i < in.images.cap; i++)
+		if (in.images.v[i])
+			image_flush(&in, in.images.v[i]);
+	if (!in.failed)
+		socks_flush(&in);
+	if (!in.failed)
+		pairs_flush(&in);
+	if (!in.failed)
+		holds_flush(&in);
+	if (!in.failed)
+		events_flush(&in);
 	if (!in.failed)
 		run(&in, q_bind(&in, Q_SPOOL_PUT, "tiiiii", spool_path,
 			      (int64_t)st.st_dev, (int64_t)st.st_ino, first,

@@ -100,7 +100,11 @@ void pl_query_free(struct pl_query *q)
 	pl_kfds_free(&q->fds);
 	sqlite3_finalize(q->holders_st);
 	sqlite3_finalize(q->flights_st);
-	q->holders_st = q->flights_st = NULL;
+	sqlite3_finalize(q->holders_range_st);
+	q->holders_range_st = NULL;
+	sqlite3_finalize(q->site_st[0]);
+	sqlite3_finalize(q->site_st[1]);
+	q->holders_st = q->flights_st = q->site_st[0] = q->site_st[1] = NULL;
 	q->loaded = 0;
 }
 
@@ -152,7 +156,8 @@ const char *pl_holding_end(const struct pl_query *q, const struct pl_image *img,
 
 enum {
 	C_ID, C_PROC, C_PID, C_FD, C_FROM, C_START, C_SOURCE, C_UNTIL, C_END,
-	C_EXE, C_ARGV, C_SRC_PID, C_SRC_FD, C_CLOEXEC, C_INO, C_IMAGE
+	C_EXE, C_ARGV, C_SRC_PID, C_SRC_FD, C_CLOEXEC, C_INO, C_IMAGE,
+	C_SOCK = C_IMAGE + 7
 };
 
 static const char holders_sql[] =
@@ -164,6 +169,19 @@ static const char holders_sql[] =
 	"LEFT JOIN holding sh ON sh.id = h.source_id "
 	"LEFT JOIN process sp ON sp.id = sh.process_id "
 	"WHERE h.sock_id = ?1 ORDER BY h.from_ns, h.id";
+
+/* The same for a range of sockets, along holding_by_sock, in its order:
+ * pl_holders_load_range() sorts the few rows of each socket itself. */
+static const char holders_range_sql[] =
+	"SELECT h.id, h.process_id, p.pid, h.fd, h.from_ns, h.start_reason,"
+	" h.source_id, h.until_ns, h.end_reason, p.exe, p.argv, sp.pid, sh.fd,"
+	" h.cloexec, s.ino, " PL_IMAGE_COLS ", h.sock_id "
+	"FROM holding h INDEXED BY holding_by_sock "
+	"JOIN process p ON p.id = h.process_id "
+	"JOIN sock s ON s.id = h.sock_id "
+	"LEFT JOIN holding sh ON sh.id = h.source_id "
+	"LEFT JOIN process sp ON sp.id = sh.process_id "
+	"WHERE h.sock_id BETWEEN ?1 AND ?2 ORDER BY h.sock_id";
 
 static char *dup_col(sqlite3_stmt *st, int col)
 {
@@ -209,11 +227,158 @@ static int flights_load(sqlite3 *db, struct pl_query *q, int64_t sock_id,
 	return rc == SQLITE_DONE ? 0 : pl_db_fail(db, "cannot read flights");
 }
 
+/* One row of holders_sql, read out of the statement, so that the rows of a
+ * socket can be put in order here (a few each) rather than by SQLite (all
+ * of a window's, with their text). */
+struct raw {
+	int64_t id, proc, from_ns, source, until_ns, ino;
+	int pid, fd, src_pid, src_fd, has_src, cloexec;
+	char start[8];
+	const char *end;       /* "close", "kept", "unknown" or NULL */
+	char *exe, *argv;      /* owned */
+	struct pl_image img;   /* boot and exec_path owned */
+};
+
+static const char *end_name(const char *s)
+{
+	if (!s)
+		return NULL;
+	if (!strcmp(s, "close"))
+		return "close";
+	return !strcmp(s, "kept") ? "kept" : "unknown";
+}
+
+static void raw_read(sqlite3_stmt *st, struct raw *r)
+{
+	const char *start = (const char *)sqlite3_column_text(st, C_START);
+	struct pl_image img;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, C_ID);
+	r->proc = sqlite3_column_int64(st, C_PROC);
+	r->pid = sqlite3_column_int(st, C_PID);
+	r->fd = sqlite3_column_int(st, C_FD);
+	r->from_ns = sqlite3_column_int64(st, C_FROM);
+	snprintf(r->start, sizeof(r->start), "%s", start ? start : "found");
+	r->source = sqlite3_column_int64(st, C_SOURCE);
+	r->until_ns = sqlite3_column_int64(st, C_UNTIL);
+	r->end = end_name((const char *)sqlite3_column_text(st, C_END));
+	r->exe = dup_col(st, C_EXE);
+	r->argv = dup_col(st, C_ARGV);
+	r->has_src = sqlite3_column_type(st, C_SRC_PID) != SQLITE_NULL;
+	r->src_pid = sqlite3_column_int(st, C_SRC_PID);
+	r->src_fd = sqlite3_column_int(st, C_SRC_FD);
+	r->cloexec = sqlite3_column_int(st, C_CLOEXEC);
+	r->ino = sqlite3_column_int64(st, C_INO);
+	pl_image_read(st, C_IMAGE, &img);
+	r->img = img;
+	r->img.end_reason = !img.end_reason ? NULL
+			    : !strcmp(img.end_reason, "exec") ? "exec" : "exit";
+	r->img.boot = img.boot ? strdup(img.boot) : NULL;
+	r->img.exec_path = img.exec_path ? strdup(img.exec_path) : NULL;
+}
+
+static void raw_free(struct raw *r)
+{
+	free(r->exe);
+	free(r->argv);
+	free((char *)r->img.boot);
+	free((char *)r->img.exec_path);
+}
+
+/* In the order holders_sql gives: by start, then id. */
+static int raw_cmp(const void *a, const void *b)
+{
+	const struct raw *x = a, *y = b;
+
+	if (x->from_ns != y->from_ns)
+		return x->from_ns < y->from_ns ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Row R into RET: a new holder, or the next image of one kept across
+ * exec. R's exe and argv pass to the holder. */
+static int holder_raw(struct pl_query *q, struct raw *r,
+		      struct pl_holders *ret)
+{
+	struct pl_holder *h = NULL;
+
+	/* kept across exec: the same holder goes on */
+	if (!strcmp(r->start, "exec"))
+		for (size_t i = 0; i < ret->n; i++)
+			if (ret->v[i].last_id == r->source)
+				h = &ret->v[i];
+	if (h) {
+		free(h->exe);
+		free(h->argv);
+		h->execs++;
+	} else {
+		if (ret->n == ret->cap) {
+			ret->cap = ret->cap ? 2 * ret->cap : 8;
+			ret->v = realloc(ret->v, ret->cap * sizeof(*ret->v));
+			if (!ret->v)
+				return PL_EXIT_SYSTEM;
+		}
+		h = &ret->v[ret->n++];
+		memset(h, 0, sizeof(*h));
+		h->first_id = r->id;
+		h->fd = r->fd;
+		h->from_ns = r->from_ns;
+		snprintf(h->start_reason, sizeof(h->start_reason), "%s",
+			 r->start);
+		if (r->has_src) {
+			h->source_pid = r->src_pid;
+			h->source_fd = r->src_fd;
+		}
+	}
+	h->last_id = r->id;
+	h->process_id = r->proc;
+	h->pid = r->pid;
+	h->exe = r->exe;
+	h->argv = r->argv;
+	r->exe = r->argv = NULL;
+	h->inferred = 0;
+	h->kernel = NULL;
+	h->ino = r->ino;
+	if (!r->end) {
+		h->end_reason = pl_holding_end(q, &r->img, r->cloexec,
+					       &h->until_ns, &h->inferred);
+		if (h->inferred && strcmp(h->end_reason, PL_END_EXEC)) {
+			/* went on in the program it exec'd */
+			free(h->exe);
+			free(h->argv);
+			h->exe = r->img.exec_path ? strdup(r->img.exec_path)
+						  : NULL;
+			h->argv = NULL;
+			h->execs++;
+		}
+		if (!strcmp(h->end_reason, PL_END_ALIVE) && q->live)
+			h->kernel = pl_kernel_verdict(
+				q, h->pid, h->fd, (uint64_t)h->ino);
+	} else {
+		h->until_ns = r->until_ns;
+		h->end_reason = !strcmp(r->end, "close") ? PL_END_CLOSE
+							 : PL_END_UNKNOWN;
+	}
+	return 0;
+}
+
+static int holder_row(struct pl_query *q, sqlite3_stmt *st,
+		      struct pl_holders *ret)
+{
+	struct raw r;
+	int rc;
+
+	raw_read(st, &r);
+	rc = holder_raw(q, &r, ret);
+	raw_free(&r);
+	return rc;
+}
+
 int pl_holders_load(sqlite3 *db, struct pl_query *q, int64_t sock_id,
 		    struct pl_holders *ret)
 {
 	sqlite3_stmt *st = q->holders_st;
-	size_t cap = 0;
 	int rc;
 
 	memset(ret, 0, sizeof(*ret));
@@ -223,80 +388,94 @@ int pl_holders_load(sqlite3 *db, struct pl_query *q, int64_t sock_id,
 		return PL_EXIT_JOURNAL;
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, sock_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, C_ID);
-		int64_t source = sqlite3_column_int64(st, C_SOURCE);
-		const char *start = (const char *)sqlite3_column_text(st, C_START);
-		const char *end = (const char *)sqlite3_column_text(st, C_END);
-		struct pl_holder *h = NULL;
-
-		/* kept across exec: the same holder goes on */
-		if (start && !strcmp(start, "exec"))
-			for (size_t i = 0; i < ret->n; i++)
-				if (ret->v[i].last_id == source)
-					h = &ret->v[i];
-		if (h) {
-			free(h->exe);
-			free(h->argv);
-			h->execs++;
-		} else {
-			if (ret->n == cap) {
-				cap = cap ? 2 * cap : 8;
-				ret->v = realloc(ret->v, cap * sizeof(*ret->v));
-				if (!ret->v) {
-					sqlite3_reset(st);
-					return PL_EXIT_SYSTEM;
-				}
-			}
-			h = &ret->v[ret->n++];
-			memset(h, 0, sizeof(*h));
-			h->first_id = id;
-			h->fd = sqlite3_column_int(st, C_FD);
-			h->from_ns = sqlite3_column_int64(st, C_FROM);
-			snprintf(h->start_reason, sizeof(h->start_reason), "%s",
-				 start ? start : "found");
-			if (sqlite3_column_type(st, C_SRC_PID) != SQLITE_NULL) {
-				h->source_pid = sqlite3_column_int(st, C_SRC_PID);
-				h->source_fd = sqlite3_column_int(st, C_SRC_FD);
-			}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (holder_row(q, st, ret)) {
+			sqlite3_reset(st);
+			return PL_EXIT_SYSTEM;
 		}
-		h->last_id = id;
-		h->process_id = sqlite3_column_int64(st, C_PROC);
-		h->pid = sqlite3_column_int(st, C_PID);
-		h->exe = dup_col(st, C_EXE);
-		h->argv = dup_col(st, C_ARGV);
-		h->inferred = 0;
-		h->kernel = NULL;
-		h->ino = sqlite3_column_int64(st, C_INO);
-		if (!end) {
-			struct pl_image img;
-
-			pl_image_read(st, C_IMAGE, &img);
-			h->end_reason = pl_holding_end(
-				q, &img, sqlite3_column_int(st, C_CLOEXEC),
-				&h->until_ns, &h->inferred);
-			if (h->inferred && strcmp(h->end_reason, PL_END_EXEC)) {
-				/* went on in the program it exec'd */
-				free(h->exe);
-				free(h->argv);
-				h->exe = img.exec_path ? strdup(img.exec_path)
-						       : NULL;
-				h->argv = NULL;
-				h->execs++;
-			}
-			if (!strcmp(h->end_reason, PL_END_ALIVE) && q->live)
-				h->kernel = pl_kernel_verdict(
-					q, h->pid, h->fd, (uint64_t)h->ino);
-		} else {
-			h->until_ns = sqlite3_column_int64(st, C_UNTIL);
-			h->end_reason = !strcmp(end, "close") ? PL_END_CLOSE
-								: PL_END_UNKNOWN;
-		}
-	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return pl_db_fail(db, "cannot read holders");
-	return flights_load(db, q, sock_id, ret);
+	return q->no_flights ? 0 : flights_load(db, q, sock_id, ret);
+}
+
+/* The holders of the sockets with ids LO to HI, in one query, into RET[i]
+ * for the socket SOCKS[i] (N of them, sorted by id); flights are left
+ * out. A row of a socket not asked for is skipped. */
+int pl_holders_load_range(sqlite3 *db, struct pl_query *q,
+			  const int64_t *socks, size_t n,
+			  struct pl_holders *ret)
+{
+	sqlite3_stmt *st = q->holders_range_st;
+	struct raw *rows = NULL;
+	size_t nrows = 0, cap = 0, slot = 0;
+	int64_t cur = 0;
+	int rc, err = 0;
+
+	memset(ret, 0, n * sizeof(*ret));
+	if (!n)
+		return 0;
+	if (!st)
+		st = q->holders_range_st = pl_db_prepare(db, holders_range_sql);
+	if (!st)
+		return PL_EXIT_JOURNAL;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, socks[0]);
+	sqlite3_bind_int64(st, 2, socks[n - 1]);
+	for (;;) {
+		int64_t sock = 0;
+
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			sock = sqlite3_column_int64(st, C_SOCK);
+		/* the rows of one socket come together: their turn */
+		if (nrows && (rc != SQLITE_ROW || sock != cur)) {
+			qsort(rows, nrows, sizeof(*rows), raw_cmp);
+			for (size_t i = 0; i < nrows; i++) {
+				if (!err)
+					err = holder_raw(q, &rows[i], &ret[slot]);
+				raw_free(&rows[i]);
+			}
+			nrows = 0;
+		}
+		if (rc != SQLITE_ROW)
+			break;
+		if (sock != cur) {
+			size_t lo = 0, hi = n;
+
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+
+				if (socks[mid] < sock)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			cur = sock;
+			slot = lo < n && socks[lo] == sock ? lo : n;
+		}
+		if (slot == n) /* in the range, not asked for */
+			continue;
+		if (nrows == cap) {
+			struct raw *v;
+
+			cap = cap ? 2 * cap : 16;
+			v = realloc(rows, cap * sizeof(*v));
+			if (!v) {
+				err = PL_EXIT_SYSTEM;
+				break;
+			}
+			rows = v;
+		}
+		raw_read(st, &rows[nrows++]);
+	}
+	for (size_t i = 0; i < nrows; i++)
+		raw_free(&rows[i]);
+	free(rows);
+	sqlite3_reset(st);
+	if (err)
+		return err;
+	return rc == SQLITE_DONE ? 0 : pl_db_fail(db, "cannot read holders");
 }
 
 void pl_holders_free(struct pl_holders *hs)

@@ -43,7 +43,7 @@ struct pl_flight {
 
 struct pl_holders {
 	struct pl_holder *v;
-	size_t n;
+	size_t n, cap;
 	struct pl_flight *flights;
 	size_t nflights;
 };
@@ -57,8 +57,9 @@ struct pl_query {
 	struct pl_kdump dump;
 	struct pl_kfds fds;
 	int alive_seen; /* a holder was alive: the check could be made */
+	int no_flights; /* pl_holders_load() leaves flights out */
 	/* prepared once per query, for every end it loads */
-	sqlite3_stmt *holders_st, *flights_st;
+	sqlite3_stmt *holders_st, *holders_range_st, *flights_st, *site_st[2];
 };
 void pl_query_free(struct pl_query *q);
 void pl_json_live_check(struct pl_json *j, const struct pl_query *q);
@@ -76,6 +77,12 @@ const char *pl_kernel_verdict(struct pl_query *q, int pid, int fd,
 int pl_holders_load(sqlite3 *db, struct pl_query *q, int64_t sock_id,
 		    struct pl_holders *ret);
 void pl_holders_free(struct pl_holders *h);
+/* The holders of sockets SOCKS (N, sorted by id, no 0 and no repeat) in
+ * one query over the id range they span, into RET[0..N-1]; no flights.
+ * For ids that come close together, as the ends of consecutive pairs. */
+int pl_holders_load_range(sqlite3 *db, struct pl_query *q,
+			  const int64_t *socks, size_t n,
+			  struct pl_holders *ret);
 
 /* SQL: holding H of image P lasted as long as the process, or still does:
  * not closed, not closed by an exec (one we saw, or one we did not see
@@ -135,6 +142,10 @@ struct pl_site {
 };
 /* 1 and *ret filled, 0 when no stack was recorded, -1 on error. */
 int pl_site_of(sqlite3 *db, int64_t sock_id, struct pl_site *ret);
+/* The same with statements the caller keeps (NULL: prepared on first use)
+ * and finalizes, for a command that names many sites. */
+int pl_site_of_st(sqlite3 *db, sqlite3_stmt *stp[2], int64_t sock_id,
+		  struct pl_site *ret);
 int pl_site_of_end(sqlite3 *db, int64_t pair, int64_t ino,
 		   struct pl_site *ret);
 void pl_site_text(const struct pl_site *s, struct pl_buf *b);

@@ -127,22 +127,64 @@ void pl_buf_free(struct pl_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* The decimal digits of V, zero-padded to WIDTH, at P; returns the end. */
+static char *put_digits(char *p, unsigned v, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + width;
+}
+
+/* Queries print many times from the same second: the calendar part is
+ * worked out once per second (one cache per form). */
 void pl_fmt_time(uint64_t ns, int iso, char *buf, size_t size)
 {
+	static struct {
+		time_t sec;
+		int valid;
+		char text[80];
+		size_t len;
+	} last[2];
 	time_t sec = (time_t)(ns / 1000000000u);
-	struct tm tm;
+	unsigned frac = (unsigned)(ns % 1000000000u);
+	char out[96], *p;
 
+	if (!last[iso].valid || last[iso].sec != sec) {
+		struct tm tm;
+
+		if (iso) {
+			gmtime_r(&sec, &tm);
+			snprintf(last[iso].text, sizeof(last[iso].text),
+				 "%04d-%02d-%02dT%02d:%02d:%02d",
+				 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+				 tm.tm_hour, tm.tm_min, tm.tm_sec);
+		} else {
+			localtime_r(&sec, &tm);
+			snprintf(last[iso].text, sizeof(last[iso].text),
+				 "%02d:%02d:%02d", tm.tm_hour, tm.tm_min,
+				 tm.tm_sec);
+		}
+		last[iso].len = strlen(last[iso].text);
+		last[iso].sec = sec;
+		last[iso].valid = 1;
+	}
+	memcpy(out, last[iso].text, last[iso].len);
+	p = out + last[iso].len;
+	*p++ = '.';
 	if (iso) {
-		gmtime_r(&sec, &tm);
-		snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec,
-			 (unsigned)(ns % 1000000000u / 1000u));
+		p = put_digits(p, frac / 1000u, 6);
+		*p++ = 'Z';
 	} else {
-		localtime_r(&sec, &tm);
-		snprintf(buf, size, "%02d:%02d:%02d.%03u", tm.tm_hour,
-			 tm.tm_min, tm.tm_sec,
-			 (unsigned)(ns % 1000000000u / 1000000u));
+		p = put_digits(p, frac / 1000000u, 3);
+	}
+	*p = '\0';
+	if (size) {
+		size_t n = (size_t)(p - out) < size ? (size_t)(p - out) : size - 1;
+
+		memcpy(buf, out, n);
+		buf[n] = '\0';
 	}
 }
 
@@ -153,26 +195,147 @@ void pl_json_init(struct pl_json *j, FILE *f)
 	j->fresh[0] = 1;
 }
 
-static void member(struct pl_json *j, const char *key)
+/* S (N bytes) as a JSON string literal, quotes included, to F: what
+ * json_str() makes, without a buffer in between (queries write hundreds of
+ * megabytes of it). */
+static void json_put_str(FILE *f, const char *s, size_t n)
 {
-	struct pl_buf b = { 0 };
+	size_t run = 0;
 
+	putc_unlocked('"', f);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[8];
+
+		if (c >= 0x20 && c != 0x7f && c != '"' && c != '\\')
+			continue;
+		fwrite_unlocked(s + run, 1, i - run, f);
+		run = i + 1;
+		switch (c) {
+		case '"':
+			fputs_unlocked("\\\"", f);
+			break;
+		case '\\':
+			fputs_unlocked("\\\\", f);
+			break;
+		case '\n':
+			fputs_unlocked("\\n", f);
+			break;
+		case '\t':
+			fputs_unlocked("\\t", f);
+			break;
+		case '\r':
+			fputs_unlocked("\\r", f);
+			break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			fputs_unlocked(esc, f);
+		}
+	}
+	fwrite_unlocked(s + run, 1, n - run, f);
+	putc_unlocked('"', f);
+}
+
+static void indent(FILE *f, int depth)
+{
+	static const char spaces[] = "                                "
+				     "                                ";
+	size_t n = 2 * (size_t)depth;
+
+	while (n > 0) {
+		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+
+		fwrite_unlocked(spaces, 1, k, f);
+		n -= k;
+	}
+}
+
+/* Does S need no escaping in a JSON string? */
+static int plain(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+			return 0;
+	}
+	return 1;
+}
+
+/* What comes before a value: the separator, the indentation and the key,
+ * into BUF (SIZE bytes, room for ROOM more kept); its length, or 0 when it
+ * does not fit or the key needs escaping (member() writes it then). */
+static size_t prefix(struct pl_json *j, const char *key, char *buf,
+		     size_t size, size_t room)
+{
+	size_t n = 0, klen = key ? strlen(key) : 0;
+
+	if (2 * (size_t)j->depth + klen + 8 + room > size ||
+	    (key && !plain(key, klen)))
+		return 0;
 	if (j->depth > 0) {
-		fputs(j->fresh[j->depth] ? "\n" : ",\n", j->f);
-		fprintf(j->f, "%*s", 2 * j->depth, "");
+		if (!j->fresh[j->depth])
+			buf[n++] = ',';
+		buf[n++] = '\n';
+		memset(buf + n, ' ', 2 * (size_t)j->depth);
+		n += 2 * (size_t)j->depth;
 	}
 	j->fresh[j->depth] = 0;
 	if (key) {
-		json_str(&b, key, strlen(key));
-		fprintf(j->f, "%s: ", b.p);
-		pl_buf_free(&b);
+		buf[n++] = '"';
+		memcpy(buf + n, key, klen);
+		n += klen;
+		memcpy(buf + n, "\": ", 3);
+		n += 3;
 	}
+	return n ? n : (size_t)-1; /* -1: nothing to write, but done */
+}
+
+static void member(struct pl_json *j, const char *key)
+{
+	char buf[192];
+	size_t n = prefix(j, key, buf, sizeof(buf), 0);
+
+	if (n == (size_t)-1)
+		return;
+	if (n) {
+		fwrite_unlocked(buf, 1, n, j->f);
+		return;
+	}
+	/* a long or odd key */
+	if (j->depth > 0) {
+		fputs_unlocked(j->fresh[j->depth] ? "\n" : ",\n", j->f);
+		indent(j->f, j->depth);
+	}
+	j->fresh[j->depth] = 0;
+	if (key) {
+		json_put_str(j->f, key, strlen(key));
+		fputs_unlocked(": ", j->f);
+	}
+}
+
+/* A member whose value is the N bytes of VAL, already JSON: one write. */
+static void member_value(struct pl_json *j, const char *key, const char *val,
+			 size_t n)
+{
+	char buf[256];
+	size_t k = prefix(j, key, buf, sizeof(buf), n);
+
+	if (!k) {
+		member(j, key);
+		fwrite_unlocked(val, 1, n, j->f);
+		return;
+	}
+	if (k == (size_t)-1)
+		k = 0;
+	memcpy(buf + k, val, n);
+	fwrite_unlocked(buf, 1, k + n, j->f);
 }
 
 void pl_json_open(struct pl_json *j, const char *key, char bracket)
 {
 	member(j, key);
-	fputc(bracket, j->f);
+	putc_unlocked(bracket, j->f);
 	if (j->depth < (int)sizeof(j->fresh) - 1)
 		j->depth++;
 	j->fresh[j->depth] = 1;
@@ -183,49 +346,65 @@ void pl_json_close(struct pl_json *j, char bracket)
 	int empty = j->fresh[j->depth];
 
 	j->depth--;
-	if (!empty)
-		fprintf(j->f, "\n%*s", 2 * j->depth, "");
-	fputc(bracket, j->f);
+	if (!empty) {
+		putc_unlocked('\n', j->f);
+		indent(j->f, j->depth);
+	}
+	putc_unlocked(bracket, j->f);
 	if (j->depth == 0)
-		fputc('\n', j->f);
+		putc_unlocked('\n', j->f);
 }
 
 void pl_json_str(struct pl_json *j, const char *key, const char *val)
 {
-	struct pl_buf b = { 0 };
+	char buf[128];
+	size_t n;
 
 	if (!val) {
 		pl_json_null(j, key);
 		return;
 	}
+	n = strlen(val);
+	if (n + 2 <= sizeof(buf) && plain(val, n)) {
+		buf[0] = '"';
+		memcpy(buf + 1, val, n);
+		buf[n + 1] = '"';
+		member_value(j, key, buf, n + 2);
+		return;
+	}
 	member(j, key);
-	json_str(&b, val, strlen(val));
-	fputs(b.p, j->f);
-	pl_buf_free(&b);
+	json_put_str(j->f, val, n);
 }
 
 void pl_json_int(struct pl_json *j, const char *key, long long val)
 {
-	member(j, key);
-	fprintf(j->f, "%lld", val);
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long long v = val < 0 ? 0ull - (unsigned long long)val
+				       : (unsigned long long)val;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (val < 0)
+		*--p = '-';
+	member_value(j, key, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 void pl_json_null(struct pl_json *j, const char *key)
 {
-	member(j, key);
-	fputs("null", j->f);
+	member_value(j, key, "null", 4);
 }
 
 void pl_json_bool(struct pl_json *j, const char *key, int val)
 {
-	member(j, key);
-	fputs(val ? "true" : "false", j->f);
+	member_value(j, key, val ? "true" : "false", val ? 4 : 5);
 }
 
 void pl_json_raw(struct pl_json *j, const char *key, const char *val)
 {
 	member(j, key);
-	fputs(val ? val : "null", j->f);
+	fputs_unlocked(val ? val : "null", j->f);
 }
 
 void pl_json_time(struct pl_json *j, const char *key, int64_t ns)

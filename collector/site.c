@@ -64,10 +64,8 @@ static void symbolize(const char *path, uint64_t offset, struct pl_site *s)
 	cache_next = (cache_next + 1) % (sizeof(cache) / sizeof(cache[0]));
 }
 
-int pl_site_of(sqlite3 *db, int64_t sock_id, struct pl_site *ret)
-{
-	sqlite3_stmt *st = pl_db_prepare(
-		db, "WITH RECURSIVE up(id, parent_id, origin) AS ("
+static const char site_sql[] =
+		    "WITH RECURSIVE up(id, parent_id, origin) AS ("
 		    " SELECT p.id, p.parent_id, p.origin FROM stack k "
 		    " JOIN process p ON p.id = k.process_id WHERE k.sock_id = ?1 "
 		    " UNION ALL SELECT p.id, p.parent_id, p.origin FROM process p "
@@ -75,13 +73,32 @@ int pl_site_of(sqlite3 *db, int64_t sock_id, struct pl_site *ret)
 		    "SELECT (SELECT pcs FROM stack WHERE sock_id = ?1), m.start, "
 		    "m.\"end\", m.bias, m.path FROM up JOIN module m "
 		    "ON m.process_id = up.id WHERE up.origin <> 'fork' "
-		    "OR up.parent_id IS NULL ORDER BY m.start");
+		    "OR up.parent_id IS NULL ORDER BY m.start";
+
+/* Most sockets of a journal without stacks have none: a lookup by key
+ * says so before the recursive query, which is much dearer to start. */
+static const char has_stack_sql[] = "SELECT 1 FROM stack WHERE sock_id = ?1";
+
+int pl_site_of_st(sqlite3 *db, sqlite3_stmt *stp[2], int64_t sock_id,
+		  struct pl_site *ret)
+{
+	sqlite3_stmt *st;
 	uint64_t pc = 0;
 	int rc, found = 0;
 
 	memset(ret, 0, sizeof(*ret));
-	if (!st)
+	if (!stp[0] && !(stp[0] = pl_db_prepare(db, has_stack_sql)))
 		return -1;
+	sqlite3_reset(stp[0]);
+	sqlite3_bind_int64(stp[0], 1, sock_id);
+	rc = sqlite3_step(stp[0]);
+	sqlite3_reset(stp[0]);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (!stp[1] && !(stp[1] = pl_db_prepare(db, site_sql)))
+		return -1;
+	st = stp[1];
+	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, sock_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *pcs = (const char *)sqlite3_column_text(st, 0);
@@ -101,7 +118,17 @@ int pl_site_of(sqlite3 *db, int64_t sock_id, struct pl_site *ret)
 		found = 1;
 		break;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	return found;
+}
+
+int pl_site_of(sqlite3 *db, int64_t sock_id, struct pl_site *ret)
+{
+	sqlite3_stmt *st[2] = { NULL, NULL };
+	int found = pl_site_of_st(db, st, sock_id, ret);
+
+	sqlite3_finalize(st[0]);
+	sqlite3_finalize(st[1]);
 	return found;
 }
 

@@ -77,8 +77,11 @@ CREATE TABLE sock (
 	name      TEXT,               -- address: a path, or @abstract
 	listening INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX sock_by_ino ON sock (boot, ino);
-CREATE INDEX sock_by_cookie ON sock (boot, cookie);
+-- By inode and by cookie alone: the boot is checked on the row. Keys of a
+-- number, not a boot id's 36 characters, keep both indexes small and quick
+-- to update, and serve the lookups that do not name a boot too.
+CREATE INDEX sock_by_ino ON sock (ino);
+CREATE INDEX sock_by_cookie ON sock (cookie);
 
 -- An interval during which one program image held a socket end at an fd.
 -- start_reason: create (socketpair, socket), accept, fork (inherited at
@@ -110,12 +113,16 @@ CREATE TABLE holding (
 	cloexec      INTEGER NOT NULL DEFAULT 0 -- as last set: at creation,
 );                                      -- dup, F_SETFD, FIOCLEX, close_range
 CREATE INDEX holding_by_process ON holding (process_id, fd);
--- The holdings still open: what a close, a new socket at the same fd or a
--- snapshot looks up. Partial, so that a process reusing fd 3 a million
--- times does not make each lookup scan a million closed holdings.
+-- The holdings still open: what an ingest loads for an image it meets
+-- again (it keeps them in memory after), and what check reads. Partial, so
+-- that a process reusing fd 3 a million times does not make the lookup
+-- scan a million closed holdings; most holdings end in the ingest that
+-- made them and are never in it.
 CREATE INDEX holding_open ON holding (process_id, fd) WHERE end_reason IS NULL;
 CREATE INDEX holding_by_sock ON holding (sock_id, process_id, fd);
-CREATE INDEX holding_by_source ON holding (source_id);
+-- Most holdings have no source (a socket made here): they stay out.
+CREATE INDEX holding_by_source ON holding (source_id)
+	WHERE source_id IS NOT NULL;
 
 -- A socket end passed with SCM_RIGHTS: from the sender's holding until a
 -- receive gives it a new holding. Unreceived ones are in flight: held by

@@ -1199,6 +1199,30 @@ static void test_ingest__late_start_tick_is_same_process(void **state)
 	assert_false(pl_ticks_match(10 + PL_TICKS_SLACK + 1, 10));
 }
 
+/* The shim records a socketpair without cookies: the first hello that
+ * lists an end gives it its cookie, and what comes after by cookie finds
+ * the same socket. */
+static void test_ingest__pair_takes_cookie_from_hello(void **state)
+{
+	struct jr *j = *state;
+	const struct pl_rec_sock s3 = S(3, 9101, 0), s4 = S(4, 9102, 0);
+	const struct pl_rec_sock c4 = S(4, 9102, 77);
+
+	hello_load(j, 950, 1000, 1, 5, "/bin/p", NULL, 0);
+	socketpair_(j, 950, 2000, s3, s4);
+	hello_fork(j, 951, 3000, 950, 1000, 6, &c4, 1);
+	exec_(j, 951, 4000, "/bin/q");
+	hello_load(j, 951, 5000, 950, 6, "/bin/q", &c4, 1);
+	ingest(j);
+
+	assert_int_equal(count(j, "SELECT count(*) FROM sock"), 2);
+	assert_int_equal(count(j, "SELECT count(*) FROM sock WHERE cookie = 77 "
+				  "AND ino = 9102"), 1);
+	assert_string_equal(holders(j, peer_of(j, 950, 3)),
+			    "950:4 create /bin/p alive\n"
+			    "951:4 fork from 950:4 x1 /bin/q alive\n");
+}
+
 /* Without socket cookies (older kernels), sockets are matched by inode. */
 static void test_ingest__no_cookie_matches_by_inode(void **state)
 {
@@ -2485,6 +2509,7 @@ int main(void)
 		T(test_ingest__reused_pid_is_new_process),
 		T(test_ingest__no_cookie_matches_by_inode),
 		T(test_ingest__late_start_tick_is_same_process),
+		T(test_ingest__pair_takes_cookie_from_hello),
 		T(test_ingest__stray_records_and_garbage),
 		T(test_ingest__future_record_stops),
 		T(test_ingest__concurrent_ingest_once),
