@@ -188,8 +188,9 @@ static int load_holdings(struct tree *t)
 	/* in the order the index gives for each process, sorted here: a few
 	 * holdings each, rather than a sort of them all */
 	for (size_t i = 0; i < t->n; i++)
-		qsort(t->holds + t->v[i].hold_first, t->v[i].nhold,
-		      sizeof(*t->holds), cmp_hold);
+		if (t->v[i].nhold > 1)
+			qsort(t->holds + t->v[i].hold_first, t->v[i].nhold,
+			      sizeof(*t->holds), cmp_hold);
 	return 0;
 }
 

@@ -118,7 +118,8 @@ static int by_ino(const void *a, const void *b)
 
 static void finish(struct pl_kdump *d)
 {
-	qsort(d->v, d->n, sizeof(*d->v), by_ino);
+	if (d->n)
+		qsort(d->v, d->n, sizeof(*d->v), by_ino);
 }
 
 /* Where unix_diag is missing: inodes, types and names, but no peers. */
@@ -287,7 +288,7 @@ const struct pl_kunix *pl_kdump_find(const struct pl_kdump *d, uint64_t ino)
 {
 	struct pl_kunix key = { .ino = (uint32_t)ino };
 
-	if (ino > UINT32_MAX)
+	if (ino > UINT32_MAX || !d->n) /* an empty dump has no array */
 		return NULL;
 	return bsearch(&key, d->v, d->n, sizeof(*d->v), by_ino);
 }

@@ -157,7 +157,8 @@ int pl_kfds_scan(struct pl_kfds *k)
 		closedir(fds);
 	}
 	closedir(proc);
-	qsort(k->v, k->n, sizeof(*k->v), kfd_cmp);
+	if (k->n) /* none: no array to sort */
+		qsort(k->v, k->n, sizeof(*k->v), kfd_cmp);
 	return 0;
 }
 
