@@ -366,8 +366,12 @@ struct ingest {
 	int failed;
 };
 
-static void hold_bind(sqlite3_stmt *st, int at, const struct hold_row *h)
+static void hold_bind(struct ingest *in, sqlite3_stmt *st, int at,
+		      const void *row)
 {
+	const struct hold_row *h = row;
+
+	(void)in;
 	sqlite3_bind_int64(st, at + 1, h->id);
 	sqlite3_bind_int64(st, at + 2, h->proc);
 	sqlite3_bind_int64(st, at + 3, h->fd);
@@ -390,32 +394,47 @@ static void hold_bind(sqlite3_stmt *st, int at, const struct hold_row *h)
 
 static void run(struct ingest *in, sqlite3_stmt *st);
 
-/* Write the holdings held back, in their order. */
-static void holds_flush(struct ingest *in)
+/* Write N rows held back at ROWS (SIZE bytes and NCOL parameters each),
+ * in their order: a full batch of FULL with the statement BATCH, else one
+ * by one with ONE. */
+static void rows_flush(struct ingest *in, const void *rows, size_t n,
+		       size_t size, size_t full, int ncol, int batch, int one,
+		       void (*bind)(struct ingest *, sqlite3_stmt *, int,
+				    const void *))
 {
-	size_t i = 0, n = in->nholds;
+	const char *row = rows;
+	sqlite3_stmt *st;
 
-	in->nholds = 0;
-	if (n == HOLD_BATCH) {
-		sqlite3_stmt *st = in->q[Q_HOLD_BATCH];
-
+	if (n == full) {
+		st = in->q[batch];
 		sqlite3_reset(st);
-		for (; i < HOLD_BATCH; i++)
-			hold_bind(st, 10 * (int)i, &in->holds[i]);
+		for (size_t i = 0; i < n; i++)
+			bind(in, st, ncol * (int)i, row + i * size);
 		run(in, st);
+		return;
 	}
-	for (; i < n; i++) {
-		sqlite3_stmt *st = in->q[Q_HOLD_INSERT];
-
+	for (size_t i = 0; i < n; i++) {
+		st = in->q[one];
 		sqlite3_reset(st);
-		hold_bind(st, 0, &in->holds[i]);
+		bind(in, st, 0, row + i * size);
 		run(in, st);
 	}
 }
 
-static void sock_bind(struct ingest *in, sqlite3_stmt *st, int at,
-		      const struct sock_row *r)
+static void holds_flush(struct ingest *in)
 {
+	size_t n = in->nholds;
+
+	in->nholds = 0;
+	rows_flush(in, in->holds, n, sizeof(in->holds[0]), HOLD_BATCH, 10,
+		   Q_HOLD_BATCH, Q_HOLD_INSERT, hold_bind);
+}
+
+static void sock_bind(struct ingest *in, sqlite3_stmt *st, int at,
+		      const void *row)
+{
+	const struct sock_row *r = row;
+
 	sqlite3_bind_int64(st, at + 1, r->id);
 	sqlite3_bind_text(st, at + 2, in->socks.boots[r->boot - 1], -1,
 			  SQLITE_STATIC);
@@ -439,31 +458,21 @@ static void sock_bind(struct ingest *in, sqlite3_stmt *st, int at,
 		sqlite3_bind_null(st, at + 8);
 }
 
-/* Write the sockets held back, in their order. */
 static void socks_flush(struct ingest *in)
 {
-	size_t i = 0, n = in->nsockrows;
+	size_t n = in->nsockrows;
 
 	in->nsockrows = 0;
-	if (n == ROW_BATCH) {
-		sqlite3_stmt *st = in->q[Q_SOCK_BATCH];
-
-		sqlite3_reset(st);
-		for (; i < ROW_BATCH; i++)
-			sock_bind(in, st, 8 * (int)i, &in->sockrows[i]);
-		run(in, st);
-	}
-	for (; i < n; i++) {
-		sqlite3_stmt *st = in->q[Q_SOCK_INSERT];
-
-		sqlite3_reset(st);
-		sock_bind(in, st, 0, &in->sockrows[i]);
-		run(in, st);
-	}
+	rows_flush(in, in->sockrows, n, sizeof(in->sockrows[0]), ROW_BATCH, 8,
+		   Q_SOCK_BATCH, Q_SOCK_INSERT, sock_bind);
 }
 
-static void pair_bind(sqlite3_stmt *st, int at, const struct pair_row *r)
+static void pair_bind(struct ingest *in, sqlite3_stmt *st, int at,
+		      const void *row)
 {
+	const struct pair_row *r = row;
+
+	(void)in;
 	sqlite3_bind_int64(st, at + 1, r->id);
 	sqlite3_bind_int64(st, at + 2, r->proc);
 	sqlite3_bind_int64(st, at + 3, r->created_ns);
@@ -472,27 +481,14 @@ static void pair_bind(sqlite3_stmt *st, int at, const struct pair_row *r)
 	sqlite3_bind_int64(st, at + 6, r->protocol);
 }
 
-/* Write the pairs held back (nothing in the ingest reads them). */
+/* (nothing in the ingest reads them) */
 static void pairs_flush(struct ingest *in)
 {
-	size_t i = 0, n = in->npairrows;
+	size_t n = in->npairrows;
 
 	in->npairrows = 0;
-	if (n == ROW_BATCH) {
-		sqlite3_stmt *st = in->q[Q_PAIR_BATCH];
-
-		sqlite3_reset(st);
-		for (; i < ROW_BATCH; i++)
-			pair_bind(st, 6 * (int)i, &in->pairrows[i]);
-		run(in, st);
-	}
-	for (; i < n; i++) {
-		sqlite3_stmt *st = in->q[Q_PAIR_INSERT];
-
-		sqlite3_reset(st);
-		pair_bind(st, 0, &in->pairrows[i]);
-		run(in, st);
-	}
+	rows_flush(in, in->pairrows, n, sizeof(in->pairrows[0]), ROW_BATCH, 6,
+		   Q_PAIR_BATCH, Q_PAIR_INSERT, pair_bind);
 }
 
 /* Statements that read or change sockets: the held-back ones go first. */
@@ -787,8 +783,10 @@ static struct image *current_image(struct ingest *in, uint32_t pid)
 
 /* Bind event E as the 7 parameters from AT + 1 of ST. */
 static void event_bind(struct ingest *in, sqlite3_stmt *st, int at,
-		       const struct event_row *e)
+		       const void *row)
 {
+	const struct event_row *e = row;
+
 	if (e->proc)
 		sqlite3_bind_int64(st, at + 1, e->proc);
 	else
@@ -811,26 +809,10 @@ static void event_bind(struct ingest *in, sqlite3_stmt *st, int at,
 		sqlite3_bind_null(st, at + 7);
 }
 
-/* Write the events held back, in their order. */
 static void events_flush(struct ingest *in)
 {
-	size_t i = 0;
-
-	if (in->nevents == EVENT_BATCH) {
-		sqlite3_stmt *st = in->q[Q_EVENT_BATCH];
-
-		sqlite3_reset(st);
-		for (; i < EVENT_BATCH; i++)
-			event_bind(in, st, 7 * (int)i, &in->events[i]);
-		run(in, st);
-	}
-	for (; i < in->nevents; i++) {
-		sqlite3_stmt *st = in->q[Q_EVENT_INSERT];
-
-		sqlite3_reset(st);
-		event_bind(in, st, 0, &in->events[i]);
-		run(in, st);
-	}
+	rows_flush(in, in->events, in->nevents, sizeof(in->events[0]),
+		   EVENT_BATCH, 7, Q_EVENT_BATCH, Q_EVENT_INSERT, event_bind);
 	in->nevents = 0;
 	in->details.len = 0;
 }
