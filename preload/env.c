@@ -195,7 +195,7 @@ char *const *pl__env_fix(char *const *envp, char **out, char *room,
 
 	if (pl__self.spool_fd < 0 || !shim_path[0] || !journal_path[0])
 		return envp; /* we are not recording: do not spread */
-	if (exec && (pid_t)syscall(SYS_getpid) != pl__self.pid)
+	if (exec && pl__pid() != pl__self.pid)
 		exec = 0;
 	for (; envp && envp[n]; n++) {
 		if (pl__has_prefix(envp[n], lp, sizeof(lp) - 1))

@@ -31,7 +31,7 @@ static void exec_attempt(const char *path)
 
 	memset(&u, 0, sizeof(u));
 	pl__rec_init(&u.r.head, PL_REC_EXEC, size);
-	u.r.head.pid = (uint32_t)syscall(SYS_getpid);
+	u.r.head.pid = (uint32_t)pl__pid();
 	if (len)
 		memcpy(u.r.path, path, len);
 	u.r.path_len = (uint16_t)(len + 1);
@@ -43,7 +43,7 @@ static void exec_failed(int err)
 	struct pl_rec_exec_fail r = { .err = err };
 
 	pl__rec_init(&r.head, PL_REC_EXEC_FAIL, sizeof(r));
-	r.head.pid = (uint32_t)syscall(SYS_getpid);
+	r.head.pid = (uint32_t)pl__pid();
 	pl__emit(&r, sizeof(r));
 }
 

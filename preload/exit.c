@@ -21,7 +21,7 @@ static int exit_status;
 
 void pl__emit_exit(int status)
 {
-	pid_t pid = (pid_t)syscall(SYS_getpid);
+	pid_t pid = pl__pid();
 	struct pl_rec_exit r = { .status = status };
 
 	if (done_pid == pid && pid == pl__self.pid)
@@ -40,7 +40,7 @@ void pl__emit_exit(int status)
 
 static void note_status(int status)
 {
-	if (pl__self.ready && (pid_t)syscall(SYS_getpid) == pl__self.pid) {
+	if (pl__self.ready && pl__pid() == pl__self.pid) {
 		status_pid = pl__self.pid;
 		exit_status = status & 0xff;
 	}

@@ -179,7 +179,7 @@ int pl__sock_ident(int fd, uint64_t *ret_ino, uint64_t *ret_cookie)
  * tracked fd changes. */
 static int in_shared_child(pid_t *ret_pid)
 {
-	*ret_pid = (pid_t)syscall(SYS_getpid);
+	*ret_pid = pl__pid();
 	return *ret_pid != pl__self.pid;
 }
 

@@ -395,6 +395,8 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv,
 	PL_NEED(execve);
 	PL_NEED(execvpe);
 	PL_NEED(_exit);
+	PL_NEED(vfork);
+	pl__real_vfork = (void *)pl__real.vfork;
 	/* setuid and setgid programs are never traced. */
 	if (getauxval(AT_SECURE))
 		return;

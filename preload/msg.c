@@ -37,7 +37,7 @@ static void scan(int channel, const struct msghdr *msg, int type, int flags)
 	union fds_rec u;
 	struct cmsghdr *c;
 	uint64_t cookie;
-	pid_t pid = (pid_t)syscall(SYS_getpid);
+	pid_t pid = pl__pid();
 	int shared = pid != pl__self.pid;
 
 	if (!pl__enter())

@@ -51,6 +51,8 @@ struct pl_real {
 			struct timespec *);
 	pid_t (*fork)(void);
 	pid_t (*_Fork)(void);
+	pid_t (*vfork)(void);
+	int (*clone)(int (*)(void *), void *, int, void *, ...);
 	int (*posix_spawn)(pid_t *, const char *,
 			   const posix_spawn_file_actions_t *,
 			   const posix_spawnattr_t *, char *const[],
@@ -89,6 +91,16 @@ struct pl_self {
 	int ready;            /* constructor has run */
 };
 extern struct pl_self pl__self;
+
+/* Set once this process may have a child that shares its memory: it
+ * called vfork(), or clone() with CLONE_VM (fork.c). Until then the
+ * cached pid is ours and no syscall is needed to know it. */
+extern int pl__maybe_shared;
+
+/* Our pid as the kernel says it: in a child sharing our memory the cached
+ * one is the parent's. */
+pid_t pl__pid(void);
+extern void *pl__real_vfork; /* for the vfork wrapper's jump */
 
 /* Recursion guard: how deep this thread is inside the shim. The shim's
  * own calls go to the real functions, so nesting comes from signal

@@ -136,7 +136,7 @@ static void emit_conn(int type, int fd, int listen_fd, uint64_t ino,
 	size = pl_rec_align(sizeof(u.r) + u.r.name_len);
 	memset(u.r.name + u.r.name_len, 0, size - sizeof(u.r) - u.r.name_len);
 	pl__rec_init(&u.r.head, type, size);
-	u.r.head.pid = (uint32_t)syscall(SYS_getpid);
+	u.r.head.pid = (uint32_t)pl__pid();
 	pl__emit(&u, size);
 }
 
@@ -184,7 +184,7 @@ PL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	err = errno;
 	emit_conn(PL_REC_CONNECT, fd, -1, ino, 0, pl__peer_ino(ino), 0, addr,
 		  len);
-	pl__emit_stack(ino, (pid_t)syscall(SYS_getpid),
+	pl__emit_stack(ino, pl__pid(),
 		       __builtin_return_address(0));
 	pl__leave();
 	errno = err;
@@ -209,7 +209,7 @@ static int accepted(int listen_fd, int fd, int flags, void *caller)
 	if (!pl__enter())
 		return fd;
 	if (pl__sock_ident(fd, &ino, &cookie) == 0) {
-		pid_t pid = (pid_t)syscall(SYS_getpid);
+		pid_t pid = pl__pid();
 
 		if (pid == pl__self.pid)
 			pl__fd_track(fd, ino);

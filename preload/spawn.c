@@ -8,10 +8,9 @@
  * matched to ours whatever fd the file actions moved them to. Here we
  * only make sure that program is traced too, and note the spawn.
  *
- * vfork() is not wrapped: a vfork child runs on its parent's stack until
- * it execs, and a wrapper returning into it would corrupt the frame that
- * the parent returns to. Its exec and close go through our wrappers,
- * which see that they run in a shared child and touch nothing shared.
+ * A vfork child (fork.c) runs on its parent's stack until it execs. Its
+ * exec and close go through our wrappers, which see that they run in a
+ * shared child and touch nothing shared.
  */
 #include <errno.h>
 #include <string.h>
@@ -33,7 +32,7 @@ static void spawned(pid_t *pid, const char *path)
 		return;
 	memset(&u, 0, sizeof(u));
 	pl__rec_init(&u.r.head, PL_REC_SPAWN, size);
-	u.r.head.pid = (uint32_t)syscall(SYS_getpid);
+	u.r.head.pid = (uint32_t)pl__pid();
 	u.r.child_pid = pid ? (uint32_t)*pid : 0;
 	if (len)
 		memcpy(u.r.path, path, len);
