@@ -450,6 +450,7 @@ void pl__after_fork_child(void)
 {
 	pid_t parent = pl__self.pid;
 	uint64_t parent_hello = pl__self.hello_ns;
+	int err = errno;
 
 	pl__self.pid = (pid_t)syscall(SYS_getpid);
 	if (pl__self.spool_fd < 0)
@@ -459,4 +460,5 @@ void pl__after_fork_child(void)
 	pl__hello(PL_HELLO_FORK, parent, parent_hello, 0, NULL, NULL);
 	pl__fds_settle_child();
 	pl__busy--;
+	errno = err; /* fork() returned 0 with the program's errno */
 }

@@ -257,6 +257,25 @@ static char *segment(uint64_t k)
 	return mine;
 }
 
+/* room() when the segment is not mapped yet or the file is too short:
+ * syscalls, whose errno the program must not see. */
+static char *room_slow(uint64_t off, size_t size, int shared)
+{
+	uint64_t k = off / PL_SEG;
+	int err = errno;
+	char *base = NULL;
+
+	/* our fd: in a child sharing our memory it may not be ours any more */
+	if ((!shared || spool_is_ours(pl__self.spool_fd)) &&
+	    grow(off + size) == 0) {
+		base = __atomic_load_n(&seg[k], __ATOMIC_ACQUIRE);
+		if (!base)
+			base = segment(k);
+	}
+	errno = err;
+	return base ? base + (off - k * PL_SEG) : NULL;
+}
+
 /* Where the record reserved at OFF (SIZE bytes) goes, or NULL when the
  * mapping cannot take it. */
 static char *room(uint64_t off, size_t size, int shared)
@@ -267,16 +286,7 @@ static char *room(uint64_t off, size_t size, int shared)
 	if (k < PL_NSEG && (base = __atomic_load_n(&seg[k], __ATOMIC_ACQUIRE)) &&
 	    off + size <= __atomic_load_n(&head_map->size, __ATOMIC_ACQUIRE))
 		return base + (off - k * PL_SEG);
-	/* the slow path uses our fd: in a child sharing our memory it may
-	 * not be ours any more */
-	if (shared && !spool_is_ours(pl__self.spool_fd))
-		return NULL;
-	if (grow(off + size) != 0)
-		return NULL;
-	base = __atomic_load_n(&seg[k], __ATOMIC_ACQUIRE);
-	if (!base && !(base = segment(k)))
-		return NULL;
-	return base + (off - k * PL_SEG);
+	return room_slow(off, size, shared);
 }
 
 /* Seal and write one record. Errors are swallowed: the traced program
@@ -287,6 +297,7 @@ void pl__emit(void *rec, size_t size)
 	int shared = head->pid != (uint32_t)pl__self.pid;
 	uint64_t off;
 	char *dst;
+	int err;
 
 	if (pl__self.spool_fd < 0 || !head_map)
 		return;
@@ -302,12 +313,16 @@ void pl__emit(void *rec, size_t size)
 				 __ATOMIC_RELEASE);
 		return;
 	}
-	if (shared && !spool_is_ours(pl__self.spool_fd))
+	err = errno;
+	if (shared && !spool_is_ours(pl__self.spool_fd)) {
+		errno = err;
 		return;
+	}
 	/* the same order through the file: the body, then the magic */
 	if (pwrite(pl__self.spool_fd, (char *)rec + sizeof(head->magic),
 		   size - sizeof(head->magic),
 		   (off_t)(off + sizeof(head->magic))) > 0)
 		(void)!pwrite(pl__self.spool_fd, rec, sizeof(head->magic),
 			      (off_t)off);
+	errno = err;
 }
