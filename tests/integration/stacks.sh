@@ -24,3 +24,17 @@ peerlog -j "$WORK/fork.db" pairs --json >fork.json || fail "pairs (fork)"
 PEERLOG_STACKS=0 peerlog run -j "$WORK/off.db" -- "$EX/parent" >/dev/null || fail "example (stacks off)"
 [ "$(peerlog -j "$WORK/off.db" pairs --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["pairs"][0]["created_at"])')" = None ] ||
 	fail "PEERLOG_STACKS=0 should record no site"
+
+# PEERLOG_STACKS=full: libunwind's frames, starting at the same caller
+LINE=$(grep -n 'socketpair(AF_UNIX, SOCK_STREAM, 0, fds)' "$TOP/examples/parent.c" | cut -d: -f1)
+PEERLOG_STACKS=full peerlog run -j "$WORK/full.db" -- "$EX/parent" >/dev/null || fail "example (full stacks)"
+peerlog -j "$WORK/full.db" pairs --json >full.json || fail "pairs (full stacks)"
+[ "$(json full.json 'j["pairs"][0]["created_at"]["function"], j["pairs"][0]["created_at"]["line"]')" = "('main', $LINE)" ] ||
+	fail "full stacks: $(cat full.json)"
+if command -v sqlite3 >/dev/null; then
+	frames=$(sqlite3 "$WORK/full.db" "SELECT max(length(pcs) - length(replace(pcs, ' ', '')) + 1) FROM stack")
+	[ "$frames" -gt 1 ] || fail "full stacks: $frames frame(s) recorded"
+	frames=$(sqlite3 "$WORK/peerlog.db" "SELECT max(length(pcs) - length(replace(pcs, ' ', '')) + 1) FROM stack")
+	[ "$frames" = 1 ] || fail "default: $frames frames recorded, the caller only expected"
+fi
+exit 0
