@@ -74,6 +74,11 @@ void pl__env_init(const char *journal)
 	journal_path = paths + n + 1;
 }
 
+const char *pl__env_journal(void)
+{
+	return journal_path;
+}
+
 size_t pl__env_count(char *const *envp)
 {
 	size_t n = 0;

@@ -168,6 +168,7 @@ uint64_t pl__peer_ino(uint64_t ino);
 #define PL_SELF_VAR "PEERLOG_SELF="
 #define PL_SELF_MAX 1536
 void pl__env_init(const char *journal);
+const char *pl__env_journal(void);
 size_t pl__env_count(char *const *envp);
 size_t pl__env_room(char *const *envp, int exec);
 char *const *pl__env_fix(char *const *envp, char **out, char *room,

@@ -52,13 +52,16 @@ static int spool_fd_floor(void)
 	return top > 64 ? (int)top - 24 : 3;
 }
 
-static void say(const char *what, const char *path, const char *why)
+/* One line on stderr: "peerlog: WHAT 'PATH': WHY; TAIL", unless
+ * PEERLOG_QUIET. No allocation: it may run in a signal handler. */
+static void say_line(const char *what, const char *path, const char *suffix,
+		     const char *why, const char *tail)
 {
 	const char *quiet = secure_getenv("PEERLOG_QUIET");
 	char line[512];
 	size_t n = 0;
-	const char *parts[] = { "peerlog: ", what, " '", path, "': ", why,
-				"; not recording\n" };
+	const char *parts[] = { "peerlog: ", what, " '", path, suffix, "': ",
+				why, "; ", tail, "\n" };
 
 	if (quiet && *quiet && strcmp(quiet, "0") != 0)
 		return;
@@ -73,6 +76,26 @@ static void say(const char *what, const char *path, const char *why)
 	if (write(STDERR_FILENO, line, n) < 0) {
 		/* nowhere left to say it */
 	}
+}
+
+static void say(const char *what, const char *path, const char *why)
+{
+	say_line(what, path, "", why, "not recording");
+}
+
+/* A record could not be written: the file system is full, most likely.
+ * Said once for the spool, by whichever writer first meets it (a flag in
+ * the shared header); strerror() is not for signal handlers. */
+static void lost(int err)
+{
+	if (__atomic_fetch_or(&head_map->flags, PL_SPOOL_SAID_FULL,
+			      __ATOMIC_RELAXED) & PL_SPOOL_SAID_FULL)
+		return;
+	say_line("cannot write to spool", pl__env_journal(), ".spool",
+		 err == ENOSPC   ? "no space left on device"
+		 : err == EDQUOT ? "disk quota exceeded"
+				 : "write failed",
+		 "events are lost from here on");
 }
 
 /* Give an empty spool its header. Under an exclusive flock, so that of
@@ -321,8 +344,8 @@ void pl__emit(void *rec, size_t size)
 	/* the same order through the file: the body, then the magic */
 	if (pwrite(pl__self.spool_fd, (char *)rec + sizeof(head->magic),
 		   size - sizeof(head->magic),
-		   (off_t)(off + sizeof(head->magic))) > 0)
-		(void)!pwrite(pl__self.spool_fd, rec, sizeof(head->magic),
-			      (off_t)off);
+		   (off_t)(off + sizeof(head->magic))) <= 0 ||
+	    pwrite(pl__self.spool_fd, rec, sizeof(head->magic), (off_t)off) <= 0)
+		lost(errno);
 	errno = err;
 }

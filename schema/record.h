@@ -44,8 +44,11 @@ struct pl_spool_head {
 	uint64_t size;       /* bytes allocated (fallocate) for records */
 	uint64_t created_ns; /* with creator_pid, tells this spool from */
 	uint32_t creator_pid; /*  another made later at the same path */
-	uint32_t pad;
+	uint32_t flags;       /* PL_SPOOL_SAID_FULL */
 };
+/* a writer has said on stderr that records were lost (disk full): the
+ * others need not say it again */
+#define PL_SPOOL_SAID_FULL 1u
 
 enum pl_rec_type {
 	PL_REC_HELLO = 1,      /* a program image starts: after load or fork */
