@@ -408,28 +408,36 @@ static int recv_fd(int channel)
 
 static int passfd(const char *holder)
 {
-	int a[2], b[2], c[2], status;
+	int a[2], b[2], c[2], go[2], status;
+	char byte;
 	pid_t w;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, c) != 0)
+	/* go: the worker execs only once both fds are sent, or the holder
+	 * could be gone (and the channel closed) before the second send */
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, c) != 0 || pipe(go) != 0)
 		return 1;
 	fflush(stdout);
 	w = fork();
 	if (w == 0) {
 		close(c[0]);
-		if (recv_fd(c[1]) < 0)
+		close(go[1]);
+		if (recv_fd(c[1]) < 0 || read(go[0], &byte, 1) != 1)
 			_exit(3);
+		close(go[0]);
 		execl(holder, "holder", "-w", (char *)NULL);
 		_exit(127);
 	}
 	close(c[1]);
+	close(go[0]);
 	pair(SOCK_STREAM, a);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, b) != 0)
 		return 1;
 	printf("worker %d\nb0 %d\nb_ino1 %lu\n", (int)w, b[0], ino_of(b[1]));
 	fflush(stdout);
-	if (send_fd(c[0], a[1]) != 0 || send_fd(c[0], b[1]) != 0)
+	if (send_fd(c[0], a[1]) != 0 || send_fd(c[0], b[1]) != 0 ||
+	    write(go[1], "g", 1) != 1)
 		return 1;
+	close(go[1]);
 	close(a[1]);
 	close(b[1]);
 	waitpid(w, &status, 0);
