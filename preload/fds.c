@@ -88,6 +88,7 @@ void pl__fds_begin(void)
 	__atomic_add_fetch(&inflight[my_slot].n, 1, __ATOMIC_SEQ_CST);
 }
 
+/* The end of it. Atomics only: errno stays as the call left it. */
 void pl__fds_end(void)
 {
 	__atomic_sub_fetch(&inflight[my_slot].n, 1, __ATOMIC_SEQ_CST);
@@ -216,7 +217,7 @@ PL_EXPORT int close(int fd)
 {
 	uint64_t ino, cookie;
 	pid_t pid = pl__self.pid;
-	int ret, err;
+	int ret;
 
 	PL_NEED(close);
 	if (fd >= 0 && fd < PL_FD_TABLE) {
@@ -249,9 +250,7 @@ PL_EXPORT int close(int fd)
 	 * not open (closed behind our back): then it is closed all the same. */
 	emit_close(pid, fd, ino);
 	ret = pl__real.close(fd);
-	err = errno;
 	pl__fds_end();
-	errno = err;
 	return ret;
 }
 
@@ -519,9 +518,7 @@ PL_EXPORT int close_range(unsigned first, unsigned last, int flags)
 			range_done(first, last, (unsigned)flags);
 		errno = err;
 	}
-	err = errno;
 	pl__fds_end();
-	errno = err;
 	return ret;
 }
 

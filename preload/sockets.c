@@ -23,9 +23,7 @@ PL_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 	pl__fds_begin();
 	ret = pl__real.socketpair(domain, type, protocol, sv);
 	if (ret != 0 || !pl__enter()) {
-		err = errno;
 		pl__fds_end();
-		errno = err;
 		return ret;
 	}
 	err = errno;
@@ -67,12 +65,11 @@ PL_EXPORT int socket(int domain, int type, int protocol)
 		return pl__real.socket(domain, type, protocol);
 	pl__fds_begin();
 	fd = pl__real.socket(domain, type, protocol);
-	err = errno;
 	if (fd < 0 || !pl__enter()) {
 		pl__fds_end();
-		errno = err;
 		return fd;
 	}
+	err = errno;
 	r.fd = fd;
 	if (pl__sock_ident(fd, &r.ino, &r.cookie) == 0) {
 		pl__fd_track(fd, r.ino);
@@ -191,16 +188,6 @@ PL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	return ret;
 }
 
-/* End of a call begun with pl__fds_begin(): RET and errno pass through. */
-static int settled(int ret)
-{
-	int err = errno;
-
-	pl__fds_end();
-	errno = err;
-	return ret;
-}
-
 static int accepted(int listen_fd, int fd, int flags, void *caller)
 {
 	uint64_t ino, cookie;
@@ -234,7 +221,8 @@ PL_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 	ret = pl__real.accept(fd, addr, len);
 	if (ret >= 0)
 		accepted(fd, ret, 0, __builtin_return_address(0));
-	return settled(ret);
+	pl__fds_end();
+	return ret;
 }
 
 PL_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
@@ -249,5 +237,6 @@ PL_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
 	ret = pl__real.accept4(fd, addr, len, flags);
 	if (ret >= 0)
 		accepted(fd, ret, flags, __builtin_return_address(0));
-	return settled(ret);
+	pl__fds_end();
+	return ret;
 }
