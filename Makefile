@@ -93,8 +93,12 @@ $(B)/bench/bench: bench/bench.c schema/record.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< -lpthread
 
+$(B)/bench/floor.so: bench/floor.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $<
+
 bench: deps
-	$(MAKE) all $(B)/bench/bench
+	$(MAKE) all $(B)/bench/bench $(B)/bench/floor.so
 	$(B)/bench/bench $(B) $(B)/bench.json
 
 clean:

@@ -14,7 +14,9 @@
  * (A B A B ...) so that drift of the machine hits both alike; a round's
  * ratio is traced/bare wall time, and the table gives the median with
  * min and max over the rounds, plus strace -f -yy once per round where
- * strace is installed.
+ * strace is installed. Each round also runs the work with an empty
+ * preloaded library (floor.so, when built): the "floor" column is the
+ * median of that over bare, the cost of LD_PRELOAD itself.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -366,12 +368,14 @@ static void scale(const char *build, FILE *json)
 
 int main(int argc, char **argv)
 {
-	char shim[4200], env_preload[4300], env_journal[4300];
+	char shim[4200], env_preload[4300], env_journal[4300], floor_so[4200],
+	     env_floor[4300];
 	char dir[] = "/tmp/peerlog-bench-XXXXXX";
 	char *traced_env[] = { env_preload, env_journal, "PEERLOG_QUIET=1",
 			       NULL };
+	char *floor_env[] = { env_floor, NULL };
 	const char *build, *out;
-	int use_strace;
+	int use_strace, use_floor;
 	FILE *json;
 	struct utsname u;
 	char date[32];
@@ -404,6 +408,9 @@ int main(int argc, char **argv)
 	snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", shim);
 	snprintf(env_journal, sizeof(env_journal), "PEERLOG_JOURNAL=%s/j.db",
 		 dir);
+	snprintf(floor_so, sizeof(floor_so), "%s/bench/floor.so", build);
+	snprintf(env_floor, sizeof(env_floor), "LD_PRELOAD=%s", floor_so);
+	use_floor = access(floor_so, R_OK) == 0;
 	use_strace = have("strace");
 	json = fopen(out, "w");
 	if (!json)
@@ -413,25 +420,30 @@ int main(int argc, char **argv)
 	printf("peerlog bench, %s, %s %s, %ld cores; %d rounds A B A B\n\n",
 	       date, u.sysname, u.release, sysconf(_SC_NPROCESSORS_ONLN),
 	       ROUNDS);
-	printf("%-9s %7s %8s %8s %8s %8s %7s  %s\n", "workload", "n",
-	       "bare ms", "median", "min", "max", "target", "strace -f -yy");
+	printf("%-9s %7s %8s %8s %8s %8s %7s %6s  %s\n", "workload", "n",
+	       "bare ms", "median", "min", "max", "target", "floor",
+	       "strace -f -yy");
 	fprintf(json, "{\n  \"date\": \"%s\", \"kernel\": \"%s\", \"cores\": %ld,"
 		" \"rounds\": %d,\n  \"workloads\": [", date, u.release,
 		sysconf(_SC_NPROCESSORS_ONLN), ROUNDS);
 	for (size_t i = 0; i < NWORK; i++) {
 		const struct workload *w = &workloads[i];
 		static int printed;
-		double ratio[ROUNDS], bare[ROUNDS], st = 0, sum = 0;
-		int n = 0;
+		double ratio[ROUNDS], bare[ROUNDS], fl[ROUNDS], st = 0,
+		       sum = 0;
+		int n = 0, nfl = 0;
 
 		if (!wanted(w->name))
 			continue;
 		timed(w, NULL, 0); /* warm caches */
 		for (int r = 0; r < ROUNDS; r++) {
-			double b = timed(w, NULL, 0), tr = timed(w, traced_env, 0);
+			double b = timed(w, NULL, 0), tr = timed(w, traced_env, 0),
+			       f = use_floor ? timed(w, floor_env, 0) : 0;
 
 			if (b <= 0 || tr <= 0)
 				continue;
+			if (f > 0)
+				fl[nfl++] = f / b;
 			bare[n] = b;
 			ratio[n++] = tr / b;
 		}
@@ -448,15 +460,18 @@ int main(int argc, char **argv)
 		}
 		qsort(ratio, (size_t)n, sizeof(double), cmp_double);
 		qsort(bare, (size_t)n, sizeof(double), cmp_double);
-		printf("%-9s %7ld %8.1f %8.3f %8.3f %8.3f %7.2f  %s%.2f%s\n",
+		qsort(fl, (size_t)nfl, sizeof(double), cmp_double);
+		printf("%-9s %7ld %8.1f %8.3f %8.3f %8.3f %7.2f %6.3f  %s%.2f%s\n",
 		       w->name, w->n, bare[n / 2] * 1e3, ratio[n / 2], ratio[0],
-		       ratio[n - 1], w->target, st ? "" : "(", st,
-		       st ? "" : " none)");
+		       ratio[n - 1], w->target, nfl ? fl[nfl / 2] : 0.0,
+		       st ? "" : "(", st, st ? "" : " none)");
 		fprintf(json, "%s\n    {\"name\": \"%s\", \"n\": %ld, "
 			"\"bare_ms\": %.3f, \"median\": %.4f, \"min\": %.4f, "
-			"\"max\": %.4f, \"target\": %.2f, \"strace\": %.3f}",
+			"\"max\": %.4f, \"target\": %.2f, \"floor\": %.4f, "
+			"\"strace\": %.3f}",
 			printed++ ? "," : "", w->name, w->n, bare[n / 2] * 1e3,
-			ratio[n / 2], ratio[0], ratio[n - 1], w->target, st);
+			ratio[n / 2], ratio[0], ratio[n - 1], w->target,
+			nfl ? fl[nfl / 2] : 0.0, st);
 	}
 	fprintf(json, "\n  ]");
 	if (wanted("scale"))
