@@ -198,7 +198,7 @@ char *const *pl__env_fix(char *const *envp, char **out, char *room,
 	int preload_at = -1, has_journal = 0, self_at = -1;
 	size_t n = 0, k;
 
-	if (pl__self.spool_fd < 0 || !shim_path[0] || !journal_path[0])
+	if (!pl__self.recording || !shim_path[0] || !journal_path[0])
 		return envp; /* we are not recording: do not spread */
 	if (exec && pl__pid() != pl__self.pid)
 		exec = 0;

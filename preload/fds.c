@@ -237,7 +237,7 @@ PL_EXPORT int close(int fd)
 		pl__fds_begin();
 		if (!in_shared_child(&pid))
 			ino = fd_forget(fd);
-	} else if (fd < 0 || pl__self.spool_fd < 0 ||
+	} else if (fd < 0 || !pl__self.recording ||
 		   pl__sock_ident(fd, &ino, &cookie) != 0) {
 		return pl__real.close(fd);
 	} else {
@@ -334,7 +334,7 @@ PL_EXPORT int dup(int oldfd)
 static int dup_onto(int oldfd, int newfd, int flags, int three)
 {
 	uint64_t ino = fd_lookup(oldfd), prev = fd_lookup(newfd);
-	int ret, err;
+	int ret, err, given = -1;
 
 	if (is_spool(oldfd))
 		return -1;
@@ -343,16 +343,18 @@ static int dup_onto(int oldfd, int newfd, int flags, int three)
 
 		/* in a child sharing our memory the number must stay: its
 		 * records check that it still is the spool (pl__emit) */
-		if (!in_shared_child(&pid))
-			move_spool_fd(newfd);
+		if (!in_shared_child(&pid) && move_spool_fd(newfd) < 0)
+			given = pl__spool_give_up_fd(); /* no free number */
 	}
-	if (!ino && !prev)
+	if (!ino && !prev && given < 0)
 		return three ? pl__real.dup3(oldfd, newfd, flags)
 			     : pl__real.dup2(oldfd, newfd);
 	pl__fds_begin();
 	ret = three ? pl__real.dup3(oldfd, newfd, flags)
 		    : pl__real.dup2(oldfd, newfd);
 	err = errno;
+	if (ret < 0 && given >= 0)
+		pl__real.close(given); /* as if it had never been open */
 	if (ret >= 0 && oldfd != newfd)
 		copied(oldfd, newfd, ino, prev, flags & O_CLOEXEC);
 	pl__fds_end();

@@ -430,6 +430,7 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv,
 		read_boot_id(pl__self.boot_id);
 	}
 	pl__self.spool_fd = fd;
+	pl__self.recording = 1;
 	pl__busy++;
 	pl__hello(PL_HELLO_LOAD, 0, 0, argc, argv,
 		  fds && strcmp(fds, "*") ? fds : NULL);
@@ -453,7 +454,7 @@ void pl__after_fork_child(void)
 	int err = errno;
 
 	pl__self.pid = (pid_t)syscall(SYS_getpid);
-	if (pl__self.spool_fd < 0)
+	if (!pl__self.recording)
 		return;
 	pl__busy++;
 	pl__self.start_ticks = ticks_now();

@@ -86,7 +86,10 @@ struct pl_self {
 	uint64_t start_ticks;
 	char boot_id[40];
 	char exe[1024];       /* /proc/self/exe, read once per image */
-	int spool_fd;         /* -1: not recording */
+	int recording;        /* the spool is open and mapped */
+	int spool_fd;         /* -1: none (not recording, or it had to give
+			       * its number to the program: reopened when
+			       * a record needs the file, spool.c) */
 	uint64_t spool_dev, spool_ino; /* what spool_fd must be */
 	int ready;            /* constructor has run */
 };
@@ -113,7 +116,7 @@ extern PL_TLS int pl__busy;
 /* Enter the shim's own work: 1 when the caller should record, else 0. */
 static inline int pl__enter(void)
 {
-	if (pl__busy >= PL_NEST_MAX || pl__self.spool_fd < 0)
+	if (pl__busy >= PL_NEST_MAX || !pl__self.recording)
 		return 0;
 	pl__busy++;
 	return 1;
@@ -138,6 +141,7 @@ static inline int pl__has_prefix(const char *s, const char *prefix, size_t n)
 
 /* spool.c */
 int pl__spool_open(const char *journal);
+int pl__spool_give_up_fd(void);
 uint64_t pl__now_ns(void);
 void pl__rec_init(struct pl_rec_head *head, int type, size_t size);
 void pl__emit(void *rec, size_t size);

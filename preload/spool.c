@@ -39,6 +39,7 @@
 static struct pl_spool_head *head_map; /* segment 0 */
 static char *seg[PL_NSEG];
 static int no_fallocate;
+static char spool_path[4096]; /* to open it again (pl__spool_give_up_fd) */
 
 /* Keep our descriptor out of the range programs use: high, but below the
  * usual soft limit so that the kernel need not grow the fd table much. */
@@ -94,6 +95,7 @@ static void lost(int err)
 	say_line("cannot write to spool", pl__env_journal(), ".spool",
 		 err == ENOSPC   ? "no space left on device"
 		 : err == EDQUOT ? "disk quota exceeded"
+		 : err == EMFILE ? "no free file descriptor to reopen it"
 				 : "write failed",
 		 "events are lost from here on");
 }
@@ -155,6 +157,7 @@ int pl__spool_open(const char *journal)
 		return -ENAMETOOLONG;
 	memcpy(path, journal, len);
 	memcpy(path + len, ".spool", sizeof(".spool"));
+	memcpy(spool_path, path, sizeof(spool_path));
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
@@ -235,18 +238,56 @@ static int spool_is_ours(int fd)
 	       (uint64_t)st.st_ino == pl__self.spool_ino;
 }
 
+/* The program wants our number and there is no other free one (it has
+ * filled its whole fd table): let it have it. Records go on through the
+ * mapping; the next one that needs the file opens it again. Returns the
+ * number given up, or -1. */
+int pl__spool_give_up_fd(void)
+{
+	return __atomic_exchange_n(&pl__self.spool_fd, -1, __ATOMIC_ACQ_REL);
+}
+
+/* Our descriptor of the spool, opened again if we had to give it up, or
+ * -1. Not in a child that shares our memory: the number it would store
+ * would be wrong for its parent. */
+static int spool_fd(int shared)
+{
+	int fd = __atomic_load_n(&pl__self.spool_fd, __ATOMIC_ACQUIRE), high,
+	    none = -1;
+
+	if (fd >= 0 || shared)
+		return fd;
+	fd = open(spool_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	high = pl__real.fcntl(fd, F_DUPFD_CLOEXEC, spool_fd_floor());
+	if (high >= 0) {
+		pl__real.close(fd);
+		fd = high;
+	}
+	if (!spool_is_ours(fd)) { /* not the file we mapped */
+		pl__real.close(fd);
+		return -1;
+	}
+	if (!__atomic_compare_exchange_n(&pl__self.spool_fd, &none, fd, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		pl__real.close(fd); /* another thread was first */
+		return none;
+	}
+	return fd;
+}
+
 /* Make sure the file reaches NEED bytes. Every writer may call this at
  * once: fallocate() of a range already there changes nothing, and the
  * size in the header only grows. */
-static int grow(uint64_t need)
+static int grow(int fd, uint64_t need)
 {
 	uint64_t have = __atomic_load_n(&head_map->size, __ATOMIC_ACQUIRE);
 	uint64_t to = (need + PL_GROW - 1) / PL_GROW * PL_GROW;
 
 	if (need <= have)
 		return 0;
-	if (no_fallocate ||
-	    fallocate(pl__self.spool_fd, 0, (off_t)have, (off_t)(to - have))) {
+	if (no_fallocate || fallocate(fd, 0, (off_t)have, (off_t)(to - have))) {
 		if (errno == EOPNOTSUPP || errno == ENOSYS)
 			no_fallocate = 1;
 		return -1;
@@ -260,14 +301,14 @@ static int grow(uint64_t need)
 
 /* Segment K, mapped on first use. Two threads may map it at once: one
  * mapping wins, the other is dropped before anyone saw it. */
-static char *segment(uint64_t k)
+static char *segment(int fd, uint64_t k)
 {
 	char *mine, *seen = NULL;
 
 	if (k >= PL_NSEG)
 		return NULL;
-	mine = mmap(NULL, PL_MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
-		    pl__self.spool_fd, (off_t)(k * PL_SEG));
+	mine = mmap(NULL, PL_MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    (off_t)(k * PL_SEG));
 	if (mine == MAP_FAILED)
 		return NULL;
 	if (!__atomic_compare_exchange_n(&seg[k], &seen, mine, 0,
@@ -285,15 +326,14 @@ static char *segment(uint64_t k)
 static char *room_slow(uint64_t off, size_t size, int shared)
 {
 	uint64_t k = off / PL_SEG;
-	int err = errno;
+	int err = errno, fd = spool_fd(shared);
 	char *base = NULL;
 
 	/* our fd: in a child sharing our memory it may not be ours any more */
-	if ((!shared || spool_is_ours(pl__self.spool_fd)) &&
-	    grow(off + size) == 0) {
+	if (fd >= 0 && (!shared || spool_is_ours(fd)) && grow(fd, off + size) == 0) {
 		base = __atomic_load_n(&seg[k], __ATOMIC_ACQUIRE);
 		if (!base)
-			base = segment(k);
+			base = segment(fd, k);
 	}
 	errno = err;
 	return base ? base + (off - k * PL_SEG) : NULL;
@@ -320,9 +360,9 @@ void pl__emit(void *rec, size_t size)
 	int shared = head->pid != (uint32_t)pl__self.pid;
 	uint64_t off;
 	char *dst;
-	int err;
+	int err, fd;
 
-	if (pl__self.spool_fd < 0 || !head_map)
+	if (!head_map)
 		return;
 	head->size = (uint16_t)size;
 	head->check = 0;
@@ -337,15 +377,18 @@ void pl__emit(void *rec, size_t size)
 		return;
 	}
 	err = errno;
-	if (shared && !spool_is_ours(pl__self.spool_fd)) {
+	fd = spool_fd(shared);
+	if (fd < 0 || (shared && !spool_is_ours(fd))) {
+		if (!shared)
+			lost(EMFILE); /* the program holds every fd it may */
 		errno = err;
 		return;
 	}
 	/* the same order through the file: the body, then the magic */
-	if (pwrite(pl__self.spool_fd, (char *)rec + sizeof(head->magic),
+	if (pwrite(fd, (char *)rec + sizeof(head->magic),
 		   size - sizeof(head->magic),
 		   (off_t)(off + sizeof(head->magic))) <= 0 ||
-	    pwrite(pl__self.spool_fd, rec, sizeof(head->magic), (off_t)off) <= 0)
+	    pwrite(fd, rec, sizeof(head->magic), (off_t)off) <= 0)
 		lost(errno);
 	errno = err;
 }
