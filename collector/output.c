@@ -195,6 +195,18 @@ void pl_json_init(struct pl_json *j, FILE *f)
 	j->fresh[0] = 1;
 }
 
+/* The "no member yet" flag of the current depth. */
+static unsigned char *fresh(struct pl_json *j)
+{
+	size_t d = (size_t)j->depth, n = sizeof(j->fresh);
+
+	if (d < n)
+		return &j->fresh[d];
+	while (j->deep.len <= d - n)
+		pl_buf_add(&j->deep, "", 1);
+	return (unsigned char *)j->deep.p + (d - n);
+}
+
 /* S (N bytes) as a JSON string literal, quotes included, to F: what
  * json_str() makes, without a buffer in between (queries write hundreds of
  * megabytes of it). */
@@ -274,13 +286,13 @@ static size_t prefix(struct pl_json *j, const char *key, char *buf,
 	    (key && !plain(key, klen)))
 		return 0;
 	if (j->depth > 0) {
-		if (!j->fresh[j->depth])
+		if (!*fresh(j))
 			buf[n++] = ',';
 		buf[n++] = '\n';
 		memset(buf + n, ' ', 2 * (size_t)j->depth);
 		n += 2 * (size_t)j->depth;
 	}
-	j->fresh[j->depth] = 0;
+	*fresh(j) = 0;
 	if (key) {
 		buf[n++] = '"';
 		memcpy(buf + n, key, klen);
@@ -304,10 +316,10 @@ static void member(struct pl_json *j, const char *key)
 	}
 	/* a long or odd key */
 	if (j->depth > 0) {
-		fputs_unlocked(j->fresh[j->depth] ? "\n" : ",\n", j->f);
+		fputs_unlocked(*fresh(j) ? "\n" : ",\n", j->f);
 		indent(j->f, j->depth);
 	}
-	j->fresh[j->depth] = 0;
+	*fresh(j) = 0;
 	if (key) {
 		json_put_str(j->f, key, strlen(key));
 		fputs_unlocked(": ", j->f);
@@ -336,23 +348,26 @@ void pl_json_open(struct pl_json *j, const char *key, char bracket)
 {
 	member(j, key);
 	putc_unlocked(bracket, j->f);
-	if (j->depth < (int)sizeof(j->fresh) - 1)
-		j->depth++;
-	j->fresh[j->depth] = 1;
+	j->depth++;
+	*fresh(j) = 1;
 }
 
 void pl_json_close(struct pl_json *j, char bracket)
 {
-	int empty = j->fresh[j->depth];
+	int empty = *fresh(j);
 
-	j->depth--;
+	if (j->depth > 0)
+		j->depth--;
 	if (!empty) {
 		putc_unlocked('\n', j->f);
 		indent(j->f, j->depth);
 	}
 	putc_unlocked(bracket, j->f);
-	if (j->depth == 0)
+	if (j->depth == 0) {
 		putc_unlocked('\n', j->f);
+		free(j->deep.p);
+		memset(&j->deep, 0, sizeof(j->deep));
+	}
 }
 
 void pl_json_str(struct pl_json *j, const char *key, const char *val)

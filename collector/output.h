@@ -33,6 +33,8 @@ struct pl_json {
 	FILE *f;
 	int depth;
 	unsigned char fresh[64]; /* no member written yet at this depth */
+	struct pl_buf deep;      /* the same, 64 levels down and more (a
+				  * chain of 200 execs nests 600 deep) */
 };
 
 void pl_json_init(struct pl_json *j, FILE *f);
