@@ -185,6 +185,49 @@ size_t pl__env_room(char *const *envp, int exec)
 	return base_room(envp) + (exec ? self_room() : 0);
 }
 
+/* We could not record, and have said why: the programs this one execs
+ * would meet the same and say it again, each of them. They start without
+ * us: ENVP, or OUT holding it with our library taken out of LD_PRELOAD
+ * (the variable dropped if nothing else is left in it). */
+static char *const *without_us(char *const *envp, char **out, char *room,
+			       size_t size)
+{
+	size_t n = 0, len = strlen(shim_path), k = 0;
+	int preload_at = -1;
+	char *p = room;
+
+	for (; envp && envp[n]; n++)
+		if (pl__has_prefix(envp[n], lp, sizeof(lp) - 1) &&
+		    lists_us(envp[n] + sizeof(lp) - 1))
+			preload_at = (int)n;
+	if (preload_at < 0 || strlen(envp[preload_at]) >= size)
+		return envp;
+	memcpy(p, lp, sizeof(lp) - 1);
+	p += sizeof(lp) - 1;
+	for (const char *s = envp[preload_at] + sizeof(lp) - 1; *s;) {
+		const char *end = s;
+
+		while (*end && *end != ':' && *end != ' ')
+			end++;
+		if (end > s && !((size_t)(end - s) == len &&
+				 pl__has_prefix(s, shim_path, len))) {
+			if (p > room + sizeof(lp) - 1)
+				*p++ = ':';
+			memcpy(p, s, (size_t)(end - s));
+			p += end - s;
+		}
+		s = *end ? end + 1 : end;
+	}
+	*p = '\0';
+	for (size_t i = 0; i < n; i++)
+		if ((int)i != preload_at)
+			out[k++] = envp[i];
+		else if (p > room + sizeof(lp) - 1)
+			out[k++] = room;
+	out[k] = NULL;
+	return out;
+}
+
 /* ENVP, or OUT (room for pl__env_count(envp) + 4 pointers) holding ENVP
  * with our variables added. The strings go to ROOM (SIZE bytes, from
  * pl__env_room()), in the caller's frame. EXEC: this process execs (not a
@@ -198,8 +241,10 @@ char *const *pl__env_fix(char *const *envp, char **out, char *room,
 	int preload_at = -1, has_journal = 0, self_at = -1;
 	size_t n = 0, k;
 
-	if (!pl__self.recording || !shim_path[0] || !journal_path[0])
-		return envp; /* we are not recording: do not spread */
+	if (!shim_path[0] || !journal_path[0])
+		return envp;
+	if (!pl__self.recording)
+		return without_us(envp, out, room, size);
 	if (exec && pl__pid() != pl__self.pid)
 		exec = 0;
 	for (; envp && envp[n]; n++) {

@@ -419,9 +419,9 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv,
 		journal = abs;
 	}
 	fd = pl__spool_open(journal);
-	if (fd < 0)
-		return;
 	pl__env_init(journal);
+	if (fd < 0)
+		return; /* said why; what we exec starts without us (env.c) */
 	pl__self.pid = getpid();
 	read_exe();
 	fds = handed_over();
