@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -171,6 +172,15 @@ static int errnos(void)
 	SAY("sendmsg(rights)", send_rights(sv[0], c));
 	SAY("recvmsg(rights)", recv_any(sv[1], 0));
 	SAY("recvmsg(nothing there)", recv_any(sv[1], MSG_DONTWAIT));
+	SAY("ioctl(-1, FIOCLEX)", ioctl(-1, FIOCLEX));
+	SAY("ioctl(FIOCLEX)", ioctl(sv[0], FIOCLEX));
+	SAY("ioctl(FIONCLEX)", ioctl(sv[0], FIONCLEX));
+	SAY("sendmmsg(bad fd)", sendmmsg(-1, NULL, 0, 0));
+	SAY("recvmmsg(nothing there)",
+	    recvmmsg(sv[1], (struct mmsghdr[1]){ 0 }, 1, MSG_DONTWAIT, NULL));
+	SAY("system", system("exit 3"));
+	SAY("fexecve(-1)", fexecve(-1, argv, environ));
+	SAY("execveat(-1)", execveat(-1, "x", argv, environ, 0));
 	SAY("close(-1)", close(-1));
 	SAY("close(9999)", close(9999));
 	SAY("close(tracked)", close(d));
