@@ -176,6 +176,14 @@ int pl_spool_reader_init(struct pl_spool_reader *r, int fd, off_t offset)
 		r->limit = (off_t)h.tail;
 		if (r->offset < (off_t)h.data)
 			r->offset = (off_t)h.data;
+	} else {
+		uint32_t first = 0;
+
+		/* The first layout starts with a record; zero is a header
+		 * being written. Anything else is not a spool of ours. */
+		if (pread(fd, &first, sizeof(first), 0) == (ssize_t)sizeof(first) &&
+		    first != PL_REC_MAGIC && first != 0)
+			return -EBADMSG;
 	}
 	r->cap = READ_CHUNK;
 	r->buf = malloc(r->cap);

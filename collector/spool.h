@@ -51,7 +51,8 @@ struct pl_spool_reader {
 
 /* Start reading FD at OFFSET (0: from the first record). Reads the
  * header, so call it where the tail must be read (under the journal's
- * write lock). */
+ * write lock). -EPROTO: a header of a newer version; -EBADMSG: neither
+ * a header nor a record at the start: not a spool. */
 int pl_spool_reader_init(struct pl_spool_reader *r, int fd, off_t offset);
 void pl_spool_reader_free(struct pl_spool_reader *r);
 /* Next good record: 1 and *ret_rec (valid until the next call), 0 at the

@@ -6,6 +6,8 @@
 #   peerlog ARGS     the collector under test
 #   json FILE EXPR   evaluate a Python expression on JSON in FILE (as j)
 #   val KEY FILE     the value of "KEY value" lines a test program printed
+#   expect STATUS ARGS  peerlog ARGS exits STATUS; unless 0, with one line
+#                    "peerlog: ..." on stderr (left in ./err, stdout in ./out)
 set -u
 B=${PEERLOG_BUILD:?run through tests/run.sh}
 TOP=${PEERLOG_TOP:?run through tests/run.sh}
@@ -37,4 +39,15 @@ wait_for() {
 # The inode of the socket PID holds at FD, as the kernel says.
 kernel_ino() {
 	readlink "/proc/$1/fd/$2" | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p'
+}
+expect() { # status, args...
+	want=$1
+	shift
+	peerlog "$@" >out 2>err
+	got=$?
+	[ $got = "$want" ] || fail "peerlog $*: exit $got, want $want ($(cat err))"
+	if [ "$want" != 0 ]; then
+		[ "$(wc -l <err)" = 1 ] || fail "peerlog $*: not one line: $(cat err)"
+		grep -q '^peerlog: ' err || fail "peerlog $*: message: $(cat err)"
+	fi
 }
