@@ -9,6 +9,8 @@
 #include "cli.h"
 #include "peerlog.h"
 
+int pl_cli_parse_only;
+
 void pl_error(const char *fmt, ...)
 {
 	va_list ap;

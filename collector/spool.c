@@ -21,6 +21,8 @@
 
 #define READ_CHUNK (1u << 20)
 
+long pl_spool_wait_us = PL_SPOOL_WAIT_US;
+
 static int body_fits(const struct pl_rec_head *h, size_t size)
 {
 	switch (h->type) {
@@ -168,7 +170,7 @@ int pl_spool_reader_init(struct pl_spool_reader *r, int fd, off_t offset)
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
 	r->offset = offset;
-	r->wait_us = PL_SPOOL_WAIT_US;
+	r->wait_us = pl_spool_wait_us;
 	if (read_head(fd, &h)) {
 		if (h.version > PL_SPOOL_VERSION || h.data < sizeof(h))
 			return -EPROTO;

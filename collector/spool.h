@@ -43,8 +43,10 @@ struct pl_spool_reader {
 	} rec;
 };
 
-/* How long one read waits, in all, for records still being copied. */
+/* How long one read waits, in all, for records still being copied; the
+ * spool fuzzer, whose rooms nobody is writing, sets it to 0. */
 #define PL_SPOOL_WAIT_US 50000
+extern long pl_spool_wait_us;
 /* A room whose writer is alive but has not committed it after this long
  * is taken for torn all the same (a writer stopped in the middle). */
 #define PL_SPOOL_STALE_NS (10ull * 1000000000ull)

@@ -21,7 +21,8 @@ export PEERLOG_JOURNAL="$WORK/peerlog.db"
 
 skip() { echo "$*" >&2; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
-peerlog() { "$B/peerlog" "$@"; }
+# PEERLOG_VALGRIND (make check VALGRIND=1) runs it under valgrind
+peerlog() { ${PEERLOG_VALGRIND:-} "$B/peerlog" "$@"; }
 command -v python3 >/dev/null || skip "python3 is needed to read JSON answers"
 json() {
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); r=eval(sys.argv[2]); print(r if not isinstance(r,bool) else str(r).lower())' "$1" "$2"
