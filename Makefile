@@ -18,7 +18,8 @@ SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 SAN_LINK := -static-libasan -static-libubsan
 endif
 # make check VALGRIND=1: the integration tests run peerlog under valgrind
-# (tests/lib.sh); a leak or memory error fails the test.
+# (tests/lib.sh); a leak or memory error fails the test. TESTS="cli lint"
+# runs only the tests whose names contain one of those words.
 ifeq ($(VALGRIND),1)
 export PEERLOG_VALGRIND := valgrind --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --error-exitcode=99 -q
@@ -112,7 +113,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory deps DEPS="$(CHECK_DEPS)"
 	$(MAKE) all $(UNIT_BIN) $(HELPERS) $(REPLAY_BIN)
-	tests/run.sh $(B)
+	tests/run.sh $(B) "$(TESTS)"
 
 # make fuzz: each target under libFuzzer for FUZZ_TIME seconds, from the
 # seeds in tests/fuzz/corpus/TARGET; what it finds on the way is kept in
