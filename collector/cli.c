@@ -9,6 +9,8 @@
 #include "cli.h"
 #include "peerlog.h"
 
+int pl_cli_parse_only;
+
 void pl_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -33,6 +35,47 @@ void pl_warn(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Say what is wrong with the option getopt stopped at, argv[optind - 1]:
+ * by its name as typed, not by the letter getopt keeps for it. */
+static void unknown_option(char **argv, const struct option *longopts,
+			   int flags)
+{
+	const char *word = argv[optind - 1];
+	const char *eq = strchr(word, '=');
+	size_t len = eq ? (size_t)(eq - word) : strlen(word);
+
+	if (optopt == 'j' && (!strcmp(word, "-j") ||
+			      !strncmp(word, "--journal", len))) {
+		pl_error("option '-j' needs a journal path");
+		return;
+	}
+	if (!strncmp(word, "--", 2) && eq && !(flags & PL_CLI_STOP))
+		for (const struct option *o = longopts; o->name; o++)
+			if (o->has_arg == no_argument &&
+			    strlen(o->name) == len - 2 &&
+			    !strncmp(o->name, word + 2, len - 2)) {
+				pl_error("option '%.*s' takes no value",
+					 (int)len, word);
+				return;
+			}
+	if (optopt >= '0' && optopt <= '9') {
+		/* within "-12" getopt has not moved past the word yet */
+		const char *num = word[0] == '-' && strchr(word, optopt) ?
+					  word : argv[optind];
+
+		pl_error("'%s' is not an option, and no PID or FD is negative",
+			 num ? num : word);
+		return;
+	}
+	if (!strncmp(word, "--", 2) || !optopt)
+		pl_error("unknown option '%.*s' for '%s'; see "
+			 "'peerlog %s --help'", (int)len, word, argv[0],
+			 argv[0]);
+	else
+		pl_error("unknown option '-%c' for '%s'; see "
+			 "'peerlog %s --help'", optopt, argv[0], argv[0]);
+}
+
 int pl_cli_parse(int argc, char **argv, const char *usage,
 		 struct pl_opts *opts, int *ret_next, int flags)
 {
@@ -49,7 +92,10 @@ int pl_cli_parse(int argc, char **argv, const char *usage,
 	opts->json = 0;
 	opts->no_check = 0;
 	opterr = 0;
-	optind = 1;
+	/* 0, not 1: glibc then forgets where it was inside a cluster of
+	 * short options of an earlier argv (graph parses twice; the
+	 * command-line fuzzer parses again and again). */
+	optind = 0;
 	/* Queries take options anywhere, as in "who PID FD --json"; run stops
 	 * at its command, whose options are its own. */
 	while ((c = getopt_long(argc, argv,
@@ -78,16 +124,7 @@ int pl_cli_parse(int argc, char **argv, const char *usage,
 			return -1;
 		default:
 		unknown:
-			if (optopt == 'j')
-				pl_error("option '-j' needs a journal path");
-			else if (optopt)
-				pl_error("unknown option '-%c' for '%s'; see "
-					 "'peerlog %s --help'", optopt, argv[0],
-					 argv[0]);
-			else
-				pl_error("unknown option '%s' for '%s'; see "
-					 "'peerlog %s --help'", argv[optind - 1],
-					 argv[0], argv[0]);
+			unknown_option(argv, longopts, flags);
 			return PL_EXIT_USAGE;
 		}
 	}

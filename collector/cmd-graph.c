@@ -458,6 +458,8 @@ int cmd_graph(int argc, char **argv)
 			pl_error("'%s' is rendered from dot, not %s", out, format);
 			return PL_EXIT_USAGE;
 		}
+		if (pl_cli_parse_only)
+			return PL_EXIT_JOURNAL;
 		if (system("command -v dot >/dev/null 2>&1") != 0) {
 			pl_error("cannot render '%s': Graphviz's 'dot' is not "
 				 "installed (apt-get install graphviz)", out);

@@ -72,6 +72,8 @@ int cmd_run(int argc, char **argv)
 		pl_error("run needs a command; see 'peerlog run --help'");
 		return PL_EXIT_USAGE;
 	}
+	if (pl_cli_parse_only)
+		return PL_EXIT_JOURNAL;
 	if (find_shim(shim, sizeof(shim)) < 0) {
 		pl_error("cannot find libpeerlog.so next to peerlog "
 			 "(set PEERLOG_LIB to its path)");

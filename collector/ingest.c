@@ -242,7 +242,8 @@ static const char *const queries[Q_COUNT] = {
 		"INSERT OR FAIL INTO event (process_id, pid, time_ns, kind, fd, arg, "
 		"detail) VALUES " EVENT_ROWS32,
 	[Q_SPOOL_GET] =
-		"SELECT dev, ino, first, offset FROM spool WHERE path = ?1",
+		"SELECT max(offset) FROM spool WHERE dev = ?1 AND ino = ?2 "
+		"AND first = ?3",
 	[Q_SPOOL_PUT] =
 		"INSERT OR REPLACE INTO spool (path, dev, ino, first, offset, "
 		"skipped) VALUES (?1, ?2, ?3, ?4, ?5, "
@@ -1754,35 +1755,36 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 	in.next_pair = lookup(&in, q_bind(&in, Q_PAIR_LAST, "")) + 1;
 	first = pl_spool_identity(fd);
 	{
-		sqlite3_stmt *q = q_bind(&in, Q_SPOOL_GET, "t", spool_path);
+		/* by the file, not by its name: "-j x.db" and "-j $PWD/x.db"
+		 * name one spool, whose records go in once */
+		sqlite3_stmt *q = q_bind(&in, Q_SPOOL_GET, "iii",
+					 (int64_t)st.st_dev,
+					 (int64_t)st.st_ino, first);
 
-		if (sqlite3_step(q) == SQLITE_ROW &&
-		    sqlite3_column_int64(q, 0) == (int64_t)st.st_dev &&
-		    sqlite3_column_int64(q, 1) == (int64_t)st.st_ino &&
-		    sqlite3_column_int64(q, 2) == first)
-			offset = sqlite3_column_int64(q, 3);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			offset = sqlite3_column_int64(q, 0);
 		sqlite3_reset(q);
 	}
 	if (offset > st.st_size)
 		offset = 0; /* truncated behind our back: start over */
 
 	rc = pl_spool_reader_init(&reader, fd, (off_t)offset);
-	if (rc == -EPROTO) {
-		pl_error("spool '%s' has a header of a newer format; this "
-			 "peerlog reads version %d", spool_path,
-			 PL_SPOOL_VERSION);
+	if (rc < 0) {
+		if (rc == -EPROTO)
+			pl_error("spool '%s' has a header of a newer format; "
+				 "this peerlog reads version %d", spool_path,
+				 PL_SPOOL_VERSION);
+		else if (rc == -EBADMSG)
+			pl_error("spool '%s' is not a peerlog spool (no header, "
+				 "no record at its start): remove it or use "
+				 "another journal", spool_path);
+		else
+			pl_error("out of memory");
 		pl_spool_reader_free(&reader);
 		ingest_free(&in);
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		close(fd);
-		return PL_EXIT_JOURNAL;
-	}
-	if (rc < 0) {
-		pl_error("out of memory");
-		ingest_free(&in);
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		close(fd);
-		return PL_EXIT_SYSTEM;
+		return rc == -ENOMEM ? PL_EXIT_SYSTEM : PL_EXIT_JOURNAL;
 	}
 	while (!in.failed && (n = pl_spool_next(&reader, &rec)) > 0)
 		apply(&in, rec);

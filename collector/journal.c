@@ -81,7 +81,7 @@ static int user_version(sqlite3 *db, int *ret_version, int *ret_tables)
 
 /* Check (and on first use create) the schema. Concurrent first uses are
  * serialised by the write lock of BEGIN IMMEDIATE. */
-static int journal_setup(sqlite3 *db, const char *path)
+int pl_journal_setup(sqlite3 *db, const char *path)
 {
 	int version, tables, rc;
 
@@ -127,6 +127,8 @@ int pl_journal_open(const char *path, sqlite3 **ret_db)
 	sqlite3 *db = NULL;
 	int rc;
 
+	if (pl_cli_parse_only)
+		return PL_EXIT_JOURNAL;
 	if (pl_spool_path(path, spool, sizeof(spool)) < 0) {
 		pl_error("journal path too long: '%s'", path);
 		return PL_EXIT_USAGE;
@@ -163,7 +165,7 @@ int pl_journal_open(const char *path, sqlite3 **ret_db)
 		return PL_EXIT_JOURNAL;
 	}
 	sqlite3_busy_timeout(db, 30000);
-	rc = journal_setup(db, path);
+	rc = pl_journal_setup(db, path);
 	if (rc) {
 		sqlite3_close(db);
 		return rc;

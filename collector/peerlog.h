@@ -16,7 +16,10 @@ enum pl_exit {
 	PL_EXIT_SYSTEM = 4,   /* out of memory, cannot run a program, ... */
 };
 
-/* main.c: error reporting, git-style: "peerlog: what went wrong". */
+/* dispatch.c: run the command ARGV names (main's arguments). */
+int pl_main(int argc, char **argv);
+
+/* cli.c: error reporting, git-style: "peerlog: what went wrong". */
 void pl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -27,10 +30,17 @@ struct pl_opts {
 	int no_check;        /* --no-check: do not ask the kernel */
 };
 
+/* cli.c: set by the command-line fuzzer. Commands parse their arguments,
+ * then stop with PL_EXIT_JOURNAL where they would open a journal or
+ * start a program. */
+extern int pl_cli_parse_only;
+
 /* journal.c */
 const char *pl_journal_default(void);
 int pl_spool_path(const char *journal, char *buf, size_t size);
 int pl_journal_open(const char *path, sqlite3 **ret_db);
+/* the schema of a journal already open (the spool fuzzer's, in memory) */
+int pl_journal_setup(sqlite3 *db, const char *path);
 int pl_journal_open_ingested(const char *path, sqlite3 **ret_db);
 sqlite3_stmt *pl_db_prepare(sqlite3 *db, const char *sql);
 int pl_db_exec(sqlite3 *db, const char *sql);

@@ -21,6 +21,8 @@
 
 #define READ_CHUNK (1u << 20)
 
+long pl_spool_wait_us = PL_SPOOL_WAIT_US;
+
 static int body_fits(const struct pl_rec_head *h, size_t size)
 {
 	switch (h->type) {
@@ -168,7 +170,7 @@ int pl_spool_reader_init(struct pl_spool_reader *r, int fd, off_t offset)
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
 	r->offset = offset;
-	r->wait_us = PL_SPOOL_WAIT_US;
+	r->wait_us = pl_spool_wait_us;
 	if (read_head(fd, &h)) {
 		if (h.version > PL_SPOOL_VERSION || h.data < sizeof(h))
 			return -EPROTO;
@@ -176,6 +178,14 @@ int pl_spool_reader_init(struct pl_spool_reader *r, int fd, off_t offset)
 		r->limit = (off_t)h.tail;
 		if (r->offset < (off_t)h.data)
 			r->offset = (off_t)h.data;
+	} else {
+		uint32_t first = 0;
+
+		/* The first layout starts with a record; zero is a header
+		 * being written. Anything else is not a spool of ours. */
+		if (pread(fd, &first, sizeof(first), 0) == (ssize_t)sizeof(first) &&
+		    first != PL_REC_MAGIC && first != 0)
+			return -EBADMSG;
 	}
 	r->cap = READ_CHUNK;
 	r->buf = malloc(r->cap);

@@ -43,15 +43,18 @@ struct pl_spool_reader {
 	} rec;
 };
 
-/* How long one read waits, in all, for records still being copied. */
+/* How long one read waits, in all, for records still being copied; the
+ * spool fuzzer, whose rooms nobody is writing, sets it to 0. */
 #define PL_SPOOL_WAIT_US 50000
+extern long pl_spool_wait_us;
 /* A room whose writer is alive but has not committed it after this long
  * is taken for torn all the same (a writer stopped in the middle). */
 #define PL_SPOOL_STALE_NS (10ull * 1000000000ull)
 
 /* Start reading FD at OFFSET (0: from the first record). Reads the
  * header, so call it where the tail must be read (under the journal's
- * write lock). */
+ * write lock). -EPROTO: a header of a newer version; -EBADMSG: neither
+ * a header nor a record at the start: not a spool. */
 int pl_spool_reader_init(struct pl_spool_reader *r, int fd, off_t offset);
 void pl_spool_reader_free(struct pl_spool_reader *r);
 /* Next good record: 1 and *ret_rec (valid until the next call), 0 at the

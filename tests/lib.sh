@@ -6,6 +6,8 @@
 #   peerlog ARGS     the collector under test
 #   json FILE EXPR   evaluate a Python expression on JSON in FILE (as j)
 #   val KEY FILE     the value of "KEY value" lines a test program printed
+#   expect STATUS ARGS  peerlog ARGS exits STATUS; unless 0, with one line
+#                    "peerlog: ..." on stderr (left in ./err, stdout in ./out)
 set -u
 B=${PEERLOG_BUILD:?run through tests/run.sh}
 TOP=${PEERLOG_TOP:?run through tests/run.sh}
@@ -19,7 +21,8 @@ export PEERLOG_JOURNAL="$WORK/peerlog.db"
 
 skip() { echo "$*" >&2; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
-peerlog() { "$B/peerlog" "$@"; }
+# PEERLOG_VALGRIND (make check VALGRIND=1) runs it under valgrind
+peerlog() { ${PEERLOG_VALGRIND:-} "$B/peerlog" "$@"; }
 command -v python3 >/dev/null || skip "python3 is needed to read JSON answers"
 json() {
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); r=eval(sys.argv[2]); print(r if not isinstance(r,bool) else str(r).lower())' "$1" "$2"
@@ -37,4 +40,15 @@ wait_for() {
 # The inode of the socket PID holds at FD, as the kernel says.
 kernel_ino() {
 	readlink "/proc/$1/fd/$2" | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p'
+}
+expect() { # status, args...
+	want=$1
+	shift
+	peerlog "$@" >out 2>err
+	got=$?
+	[ $got = "$want" ] || fail "peerlog $*: exit $got, want $want ($(cat err))"
+	if [ "$want" != 0 ]; then
+		[ "$(wc -l <err)" = 1 ] || fail "peerlog $*: not one line: $(cat err)"
+		grep -q '^peerlog: ' err || fail "peerlog $*: message: $(cat err)"
+	fi
 }

@@ -2,18 +2,6 @@
 # 1 no answer, 2 usage, 3 journal unusable.
 . "$(dirname "$0")/../lib.sh"
 
-expect() { # status, args...
-	want=$1
-	shift
-	peerlog "$@" >out 2>err
-	got=$?
-	[ $got = "$want" ] || fail "peerlog $*: exit $got, want $want ($(cat err))"
-	if [ "$want" != 0 ]; then
-		[ "$(wc -l <err)" = 1 ] || fail "peerlog $*: not one line: $(cat err)"
-		grep -q '^peerlog: ' err || fail "peerlog $*: message: $(cat err)"
-	fi
-}
-
 expect 3 who 1 2                        # no journal yet
 expect 2 who                            # missing operand
 expect 2 who abc 3
