@@ -27,8 +27,11 @@ for f in a b c; do
 done
 got=$(q "SELECT count(*) FROM pair JOIN process p ON p.id = pair.process_id WHERE p.argv LIKE '%churn%'")
 [ "$got" -ge "$total_said" ] || fail "the writers said $total_said pairs, the journal has $got"
-half=$(q "SELECT count(*) FROM pair WHERE (SELECT count(*) FROM sock WHERE pair_id = pair.id) <> 2")
+half=$(q "SELECT count(*) FROM (SELECT pair_id FROM sock WHERE pair_id IS NOT NULL
+	GROUP BY pair_id HAVING count(*) <> 2)")
 [ "$half" = 0 ] || fail "$half pairs without both ends"
+[ "$(q 'SELECT count(DISTINCT pair_id) FROM sock')" = "$(q 'SELECT count(*) FROM pair')" ] ||
+	fail "pairs without sockets"
 ended=$(q "SELECT count(*) FROM process WHERE argv LIKE '%churn%' AND end_reason IS NULL")
 echo "killed writers: $got pairs; $ended without a recorded end (killed)"
 
