@@ -24,14 +24,14 @@ CMOCKA_LIBS := -lcmocka
 .PHONY: all check unit integration demo deps bench clean
 all: $(B)/libpeerlog.so $(B)/peerlog $(EXAMPLES)
 
-$(B)/preload/%.o: preload/%.c preload/shim.h schema/record.h
+$(B)/preload/%.o: preload/%.c preload/shim.h $(wildcard schema/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -c $< -o $@
 
 $(B)/libpeerlog.so: $(SHIM_OBJ)
 	$(CC) $(CFLAGS) -shared -Wl,-z,defs -Wl,--as-needed -o $@ $^ -ldl -lpthread
 
-$(B)/collector/%.o: collector/%.c $(wildcard collector/*.h) schema/record.h $(B)/journal_sql.h
+$(B)/collector/%.o: collector/%.c $(wildcard collector/*.h) $(wildcard schema/*.h) $(B)/journal_sql.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(B) $(CFLAGS) $(WARN) -c $< -o $@
 

@@ -29,6 +29,7 @@ struct pl_opts {
 
 /* journal.c */
 const char *pl_journal_default(void);
+int pl_file_mode(int *ret_mode);
 int pl_spool_path(const char *journal, char *buf, size_t size);
 int pl_journal_open(const char *path, sqlite3 **ret_db);
 int pl_journal_open_ingested(const char *path, sqlite3 **ret_db);
