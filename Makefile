@@ -64,6 +64,11 @@ $(B)/tests/test_%: tests/test_%.c tests/records.h $(COLL_LIB_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(B) -Icollector $(CFLAGS) $(WARN) -o $@ $< $(COLL_LIB_OBJ) $(SQLITE_LIBS) $(CMOCKA_LIBS)
 
+# The shim's argument redaction is a pure function, tested on its own.
+$(B)/tests/test_redact: tests/test_redact.c preload/redact.c preload/shim.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< preload/redact.c $(CMOCKA_LIBS)
+
 # Debian packages the build and the tests need; installed only when missing.
 # Graphviz only for the test that renders a graph.
 DEPS := gcc make libsqlite3-dev libcmocka-dev libunwind-dev binutils sqlite3 python3
