@@ -141,6 +141,7 @@ int pl_journal_open(const char *path, sqlite3 **ret_db)
 {
 	char spool[4096];
 	struct stat st, again;
+	const char *env;
 	sqlite3 *db = NULL;
 	int rc, fd, mode,
 	    flags = SQLITE_OPEN_READWRITE;
@@ -165,7 +166,8 @@ int pl_journal_open(const char *path, sqlite3 **ret_db)
 		rc = pl_file_mode(&mode);
 		if (rc)
 			return rc;
-		if (!getenv("PEERLOG_MODE") && pl_mode_ok(st.st_mode & 07777))
+		env = getenv("PEERLOG_MODE");
+		if ((!env || !*env) && pl_mode_ok(st.st_mode & 07777))
 			mode = (int)(st.st_mode & 0777);
 		fd = pl_file_open(path, O_RDWR, mode);
 		if (fd < 0) {
