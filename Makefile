@@ -45,14 +45,14 @@ CMOCKA_LIBS := -lcmocka
 .PHONY: all check unit integration demo deps bench fuzz fuzz-build clean
 all: $(B)/libpeerlog.so $(B)/peerlog $(EXAMPLES)
 
-$(B)/preload/%.o: preload/%.c preload/shim.h schema/record.h
+$(B)/preload/%.o: preload/%.c preload/shim.h $(wildcard schema/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -c $< -o $@
 
 $(B)/libpeerlog.so: $(SHIM_OBJ)
 	$(CC) $(CFLAGS) -shared -Wl,-z,defs -Wl,--as-needed -o $@ $^ -ldl -lpthread
 
-$(B)/collector/%.o: collector/%.c $(wildcard collector/*.h) schema/record.h $(B)/journal_sql.h
+$(B)/collector/%.o: collector/%.c $(wildcard collector/*.h) $(wildcard schema/*.h) $(B)/journal_sql.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(B) $(CFLAGS) $(SAN) $(WARN) -c $< -o $@
 
@@ -94,6 +94,11 @@ $(B)/tests/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(COLL_LIB_OBJ
 $(B)/tests/fuzz/fuzz-%: tests/fuzz/fuzz_%.c $(COLL_LIB_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(B) -Icollector $(CFLAGS) $(SAN) -fsanitize=fuzzer $(WARN) -o $@ $< $(COLL_LIB_OBJ) $(SQLITE_LIBS)
+
+# The shim's argument redaction is a pure function, tested on its own.
+$(B)/tests/test_redact: tests/test_redact.c preload/redact.c preload/shim.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< preload/redact.c $(CMOCKA_LIBS)
 
 # Debian packages the build and the tests need; installed only when missing.
 # Graphviz only for the test that renders a graph.

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "output.h"
 #include "peerlog.h"
+#include "../schema/files.h"
 
 static const char usage[] =
 	"usage: peerlog run [-j PATH] [--] CMD [ARGS]\n"
@@ -99,15 +100,26 @@ int cmd_run(int argc, char **argv)
 	 * traced process say it. The shim opens the spool the same way. */
 	{
 		char spool[PATH_MAX] = "";
-		int fd = -1;
+		struct stat st;
+		int fd = -ENAMETOOLONG, mode;
 
-		errno = ENAMETOOLONG;
+		rc = pl_file_mode(&mode);
+		if (rc)
+			goto out;
 		if (pl_spool_path(journal.p, spool, sizeof(spool)) == 0)
-			fd = open(spool, O_WRONLY | O_APPEND | O_CREAT |
-					 O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0) {
+			fd = pl_file_open(spool, O_WRONLY | O_APPEND, mode);
+		if (fd == -ELOOP) {
+			pl_error("refusing spool '%s': it is a symlink", spool);
+		} else if (fd < 0) {
 			pl_error("cannot record into '%s': %s", spool,
-				 strerror(errno));
+				 strerror(-fd));
+		} else if (fstat(fd, &st) != 0 || !pl_file_ours(&st)) {
+			pl_error("refusing spool '%s': not a regular file owned "
+				 "by you or root", spool);
+			close(fd);
+			fd = -EPERM;
+		}
+		if (fd < 0) {
 			rc = PL_EXIT_JOURNAL;
 			goto out;
 		}

@@ -34,6 +34,7 @@
 #include "output.h"
 #include "peerlog.h"
 #include "spool.h"
+#include "../schema/files.h"
 
 enum {
 	Q_PROC_CURRENT,
@@ -1712,12 +1713,19 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 	int64_t offset = 0, first;
 	int fd, rc, n = 0;
 
-	fd = open(spool_path, O_RDONLY | O_CLOEXEC);
+	/* a read-only journal still answers, from what it has */
+	if (sqlite3_db_readonly(db, "main") == 1)
+		return 0;
+	fd = open(spool_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0; /* nothing traced into this journal yet */
-		pl_error("cannot read spool '%s': %s", spool_path,
-			 strerror(errno));
+		if (errno == ELOOP)
+			pl_error("refusing spool '%s': it is a symlink",
+				 spool_path);
+		else
+			pl_error("cannot read spool '%s': %s", spool_path,
+				 strerror(errno));
 		return PL_EXIT_JOURNAL;
 	}
 	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -1735,6 +1743,14 @@ int pl_ingest(sqlite3 *db, const char *spool_path)
 	if (fstat(fd, &st) != 0) {
 		pl_error("cannot read spool '%s': %s", spool_path,
 			 strerror(errno));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		close(fd);
+		return PL_EXIT_JOURNAL;
+	}
+	/* what another user left at our spool's path is not our trace */
+	if (!pl_file_ours(&st)) {
+		pl_error("refusing spool '%s': not a regular file owned by you "
+			 "or root", spool_path);
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		close(fd);
 		return PL_EXIT_JOURNAL;

@@ -3,6 +3,7 @@
  * spool before any query.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 
 #include "peerlog.h"
 #include "journal_sql.h"
+#include "../schema/files.h"
 
 #define PL_SCHEMA_VERSION 1
 
@@ -18,6 +20,21 @@ const char *pl_journal_default(void)
 	const char *env = getenv("PEERLOG_JOURNAL");
 
 	return env && *env ? env : "peerlog.db";
+}
+
+int pl_file_mode(int *ret_mode)
+{
+	const char *env = getenv("PEERLOG_MODE");
+	int mode = pl_mode_parse(env);
+
+	if (mode < 0) {
+		pl_error("PEERLOG_MODE '%s' is not an octal mode with read and "
+			 "write for the owner and no write for others (e.g. "
+			 "0600, 0640, 0660)", env);
+		return PL_EXIT_USAGE;
+	}
+	*ret_mode = mode;
+	return 0;
 }
 
 int pl_spool_path(const char *journal, char *buf, size_t size)
@@ -123,9 +140,11 @@ int pl_journal_setup(sqlite3 *db, const char *path)
 int pl_journal_open(const char *path, sqlite3 **ret_db)
 {
 	char spool[4096];
-	struct stat st;
+	struct stat st, again;
+	const char *env;
 	sqlite3 *db = NULL;
-	int rc;
+	int rc, fd, mode,
+	    flags = SQLITE_OPEN_READWRITE;
 
 	if (pl_cli_parse_only)
 		return PL_EXIT_JOURNAL;
@@ -133,34 +152,76 @@ int pl_journal_open(const char *path, sqlite3 **ret_db)
 		pl_error("journal path too long: '%s'", path);
 		return PL_EXIT_USAGE;
 	}
-	if (stat(path, &st) != 0) {
-		if (errno != ENOENT || stat(spool, &st) != 0) {
+	/* The journal may sit in a shared directory: never follow a symlink
+	 * there, create it with the mode asked for (not the umask's), and
+	 * write only into a file of our own or root's. A journal of another
+	 * user is read as it is: it answers, nothing is ingested into it. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT) {
+		if (stat(spool, &st) != 0) {
 			pl_error("no journal at '%s' (trace something first: "
 				 "peerlog run -j %s -- CMD)", path, path);
 			return PL_EXIT_JOURNAL;
 		}
-	} else if (!S_ISREG(st.st_mode)) {
-		pl_error("'%s' is not a peerlog journal: not a regular file",
-			 path);
+		/* a journal made after its spool shares the spool's mode,
+		 * unless PEERLOG_MODE says otherwise */
+		rc = pl_file_mode(&mode);
+		if (rc)
+			return rc;
+		env = getenv("PEERLOG_MODE");
+		if ((!env || !*env) && pl_mode_ok(st.st_mode & 07777))
+			mode = (int)(st.st_mode & 0777);
+		fd = pl_file_open(path, O_RDWR, mode);
+		if (fd < 0) {
+			errno = -fd;
+			fd = -1;
+		}
+	}
+	if (fd < 0) {
+		if (errno == ELOOP)
+			pl_error("refusing journal '%s': it is a symlink", path);
+		else
+			pl_error("cannot open journal '%s': %s", path,
+				 strerror(errno));
 		return PL_EXIT_JOURNAL;
 	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		pl_error("'%s' is not a peerlog journal: not a regular file",
+			 path);
+		close(fd);
+		return PL_EXIT_JOURNAL;
+	}
+	if (!pl_file_ours(&st))
+		flags = SQLITE_OPEN_READONLY;
 
 	/* peerlog is one thread with one connection at a time: no mutexes,
 	 * and no statistics of SQLite's allocations (a tenth of the ingest).
 	 * Only the first call, before SQLite is initialised, takes. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
-	rc = sqlite3_open_v2(path, &db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOFOLLOW |
 				     SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY) {
+	if ((rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY) &&
+	    flags != SQLITE_OPEN_READONLY) {
 		sqlite3_close(db);
 		rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
-				     SQLITE_OPEN_NOMUTEX, NULL);
+				     SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
+				     NULL);
 	}
-	if (rc != SQLITE_OK) {
+	/* SQLite opened the path again: it must be the file checked above,
+	 * not one put there since. */
+	if (rc == SQLITE_OK &&
+	    (lstat(path, &again) != 0 || again.st_dev != st.st_dev ||
+	     again.st_ino != st.st_ino)) {
+		pl_error("refusing journal '%s': replaced while it was opened",
+			 path);
+		rc = -1;
+	} else if (rc != SQLITE_OK) {
 		pl_error("cannot open journal '%s': %s", path,
 			 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	}
+	close(fd);
+	if (rc != SQLITE_OK) {
 		sqlite3_close(db);
 		return PL_EXIT_JOURNAL;
 	}

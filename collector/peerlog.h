@@ -37,6 +37,7 @@ extern int pl_cli_parse_only;
 
 /* journal.c */
 const char *pl_journal_default(void);
+int pl_file_mode(int *ret_mode);
 int pl_spool_path(const char *journal, char *buf, size_t size);
 int pl_journal_open(const char *path, sqlite3 **ret_db);
 /* the schema of a journal already open (the spool fuzzer's, in memory) */

@@ -267,6 +267,8 @@ void pl__hello(int reason, pid_t parent_pid, uint64_t parent_hello_ns,
 	memcpy(u.h.boot_id, pl__self.boot_id, sizeof(u.h.boot_id));
 
 	if (reason == PL_HELLO_LOAD) {
+		const char *v = secure_getenv("PEERLOG_ARGV");
+		int full = v && !strcmp(v, "full"), state = 0;
 		size_t n = strlen(pl__self.exe);
 
 		if (n > 0) {
@@ -274,15 +276,25 @@ void pl__hello(int reason, pid_t parent_pid, uint64_t parent_hello_ns,
 			u.h.exe_len = (uint16_t)(n + 1);
 			at += n + 1;
 		}
-		/* Keep argv within a quarter of the record. */
+		/* Keep argv within a quarter of the record, without what
+		 * looks like a secret unless PEERLOG_ARGV=full (redact.c). */
 		for (int i = 0; argv && i < argc && argv[i]; i++) {
-			size_t len = strlen(argv[i]) + 1;
+			size_t room = 1024 - u.h.argv_len, len;
 
-			if (u.h.argv_len + len > 1024) {
+			if (full) {
+				len = strlen(argv[i]) + 1;
+				if (len > room)
+					len = 0;
+				else
+					memcpy(u.bytes + at, argv[i], len);
+			} else {
+				len = pl__redact(argv[i], &state, u.bytes + at,
+						 room);
+			}
+			if (!len) {
 				u.h.truncated = 1;
 				break;
 			}
-			memcpy(u.bytes + at, argv[i], len);
 			at += len;
 			u.h.argv_len = (uint16_t)(u.h.argv_len + len);
 		}

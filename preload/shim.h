@@ -151,6 +151,9 @@ void pl__hello(int reason, pid_t parent_pid, uint64_t parent_hello_ns,
 	       int argc, char **argv, const char *fds);
 void pl__after_fork_child(void);
 
+/* redact.c: an argument as the journal may keep it. */
+size_t pl__redact(const char *arg, int *state, char *out, size_t room);
+
 /* fds.c: which fds hold a socket we know about, by inode. */
 void pl__fd_track(int fd, uint64_t ino);
 void pl__fd_reset(void);

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "shim.h"
+#include "../schema/files.h"
 
 #define PL_SEG (4u << 20)   /* bytes of the file per mapped segment */
 #define PL_NSEG 4096        /* segments: 16 GiB of spool, then pwrite() */
@@ -150,8 +151,9 @@ int pl__spool_open(const char *journal)
 {
 	char path[4096];
 	size_t len = strlen(journal);
+	struct stat st;
 	void *map;
-	int fd, high, err;
+	int fd, high, err, mode;
 
 	if (len + sizeof(".spool") > sizeof(path))
 		return -ENAMETOOLONG;
@@ -159,11 +161,26 @@ int pl__spool_open(const char *journal)
 	memcpy(path + len, ".spool", sizeof(".spool"));
 	memcpy(spool_path, path, sizeof(spool_path));
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	mode = pl_mode_parse(secure_getenv("PEERLOG_MODE"));
+	if (mode < 0) {
+		say_line("ignoring PEERLOG_MODE", secure_getenv("PEERLOG_MODE"),
+			 "", "not octal, or write for others, or no rw for the "
+			 "owner", "creating files 0600");
+		mode = PL_MODE_DEFAULT;
+	}
+	fd = pl_file_open(path, O_RDWR, mode);
 	if (fd < 0) {
-		err = errno;
-		say("cannot open spool", path, strerror(err));
-		return -err;
+		say(fd == -ELOOP ? "refusing spool" : "cannot open spool", path,
+		    fd == -ELOOP ? "it is a symlink" : strerror(-fd));
+		return fd;
+	}
+	if (fstat(fd, &st) != 0 || !pl_file_ours(&st)) {
+		/* a symlink was not followed; this is what a planted file
+		 * owned by someone else, or a device, looks like */
+		pl__real.close(fd);
+		say("refusing spool", path,
+		    "not a regular file owned by you or root");
+		return -EPERM;
 	}
 	/* the usual floor first: getrlimit only where it is out of reach */
 	high = pl__real.fcntl(fd, F_DUPFD_CLOEXEC, 1000);
