@@ -12,15 +12,21 @@
 #include "peerlog.h"
 #include "spool.h"
 
-static char spool[64];
+static char dir[] = "/tmp/peerlog-fuzz-XXXXXX", spool[64];
 /* an empty journal, serialised once: making the schema anew for each
  * input cost more than the ingest */
 static unsigned char *empty;
 static sqlite3_int64 empty_size;
 
+/* libFuzzer and the replay end with exit(): leave nothing in /tmp */
+static void remove_spool(void)
+{
+	unlink(spool);
+	rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char dir[] = "/tmp/peerlog-fuzz-XXXXXX";
 	sqlite3 *db = NULL;
 
 	if (!mkdtemp(dir)) {
@@ -28,6 +34,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(1);
 	}
 	snprintf(spool, sizeof(spool), "%s/fuzz.db.spool", dir);
+	atexit(remove_spool);
 	/* nobody is writing this spool: do not wait for its rooms */
 	pl_spool_wait_us = 0;
 	if (sqlite3_open(":memory:", &db) != SQLITE_OK ||
