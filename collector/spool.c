@@ -404,10 +404,14 @@ int pl_spool_next(struct pl_spool_reader *r, const struct pl_rec_head **ret_rec)
 			 * no record has: skip it */
 			r->mapped ? resync_mapped(r) : resync(r);
 			break;
-		case PL_REC_FUTURE:
-			r->future = ((const struct pl_rec_head *)(const void *)
-					     (r->buf + r->pos))->version;
+		case PL_REC_FUTURE: {
+			/* a copy: after a resync the record may sit anywhere */
+			struct pl_rec_head h;
+
+			memcpy(&h, r->buf + r->pos, sizeof(h));
+			r->future = h.version;
 			return 0;
+		}
 		case PL_REC_BAD:
 			/* where memory is weakly ordered a copy of a record
 			 * just committed may lag behind its magic: once more */
