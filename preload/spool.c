@@ -54,6 +54,20 @@ static int spool_fd_floor(void)
 	return top > 64 ? (int)top - 24 : 3;
 }
 
+/* FD moved up there (closed), or FD itself where nothing is free. */
+static int move_high(int fd)
+{
+	/* the usual floor first: getrlimit only where it is out of reach */
+	int high = pl__real.fcntl(fd, F_DUPFD_CLOEXEC, 1000);
+
+	if (high < 0)
+		high = pl__real.fcntl(fd, F_DUPFD_CLOEXEC, spool_fd_floor());
+	if (high < 0)
+		return fd;
+	pl__real.close(fd);
+	return high;
+}
+
 /* One line on stderr: "peerlog: WHAT 'PATH': WHY; TAIL", unless
  * PEERLOG_QUIET. No allocation: it may run in a signal handler. */
 static void say_line(const char *what, const char *path, const char *suffix,
@@ -153,7 +167,7 @@ int pl__spool_open(const char *journal)
 	size_t len = strlen(journal);
 	struct stat st;
 	void *map;
-	int fd, high, err, mode;
+	int fd, err, mode;
 
 	if (len + sizeof(".spool") > sizeof(path))
 		return -ENAMETOOLONG;
@@ -182,14 +196,7 @@ int pl__spool_open(const char *journal)
 		    "not a regular file owned by you or root");
 		return -EPERM;
 	}
-	/* the usual floor first: getrlimit only where it is out of reach */
-	high = pl__real.fcntl(fd, F_DUPFD_CLOEXEC, 1000);
-	if (high < 0)
-		high = pl__real.fcntl(fd, F_DUPFD_CLOEXEC, spool_fd_floor());
-	if (high >= 0) {
-		pl__real.close(fd);
-		fd = high;
-	}
+	fd = move_high(fd);
 	err = -spool_init(fd);
 	if (err == EPROTO || err == EINVAL) {
 		say("not a spool of this version of peerlog", path,
@@ -269,19 +276,14 @@ int pl__spool_give_up_fd(void)
  * would be wrong for its parent. */
 static int spool_fd(int shared)
 {
-	int fd = __atomic_load_n(&pl__self.spool_fd, __ATOMIC_ACQUIRE), high,
-	    none = -1;
+	int fd = __atomic_load_n(&pl__self.spool_fd, __ATOMIC_ACQUIRE), none = -1;
 
 	if (fd >= 0 || shared)
 		return fd;
 	fd = open(spool_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
-	high = pl__real.fcntl(fd, F_DUPFD_CLOEXEC, spool_fd_floor());
-	if (high >= 0) {
-		pl__real.close(fd);
-		fd = high;
-	}
+	fd = move_high(fd);
 	if (!spool_is_ours(fd)) { /* not the file we mapped */
 		pl__real.close(fd);
 		return -1;
