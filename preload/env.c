@@ -88,20 +88,29 @@ size_t pl__env_count(char *const *envp)
 	return n;
 }
 
-/* Does the colon- or space-separated list LIST name our library? */
-static int lists_us(const char *list)
+/* The end of the LD_PRELOAD entry at P: entries are separated by colons
+ * or spaces. */
+static const char *entry_end(const char *p)
+{
+	while (*p && *p != ':' && *p != ' ')
+		p++;
+	return p;
+}
+
+/* Is the entry [P, END) our library? */
+static int is_us(const char *p, const char *end)
 {
 	size_t len = strlen(shim_path);
 
-	for (const char *p = list; *p;) {
-		const char *end = p;
+	return (size_t)(end - p) == len && pl__has_prefix(p, shim_path, len);
+}
 
-		while (*end && *end != ':' && *end != ' ')
-			end++;
-		if ((size_t)(end - p) == len && pl__has_prefix(p, shim_path, len))
+/* Does the list LIST (LD_PRELOAD's value) name our library? */
+static int lists_us(const char *list)
+{
+	for (const char *p = list, *end; *p; p = *end ? end + 1 : end)
+		if (is_us(p, end = entry_end(p)))
 			return 1;
-		p = *end ? end + 1 : end;
-	}
 	return 0;
 }
 
@@ -192,7 +201,7 @@ size_t pl__env_room(char *const *envp, int exec)
 static char *const *without_us(char *const *envp, char **out, char *room,
 			       size_t size)
 {
-	size_t n = 0, len = strlen(shim_path), k = 0;
+	size_t n = 0, k = 0;
 	int preload_at = -1;
 	char *p = room;
 
@@ -204,19 +213,15 @@ static char *const *without_us(char *const *envp, char **out, char *room,
 		return envp;
 	memcpy(p, lp, sizeof(lp) - 1);
 	p += sizeof(lp) - 1;
-	for (const char *s = envp[preload_at] + sizeof(lp) - 1; *s;) {
-		const char *end = s;
-
-		while (*end && *end != ':' && *end != ' ')
-			end++;
-		if (end > s && !((size_t)(end - s) == len &&
-				 pl__has_prefix(s, shim_path, len))) {
-			if (p > room + sizeof(lp) - 1)
-				*p++ = ':';
-			memcpy(p, s, (size_t)(end - s));
-			p += end - s;
-		}
-		s = *end ? end + 1 : end;
+	for (const char *s = envp[preload_at] + sizeof(lp) - 1, *end; *s;
+	     s = *end ? end + 1 : end) {
+		end = entry_end(s);
+		if (end == s || is_us(s, end))
+			continue;
+		if (p > room + sizeof(lp) - 1)
+			*p++ = ':';
+		memcpy(p, s, (size_t)(end - s));
+		p += end - s;
 	}
 	*p = '\0';
 	for (size_t i = 0; i < n; i++)
