@@ -10,9 +10,19 @@
  *   one-process      both ends of a pair that was shared end up held by
  *                    one process only.
  *   never-received   an end sent with SCM_RIGHTS that nobody received.
+ *   idle-write-end   a pipe's write end held to the end by a process that
+ *                    never wrote to it, while another process wrote to the
+ *                    pipe and someone held its read end: that reader never
+ *                    sees EOF while the idle end is held.
  *
- * The journal sees no read or write, so "never touched" means no call we
- * trace; fds 0 to 2 are left alone (sockets as stdio are on purpose). */
+ * The rules apply to pipes and FIFOs as to socketpairs (a pipe is a pair:
+ * end 0 reads, end 1 writes), but for kept-after-fork on a pipe's write
+ * end, where idle-write-end says more. The journal sees no read; of the
+ * writes it sees the first write() or writev() through each write end,
+ * not what stdio writes inside libc. "Never touched" means no call we
+ * trace; fds 0 to 2 are left alone (sockets and pipes as stdio are on
+ * purpose, and written with stdio), and so are ends found at start with
+ * no origin we know (inherited from outside the traced tree). */
 #include <string.h>
 
 #include "cli.h"
@@ -27,7 +37,9 @@ static const char usage[] =
 	"end it gave its child (kept-after-fork), an end inherited across exec\n"
 	"into a program that never touched it (leaked-on-exec), a shared pair\n"
 	"whose two ends end up in one process (one-process), an end sent with\n"
-	"SCM_RIGHTS and never received (never-received).\n"
+	"SCM_RIGHTS and never received (never-received), a pipe's write end\n"
+	"held by a process that never wrote to it while another did\n"
+	"(idle-write-end): its reader never sees EOF.\n"
 	"\n"
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
@@ -47,17 +59,44 @@ static const char usage[] =
 	"(c2.end_reason IS NULL OR (c.end_reason IS NOT NULL AND "            \
 	"c2.until_ns >= c.until_ns))) ORDER BY c.id LIMIT 1"
 
+/* The pid of another process that wrote to pipe S (found through the
+ * holders of its write end, and the events of their images), or NULL. */
+#define WROTE_TO                                                            \
+	"SELECT wp.pid FROM holding w JOIN process wp ON wp.id = w.process_id " \
+	"WHERE w.sock_id = s.id AND wp.id <> p.id AND EXISTS (SELECT 1 FROM " \
+	"event we WHERE we.process_id = wp.id AND we.kind = 'write' AND "      \
+	"we.arg = s.ino) ORDER BY w.id LIMIT 1"
+
+/* The pid of a process that held the read end of pipe S to its end (or
+ * still does), WHERE also (another than P, or P itself), or NULL. */
+#define READER(where)                                                       \
+	"SELECT rp.pid FROM holding r JOIN process rp ON rp.id = r.process_id " \
+	"WHERE r.sock_id = s.peer_id AND " where " AND "                      \
+	PL_SQL_HELD_TO_END(r, rp) " ORDER BY r.id LIMIT 1"
+#define READ_BY                                                             \
+	"COALESCE((" READER("rp.pid <> p.pid") "), (" READER("rp.pid = p.pid") \
+	"))"
+
+/* End S was made in the traced tree, as far as we know: none of its
+ * holdings is one found at start with no origin (an end inherited from
+ * outside, such as a pipe the CI runner leaks into every job). */
+#define MADE_INSIDE                                                         \
+	"NOT EXISTS (SELECT 1 FROM holding f WHERE f.sock_id = s.id "         \
+	"AND f.start_reason = 'found') "
+
 static const struct rule {
 	const char *name;
-	const char *sql; /* pid, exe, fd, ino, pair id, detail */
+	const char *sql; /* pid, exe, fd, ino, pair id, detail, kind, side */
 } rules[] = {
 	{ "kept-after-fork",
 	  "SELECT p.pid, p.exe, h.fd, s.ino, s.pair_id, "
-	  " 'still holds the end it gave to pid ' || (" GIVEN_TO ") "
+	  " 'still holds the end it gave to pid ' || (" GIVEN_TO "), "
+	  " s.kind, s.side "
 	  "FROM pair pr JOIN process p ON p.id = pr.process_id "
 	  "JOIN sock s ON s.pair_id = pr.id "
 	  "JOIN holding h ON h.sock_id = s.id AND h.process_id = p.id "
 	  "WHERE h.start_reason = 'create' AND " PL_SQL_HELD_TO_END(h, p) " "
+	  "AND (s.kind = 'socket' OR s.side = 0) "
 	  "AND (" GIVEN_TO ") IS NOT NULL "
 	  "AND EXISTS (SELECT 1 FROM sock o JOIN holding oh ON oh.sock_id = o.id "
 	  " WHERE o.pair_id = pr.id AND o.id <> s.id AND oh.process_id = p.id "
@@ -65,10 +104,12 @@ static const struct rule {
 	  "ORDER BY pr.id, h.fd" },
 	{ "leaked-on-exec",
 	  "SELECT p.pid, p.exe, h.fd, s.ino, s.pair_id, "
-	  " 'kept across exec, never touched by the new program' "
+	  " 'kept across exec, never touched by the new program', "
+	  " s.kind, s.side "
 	  "FROM holding h JOIN process p ON p.id = h.process_id "
 	  "JOIN sock s ON s.id = h.sock_id "
 	  "WHERE h.start_reason = 'exec' AND h.fd > 2 AND " PL_SQL_HELD_TO_END(h, p) " "
+	  "AND " MADE_INSIDE
 	  "AND NOT EXISTS (SELECT 1 FROM event e WHERE e.process_id = p.id "
 	  " AND e.fd = h.fd AND e.kind <> 'hello') "
 	  "AND NOT EXISTS (SELECT 1 FROM holding d WHERE d.source_id = h.id "
@@ -77,10 +118,12 @@ static const struct rule {
 	  "ORDER BY p.id, h.fd" },
 	{ "one-process",
 	  "SELECT p.pid, p.exe, h.fd, s.ino, s.pair_id, "
-	  " 'holds both ends of a pair other processes held too' "
+	  " 'holds both ends of a pair other processes held too', "
+	  " s.kind, s.side "
 	  "FROM holding h JOIN process p ON p.id = h.process_id "
 	  "JOIN sock s ON s.id = h.sock_id "
 	  "WHERE s.pair_id IS NOT NULL AND s.side = 0 AND " PL_SQL_HELD_TO_END(h, p) " "
+	  "AND " MADE_INSIDE
 	  /* the other end is held to the end by this process too */
 	  "AND EXISTS (SELECT 1 FROM sock o JOIN holding oh ON oh.sock_id = o.id "
 	  " JOIN process op ON op.id = oh.process_id WHERE o.pair_id = s.pair_id "
@@ -98,11 +141,25 @@ static const struct rule {
 	{ "never-received",
 	  "SELECT p.pid, p.exe, h.fd, s.ino, s.pair_id, "
 	  " 'sent with SCM_RIGHTS over socket:[' || f.channel_ino || "
-	  " '], never received' "
+	  " '], never received', s.kind, s.side "
 	  "FROM flight f JOIN sock s ON s.id = f.sock_id "
 	  "LEFT JOIN holding h ON h.id = f.source_id "
 	  "LEFT JOIN process p ON p.id = h.process_id "
 	  "WHERE f.received_id IS NULL ORDER BY f.id" },
+	{ "idle-write-end",
+	  "SELECT p.pid, p.exe, h.fd, s.ino, s.pair_id, "
+	  " 'never wrote to the write end it holds, while pid ' || "
+	  " (" WROTE_TO ") || ' wrote to the pipe: pid ' || (" READ_BY ") || "
+	  " ', holding the read end, sees no EOF while it is held', "
+	  " s.kind, s.side "
+	  "FROM holding h JOIN process p ON p.id = h.process_id "
+	  "JOIN sock s ON s.id = h.sock_id "
+	  "WHERE s.kind <> 'socket' AND s.side = 1 AND h.fd > 2 "
+	  "AND " PL_SQL_HELD_TO_END(h, p) " AND " MADE_INSIDE
+	  "AND NOT EXISTS (SELECT 1 FROM event e WHERE e.process_id = p.id "
+	  " AND e.kind = 'write' AND e.arg = s.ino) "
+	  "AND (" WROTE_TO ") IS NOT NULL AND (" READ_BY ") IS NOT NULL "
+	  "ORDER BY s.id, p.id, h.fd" },
 };
 
 int pl_lint_run(sqlite3 *db, pl_lint_fn fn, void *arg)
@@ -123,6 +180,8 @@ int pl_lint_run(sqlite3 *db, pl_lint_fn fn, void *arg)
 				.ino = sqlite3_column_int64(st, 3),
 				.pair = sqlite3_column_int64(st, 4),
 				.detail = (const char *)sqlite3_column_text(st, 5),
+				.kind = (const char *)sqlite3_column_text(st, 6),
+				.side = sqlite3_column_int(st, 7),
 			};
 
 			fn(arg, &f);
@@ -142,12 +201,14 @@ static void print_finding(void *arg, const struct pl_finding *f)
 	int has_site = pl_site_of_end(db, f->pair, f->ino, &site) > 0;
 
 	if (!o->json) {
-		struct pl_buf where = { 0 };
+		struct pl_buf where = { 0 }, name = { 0 };
 
 		pl_site_append(&where, "; made in ", has_site ? &site : NULL);
-		printf("%s: pid %d (%s) fd %d socket:[%lld]: %s%s\n", f->rule,
-		       f->pid, pl_basename(f->exe), f->fd, (long long)f->ino,
+		pl_end_name(&name, f->kind, f->ino, f->side, NULL);
+		printf("%s: pid %d (%s) fd %d %s: %s%s\n", f->rule, f->pid,
+		       pl_basename(f->exe), f->fd, name.p,
 		       f->detail ? f->detail : "", pl_buf_str(&where));
+		pl_buf_free(&name);
 		pl_buf_free(&where);
 		return;
 	}
@@ -157,6 +218,9 @@ static void print_finding(void *arg, const struct pl_finding *f)
 	pl_json_str(j, "exe", f->exe);
 	pl_json_int(j, "fd", f->fd);
 	pl_json_int(j, "inode", f->ino);
+	pl_json_str(j, "kind", f->kind);
+	if (pl_end_is_pipe(f->kind))
+		pl_json_str(j, "end", f->side ? "write" : "read");
 	if (f->pair)
 		pl_json_int(j, "pair", f->pair);
 	else

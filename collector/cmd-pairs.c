@@ -1,5 +1,5 @@
-/* peerlog pairs: every socketpair recorded, who made it, and the holders
- * of each of its ends over time.
+/* peerlog pairs: every socketpair and pipe recorded, who made it, and the
+ * holders of each of its ends over time.
  *
  * Set-based where it can be: the ends of every pair come from one scan of
  * the sockets, the pairs from one scan in id order, and the holders of each
@@ -16,8 +16,9 @@
 static const char usage[] =
 	"usage: peerlog pairs [-j PATH] [--json]\n"
 	"\n"
-	"List every socketpair in the journal: its type, the process that\n"
-	"made it and when, and for each end every process that held it.\n"
+	"List every socketpair and pipe in the journal: its type, the process\n"
+	"that made it and when, and for each end every process that held it.\n"
+	"A pipe's end 0 is its read end, end 1 its write end.\n"
 	"\n"
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
@@ -25,7 +26,7 @@ static const char usage[] =
 	"      --no-check      do not ask the kernel about live holders\n";
 
 static const char pairs_sql[] =
-	"SELECT pr.id, pr.created_ns, pr.type, p.pid, p.exe "
+	"SELECT pr.id, pr.created_ns, pr.type, p.pid, p.exe, pr.domain "
 	"FROM pair pr JOIN process p ON p.id = pr.process_id ORDER BY pr.id";
 
 /* Each side of a pair is one socket at most: a socket found again for a
@@ -160,9 +161,14 @@ static const struct pl_holders *window_get(const struct window *w,
 	return at ? &w->hs[at - w->socks] : &none;
 }
 
-static void text_end(int side, int64_t ino, const struct pl_holders *hs)
+static void text_end(int side, int64_t ino, int pipe,
+		     const struct pl_holders *hs)
 {
-	printf("  end %d socket:[%lld]\n", side, (long long)ino);
+	struct pl_buf name = { 0 };
+
+	pl_end_name(&name, pipe ? "pipe" : "socket", ino, side, NULL);
+	printf("  end %d %s\n", side, name.p);
+	pl_buf_free(&name);
 	for (size_t i = 0; i < hs->n; i++) {
 		const struct pl_holder *h = &hs->v[i];
 		struct pl_buf how = { 0 };
@@ -216,6 +222,9 @@ int cmd_pairs(int argc, char **argv)
 		const char *exe = (const char *)sqlite3_column_text(st, 4);
 		int64_t pair = sqlite3_column_int64(st, 0);
 		int type = sqlite3_column_int(st, 2);
+		/* pipe(): no domain */
+		int pipe = sqlite3_column_int(st, 5) == 0;
+		const char *type_name = pipe ? "pipe" : pl_sock_type_name(type);
 		struct pl_site site;
 		int has_site = pl_site_of_st(db, q.site_st,
 					     end_of(&ends, pair, 0)->sock,
@@ -225,7 +234,8 @@ int cmd_pairs(int argc, char **argv)
 		if (o.json) {
 			pl_json_open(&j, NULL, '{');
 			pl_json_int(&j, "id", sqlite3_column_int64(st, 0));
-			pl_json_str(&j, "type", pl_sock_type_name(type));
+			pl_json_str(&j, "type", type_name);
+			pl_json_str(&j, "kind", pipe ? "pipe" : "socket");
 			pl_json_time(&j, "created", sqlite3_column_int64(st, 1));
 			pl_json_open(&j, "creator", '{');
 			pl_json_int(&j, "pid", sqlite3_column_int(st, 3));
@@ -244,8 +254,7 @@ int cmd_pairs(int argc, char **argv)
 				    at, sizeof(at));
 			printf("%spair %lld: %s, made by pid %d (%s) at %s%s\n",
 			       n ? "\n" : "",
-			       (long long)sqlite3_column_int64(st, 0),
-			       pl_sock_type_name(type),
+			       (long long)sqlite3_column_int64(st, 0), type_name,
 			       sqlite3_column_int(st, 3), pl_basename(exe), at,
 			       pl_buf_str(&where));
 			pl_buf_free(&where);
@@ -259,15 +268,21 @@ int cmd_pairs(int argc, char **argv)
 			if (o.json) {
 				pl_json_open(&j, NULL, '{');
 				pl_json_int(&j, "side", side);
+				if (pipe)
+					pl_json_str(&j, "end",
+						    side ? "write" : "read");
 				pl_json_int(&j, "inode", e->ino);
-				pl_json_int(&j, "cookie", e->cookie);
+				if (pipe || !e->cookie) /* ours, or none */
+					pl_json_null(&j, "cookie");
+				else
+					pl_json_int(&j, "cookie", e->cookie);
 				pl_json_open(&j, "holders", '[');
 				for (size_t i = 0; i < hs->n; i++)
 					pl_json_holder(&j, &hs->v[i]);
 				pl_json_close(&j, ']');
 				pl_json_close(&j, '}');
 			} else {
-				text_end(side, e->ino, hs);
+				text_end(side, e->ino, pipe, hs);
 			}
 		}
 		if (o.json) {
@@ -284,7 +299,7 @@ int cmd_pairs(int argc, char **argv)
 		pl_json_live_check(&j, &q);
 		pl_json_close(&j, '}');
 	} else if (!n && !rc) {
-		printf("no socketpair recorded in '%s'\n", o.journal);
+		printf("no socketpair or pipe recorded in '%s'\n", o.journal);
 	} else if (!rc) {
 		putchar('\n');
 		pl_text_live_check(&q);

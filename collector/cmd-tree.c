@@ -43,8 +43,10 @@ struct node {
 /* A holding as tree prints it, its end resolved. */
 struct hold {
 	int fd, has_peer, src_pid, src_fd, inferred;
+	int side;                         /* a pipe's: 0 read, 1 write end */
 	int64_t id, ino, peer_ino, from_ns, until_ns;
 	const char *start, *end, *kernel; /* static strings */
+	const char *kind;                 /* socket, pipe, fifo (static) */
 };
 
 struct tree {
@@ -69,12 +71,12 @@ static const char procs_sql[] =
 
 enum {
 	H_ID, H_PROC, H_FD, H_INO, H_PEER_INO, H_START, H_END, H_FROM, H_UNTIL,
-	H_SRC_PID, H_SRC_FD, H_CLOEXEC
+	H_SRC_PID, H_SRC_FD, H_CLOEXEC, H_KIND, H_SIDE
 };
 
 static const char holdings_sql[] =
 	"SELECT h.id, h.process_id, h.fd, s.ino, o.ino, h.start_reason, h.end_reason,"
-	" h.from_ns, h.until_ns, sp.pid, sh.fd, h.cloexec "
+	" h.from_ns, h.until_ns, sp.pid, sh.fd, h.cloexec, s.kind, s.side "
 	"FROM holding h INDEXED BY holding_by_process "
 	"JOIN sock s ON s.id = h.sock_id "
 	"LEFT JOIN sock o ON o.id = s.peer_id "
@@ -86,14 +88,23 @@ static const char holdings_sql[] =
 static const char *start_name(const char *s)
 {
 	static const char *const names[] = {
-		"create", "accept", "fork", "exec", "dup", "recv", "inherit",
-		"found",
+		"create", "open", "accept", "fork", "exec", "dup", "recv",
+		"inherit", "found",
 	};
 
 	for (size_t i = 0; s && i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(s, names[i]))
 			return names[i];
 	return s ? "found" : NULL;
+}
+
+static const char *kind_name(const char *s)
+{
+	if (s && !strcmp(s, "pipe"))
+		return "pipe";
+	if (s && !strcmp(s, "fifo"))
+		return "fifo";
+	return "socket";
 }
 
 /* Node of image ID: ids grow with the rows, so a binary search. */
@@ -166,6 +177,9 @@ static int load_holdings(struct tree *t)
 		h->src_fd = sqlite3_column_int(st, H_SRC_FD);
 		h->start = start_name(
 			(const char *)sqlite3_column_text(st, H_START));
+		h->kind = kind_name(
+			(const char *)sqlite3_column_text(st, H_KIND));
+		h->side = sqlite3_column_int(st, H_SIDE);
 		if (!end) {
 			h->end = pl_holding_end(&t->q, &nd->img,
 						sqlite3_column_int(st, H_CLOEXEC),
@@ -306,6 +320,10 @@ static int holdings(struct tree *t, const struct node *nd, int depth)
 			pl_json_open(&t->j, NULL, '{');
 			pl_json_int(&t->j, "fd", h->fd);
 			pl_json_int(&t->j, "inode", h->ino);
+			pl_json_str(&t->j, "kind", h->kind);
+			if (pl_end_is_pipe(h->kind))
+				pl_json_str(&t->j, "end",
+					    h->side ? "write" : "read");
 			if (!h->has_peer)
 				pl_json_null(&t->j, "peer_inode");
 			else
@@ -327,14 +345,17 @@ static int holdings(struct tree *t, const struct node *nd, int depth)
 				pl_buf_adds(&how, ", confirmed");
 			else if (h->kernel)
 				pl_buf_addf(&how, ", kernel: %s", h->kernel);
-			if (h->has_peer)
-				pl_buf_addf(&peer, "[%lld]",
+			if (pl_end_is_pipe(h->kind)) /* one inode, two ends */
+				pl_buf_adds(&peer, h->side ? "write end"
+							   : "read end");
+			else if (h->has_peer)
+				pl_buf_addf(&peer, "<-> [%lld]",
 					    (long long)h->peer_ino);
 			else
-				pl_buf_adds(&peer, "?");
-			printf("%*sfd %-3d socket:[%lld] <-> %-9s %s\n",
-			       2 * depth + 2, "", h->fd, (long long)h->ino,
-			       peer.p, how.p);
+				pl_buf_adds(&peer, "<-> ?");
+			printf("%*sfd %-3d %s:[%lld] %-13s %s\n",
+			       2 * depth + 2, "", h->fd, h->kind,
+			       (long long)h->ino, peer.p, how.p);
 			pl_buf_free(&how);
 			pl_buf_free(&peer);
 		}

@@ -16,7 +16,9 @@ static const char usage[] =
 	"Show the socket end that process PID holds at FD (or the last one it\n"
 	"held there), the peer end, and every process that held the peer: pid,\n"
 	"fd, program, from, until, and how the holding started and ended.\n"
-	"Without FD, do so for every socket fd PID has held.\n"
+	"For a pipe's or FIFO's end the peer is its other end: who holds the\n"
+	"write end a reader waits on. Without FD, do so for every socket and\n"
+	"pipe fd PID has held.\n"
 	"\n"
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
@@ -97,6 +99,7 @@ struct sock_info {
 	int64_t id, ino, cookie, side, pair_id, peer_id, peer_ino,
 		peer_cookie, created_ns, type, creator_pid, listening;
 	char *creator_exe, *name, *peer_name;
+	char kind[8]; /* socket, pipe, fifo */
 };
 
 static char *dup_text(sqlite3_stmt *st, int col)
@@ -111,7 +114,7 @@ static int sock_info(sqlite3 *db, int64_t id, struct sock_info *si)
 	sqlite3_stmt *st = pl_db_prepare(
 		db, "SELECT s.ino, s.cookie, s.side, s.pair_id, o.id, o.ino, "
 		    "o.cookie, pr.created_ns, COALESCE(pr.type, s.type, o.type),"
-		    " cp.pid, cp.exe, s.name, o.name, s.listening "
+		    " cp.pid, cp.exe, s.name, o.name, s.listening, s.kind "
 		    "FROM sock s LEFT JOIN pair pr ON pr.id = s.pair_id "
 		    "LEFT JOIN process cp ON cp.id = pr.process_id "
 		    "LEFT JOIN sock o ON o.id = s.peer_id WHERE s.id = ?1");
@@ -138,6 +141,10 @@ static int sock_info(sqlite3 *db, int64_t id, struct sock_info *si)
 		si->name = dup_text(st, 11);
 		si->peer_name = dup_text(st, 12);
 		si->listening = sqlite3_column_int64(st, 13);
+		snprintf(si->kind, sizeof(si->kind), "%s",
+			 (const char *)sqlite3_column_text(st, 14));
+		if (pl_end_is_pipe(si->kind)) /* our key, not the kernel's */
+			si->cookie = si->peer_cookie = 0;
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : -1;
@@ -179,8 +186,10 @@ static void text_holders(const struct pl_holders *hs)
 	}
 }
 
-/* The answer first: who holds the peer now, or who held it last. */
-static void text_answer(int64_t peer_ino, const struct pl_holders *hs)
+/* The answer first: who holds the peer (PEER: "the peer", "the write
+ * end") now, or who held it last. */
+static void text_answer(const char *peer, const char *peer_name,
+			const struct pl_holders *hs)
 {
 	const struct pl_holder *last = NULL;
 	int alive = 0;
@@ -193,8 +202,9 @@ static void text_answer(int64_t peer_ino, const struct pl_holders *hs)
 				last = h;
 			continue;
 		}
-		printf("%s pid %d (%s) at fd %d%s",
-		       alive ? "\n    and" : "  the peer is held by", h->pid,
+		printf("%s%s%s pid %d (%s) at fd %d%s",
+		       alive ? "\n    and" : "  ", alive ? "" : peer,
+		       alive ? "" : " is held by", h->pid,
 		       h->exe ? h->exe : "?", h->fd,
 		       h->inferred ? ", inferred: that program is not traced"
 				   : "");
@@ -207,32 +217,38 @@ static void text_answer(int64_t peer_ino, const struct pl_holders *hs)
 		char at[32];
 
 		pl_fmt_time((uint64_t)f->sent_ns, 0, at, sizeof(at));
-		printf("  the peer is in flight: sent by pid %d with SCM_RIGHTS at "
-		       "%s, not received yet\n", f->from_pid, at);
+		printf("  %s is in flight: sent by pid %d with SCM_RIGHTS at "
+		       "%s, not received yet\n", peer, f->from_pid, at);
 	} else if (last) {
 		struct pl_buf how = { 0 };
 		const char *end;
 
 		pl_holder_how(last, &how);
 		end = strchr(how.p, ';');
-		printf("  the peer was last held by pid %d (%s) at fd %d (%s)\n",
-		       last->pid, last->exe ? last->exe : "?", last->fd,
+		printf("  %s was last held by pid %d (%s) at fd %d (%s)\n",
+		       peer, last->pid, last->exe ? last->exe : "?", last->fd,
 		       end ? end + 2 : how.p);
 		pl_buf_free(&how);
 	} else {
-		printf("  nobody we saw held the peer socket:[%lld]\n",
-		       (long long)peer_ino);
+		printf("  nobody we saw held %s %s\n", peer, peer_name);
 	}
 }
 
+/* SIDE: of a pipe's end, else -1 */
 static void json_end(struct pl_json *j, const char *key, int64_t ino,
-		     int64_t cookie, const char *name,
-		     const struct pl_holders *hs)
+		     int64_t cookie, const char *name, const char *kind,
+		     int side, const struct pl_holders *hs)
 {
 	pl_json_open(j, key, '{');
 	pl_json_int(j, "inode", ino);
-	pl_json_int(j, "cookie", cookie);
+	if (cookie)
+		pl_json_int(j, "cookie", cookie);
+	else
+		pl_json_null(j, "cookie");
 	pl_json_str(j, "name", name);
+	pl_json_str(j, "kind", kind);
+	if (side >= 0)
+		pl_json_str(j, "end", side ? "write" : "read");
 	pl_json_open(j, "holders", '[');
 	for (size_t i = 0; i < hs->n; i++)
 		pl_json_holder(j, &hs->v[i]);
@@ -254,6 +270,43 @@ static void json_end(struct pl_json *j, const char *key, int64_t ino,
 	pl_json_close(j, '}');
 }
 
+/* A pipe's or FIFO's end: who holds the other end, where the pipe was
+ * made, the holders of the other end. */
+static void text_pipe(const struct sock_info *si, const struct pl_site *site,
+		      const struct pl_holders *peer)
+{
+	const char *other = si->side ? "the read end" : "the write end";
+	struct pl_buf name = { 0 };
+
+	pl_end_name(&name, si->kind, si->peer_id ? si->peer_ino : si->ino,
+		    !si->side, si->peer_name ? si->peer_name : si->name);
+	text_answer(other, name.p, peer);
+	if (si->pair_id) {
+		struct pl_buf where = { 0 };
+		char at[32];
+
+		pl_fmt_time((uint64_t)si->created_ns, 0, at, sizeof(at));
+		pl_site_append(&where, " in ", site);
+		printf("  the %s of a pipe made by pid %lld (%s) at %s%s\n",
+		       pl_end_side_name((int)si->side),
+		       (long long)si->creator_pid,
+		       pl_basename(si->creator_exe), at, pl_buf_str(&where));
+		pl_buf_free(&where);
+	} else if (!strcmp(si->kind, "fifo")) {
+		printf("  the %s of a FIFO%s%s\n", pl_end_side_name((int)si->side),
+		       si->name ? " at " : "", si->name ? si->name : "");
+	} else {
+		printf("  the %s of a pipe whose making was not seen\n",
+		       pl_end_side_name((int)si->side));
+	}
+	if (si->peer_id) {
+		printf("  %s held by:\n", name.p);
+		text_holders(peer);
+		text_flights(peer);
+	}
+	pl_buf_free(&name);
+}
+
 /* Answer for one fd, as text or as members of the current JSON object. */
 static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 		     struct pl_query *q, const struct target *t, int fd,
@@ -261,11 +314,14 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 {
 	struct sock_info si;
 	struct pl_holders mine = { 0 }, peer = { 0 };
+	struct pl_buf me = { 0 };
 	struct pl_site site;
-	int rc, has_site;
+	int rc, has_site, pipe;
 
 	if (sock_info(db, sock, &si) < 0)
 		return PL_EXIT_JOURNAL;
+	pipe = pl_end_is_pipe(si.kind);
+	pl_end_name(&me, si.kind, si.ino, (int)si.side, si.name);
 	/* a pair's stack is on its end 0; a connection's end has its own */
 	has_site = pl_site_of(db, si.pair_id && si.side == 1 ? si.peer_id
 							     : si.id,
@@ -277,16 +333,19 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 		goto out;
 
 	if (o->json) {
-		json_end(j, "end", si.ino, si.cookie, si.name, &mine);
+		json_end(j, "end", si.ino, si.cookie, si.name, si.kind,
+			 pipe ? (int)si.side : -1, &mine);
 		if (has_site && !si.pair_id)
 			pl_json_site(j, "created_at", &site);
-		pl_json_str(j, "type", si.type ? pl_sock_type_name((int)si.type)
-					       : NULL);
+		pl_json_str(j, "type", pipe ? si.kind
+				       : si.type ? pl_sock_type_name((int)si.type)
+						 : NULL);
 		pl_json_bool(j, "listening", (int)si.listening);
 		if (si.pair_id) {
 			pl_json_open(j, "pair", '{');
 			pl_json_int(j, "id", si.pair_id);
-			pl_json_str(j, "type", pl_sock_type_name((int)si.type));
+			pl_json_str(j, "type", pipe ? si.kind
+					       : pl_sock_type_name((int)si.type));
 			pl_json_int(j, "side", si.side);
 			pl_json_time(j, "created", si.created_ns);
 			pl_json_open(j, "creator", '{');
@@ -303,18 +362,25 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 		}
 		if (si.peer_id)
 			json_end(j, "peer", si.peer_ino, si.peer_cookie,
-				 si.peer_name, &peer);
+				 si.peer_name ? si.peer_name
+					      : pipe ? si.name : NULL,
+				 si.kind, pipe ? (int)!si.side : -1, &peer);
 		else
 			pl_json_null(j, "peer");
 		goto out;
 	}
 
-	printf("pid %d (%s) fd %d: socket:[%lld]\n", t->pid,
-	       pl_basename(t->exe), fd, (long long)si.ino);
-	if (si.pair_id) {
+	printf("pid %d (%s) fd %d: %s\n", t->pid, pl_basename(t->exe), fd,
+	       me.p);
+	if (pipe) {
+		text_pipe(&si, has_site ? &site : NULL, &peer);
+	} else if (si.pair_id) {
 		char at[32];
+		struct pl_buf peer_name = { 0 };
 
-		text_answer(si.peer_ino, &peer);
+		pl_end_name(&peer_name, si.kind, si.peer_ino, 0, NULL);
+		text_answer("the peer", peer_name.p, &peer);
+		pl_buf_free(&peer_name);
 		pl_fmt_time((uint64_t)si.created_ns, 0, at, sizeof(at));
 		struct pl_buf where = { 0 };
 
@@ -331,8 +397,11 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 		text_flights(&peer);
 	} else if (si.peer_id) {
 		const char *on = si.name ? si.name : si.peer_name;
+		struct pl_buf peer_name = { 0 };
 
-		text_answer(si.peer_ino, &peer);
+		pl_end_name(&peer_name, si.kind, si.peer_ino, 0, NULL);
+		text_answer("the peer", peer_name.p, &peer);
+		pl_buf_free(&peer_name);
 		struct pl_buf where = { 0 };
 
 		pl_site_append(&where, ", this end made in ",
@@ -352,10 +421,11 @@ static int answer_fd(sqlite3 *db, const struct pl_opts *o, struct pl_json *j,
 		printf("  no peer recorded: its creation, or its connection, "
 		       "was not seen\n");
 	}
-	printf("  socket:[%lld] itself held by:\n", (long long)si.ino);
+	printf("  %s itself held by:\n", me.p);
 	text_holders(&mine);
 	text_flights(&mine);
 out:
+	pl_buf_free(&me);
 	pl_holders_free(&mine);
 	pl_holders_free(&peer);
 	free(si.creator_exe);
@@ -407,7 +477,7 @@ int cmd_who(int argc, char **argv)
 		int64_t sock = sock_at(db, &t, (int)fd);
 
 		if (sock <= 0) {
-			pl_error("pid %ld never held a socket at fd %ld in "
+			pl_error("pid %ld never held a socket or pipe at fd %ld in "
 				 "journal '%s'", pid, fd, o.journal);
 			rc = sock < 0 ? PL_EXIT_JOURNAL : PL_EXIT_NOTFOUND;
 			goto out;
@@ -463,7 +533,7 @@ int cmd_who(int argc, char **argv)
 			pl_json_live_check(&j, &q);
 			pl_json_close(&j, '}');
 		} else if (!any) {
-			printf("pid %ld (%s) held no socket we saw\n", pid,
+			printf("pid %ld (%s) held no socket or pipe we saw\n", pid,
 			       pl_basename(t.exe));
 		} else {
 			pl_text_live_check(&q);

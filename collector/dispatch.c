@@ -82,7 +82,7 @@ int pl_main(int argc, char **argv)
 		return PL_EXIT_OK;
 	}
 	if (!strcmp(cmd, "--version")) {
-		printf("peerlog %s (journal schema 1, spool format %d)\n",
+		printf("peerlog %s (journal schema 2, spool format %d)\n",
 		       PL_VERSION, PL_FORMAT_VERSION);
 		return PL_EXIT_OK;
 	}

@@ -45,6 +45,7 @@ enum {
 	Q_PROC_EXEC_FAIL,
 	Q_PROC_EXIT,
 	Q_SOCK_FIND,
+	Q_SOCK_BY_KEY,
 	Q_SOCK_BY_INO,
 	Q_SOCK_INSERT,
 	Q_SOCK_BATCH,
@@ -107,7 +108,7 @@ enum {
 
 /* Sockets and pairs too, with the ids they will have (the next rowids);
  * held-back sockets are written before any statement on the sock table. */
-#define SOCK_ROW "(?, ?, ?, ?, ?, ?, ?, ?)"
+#define SOCK_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #define SOCK_ROWS4 SOCK_ROW ", " SOCK_ROW ", " SOCK_ROW ", " SOCK_ROW
 #define SOCK_ROWS16 SOCK_ROWS4 ", " SOCK_ROWS4 ", " SOCK_ROWS4 ", " \
 	SOCK_ROWS4
@@ -141,15 +142,21 @@ static const char *const queries[Q_COUNT] = {
 	[Q_PROC_EXIT] =
 		"UPDATE process SET end_ns = ?2, end_reason = 'exit', "
 		"exit_status = ?3 WHERE id = ?1 AND end_ns IS NULL",
+	/* by inode alone (a stack record, the peer of a connection): a
+	 * pipe is its read end */
 	[Q_SOCK_BY_INO] =
 		"SELECT id FROM sock WHERE boot = ?1 AND ino = ?2 "
+		"AND (kind = 'socket' OR side = 0) ORDER BY id DESC LIMIT 1",
+	/* a pipe's end, by the key the ingest made (pipe_key) */
+	[Q_SOCK_BY_KEY] =
+		"SELECT id FROM sock WHERE boot = ?1 AND cookie = ?2 "
 		"ORDER BY id DESC LIMIT 1",
 	[Q_SOCK_INSERT] =
 		"INSERT INTO sock (id, boot, ino, cookie, pair_id, side, type, "
-		"peer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		"peer_id, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[Q_SOCK_BATCH] =
 		"INSERT OR FAIL INTO sock (id, boot, ino, cookie, pair_id, side, type, "
-		"peer_id) VALUES " SOCK_ROWS32,
+		"peer_id, kind) VALUES " SOCK_ROWS32,
 	[Q_SOCK_SET_PAIR] =
 		"UPDATE sock SET pair_id = ?2, side = ?3 WHERE id = ?1",
 	/* by cookie, else one first seen as the peer of a connection, by
@@ -263,7 +270,8 @@ static const char *const kind_names[] = {
 	[PL_REC_SOCKET] = "socket",	[PL_REC_BIND] = "bind",
 	[PL_REC_LISTEN] = "listen",	[PL_REC_CONNECT] = "connect",
 	[PL_REC_ACCEPT] = "accept",	[PL_REC_STACK] = "stack",
-	[PL_REC_MODULE] = "module",
+	[PL_REC_MODULE] = "module",	[PL_REC_PIPE] = "pipe",
+	[PL_REC_OPEN] = "open",		[PL_REC_WRITE] = "write",
 };
 
 /* An open holding of an image: at most one per fd, since a new holding at
@@ -342,6 +350,7 @@ struct socks {
 struct sock_row {
 	int64_t id, ino, cookie, pair, type, peer;
 	int side;
+	const char *kind; /* static */
 	uint32_t boot; /* index in socks.boots, + 1 */
 };
 
@@ -458,6 +467,7 @@ static void sock_bind(struct ingest *in, sqlite3_stmt *st, int at,
 		sqlite3_bind_int64(st, at + 8, r->peer);
 	else
 		sqlite3_bind_null(st, at + 8);
+	sqlite3_bind_text(st, at + 9, r->kind, -1, SQLITE_STATIC);
 }
 
 static void socks_flush(struct ingest *in)
@@ -465,7 +475,7 @@ static void socks_flush(struct ingest *in)
 	size_t n = in->nsockrows;
 
 	in->nsockrows = 0;
-	rows_flush(in, in->sockrows, n, sizeof(in->sockrows[0]), ROW_BATCH, 8,
+	rows_flush(in, in->sockrows, n, sizeof(in->sockrows[0]), ROW_BATCH, 9,
 		   Q_SOCK_BATCH, Q_SOCK_INSERT, sock_bind);
 }
 
@@ -498,6 +508,7 @@ static int on_socks(int q)
 {
 	switch (q) {
 	case Q_SOCK_BY_INO:
+	case Q_SOCK_BY_KEY:
 	case Q_SOCK_FIND:
 	case Q_SOCK_SET_PAIR:
 	case Q_SOCK_SET_COOKIE:
@@ -935,10 +946,46 @@ static void sock_put(struct ingest *in, const char *boot, uint32_t kind,
 	*k = (struct sock_key){ .key = key, .boot = b, .kind = kind, .id = id };
 }
 
-/* Socket ID was written, with inode INO and COOKIE (0: none yet). */
+/* A pipe's or FIFO's end is known by a key of our own in the cookie's
+ * place: the kernel has no cookie for it, and its two ends share one
+ * inode. SO_COOKIE counts up from 1 in each boot, far below bit 62. */
+#define PIPE_KEY_BIT (1ull << 62)
+#define PIPE_KEY_FIFO (1ull << 61)
+
+static int is_pipe_end(const struct pl_rec_sock *s)
+{
+	return (s->flags & PL_SOCK_PIPE) != 0;
+}
+
+static uint64_t pipe_key(uint64_t ino, int fifo, int side)
+{
+	return PIPE_KEY_BIT | (fifo ? PIPE_KEY_FIFO : 0) |
+	       ((ino << 1) & (PIPE_KEY_FIFO - 1)) | (side ? 1 : 0);
+}
+
+/* END as the journal knows it: a pipe's end with its key as cookie. */
+static struct pl_rec_sock keyed(const struct pl_rec_sock *end)
+{
+	struct pl_rec_sock s = *end;
+
+	if (is_pipe_end(&s))
+		s.cookie = pipe_key(s.ino, (s.flags & PL_SOCK_FIFO) != 0,
+				    (s.flags & PL_SOCK_WRITE) != 0);
+	return s;
+}
+
+/* Socket ID was written, with inode INO and COOKIE (0: none yet). By
+ * inode alone a pipe is found as its read end (a stack record names it
+ * so); by cookie, each end by its key. */
 static void sock_note(struct ingest *in, const char *boot, int64_t id,
 		      uint64_t ino, uint64_t cookie)
 {
+	if (cookie & PIPE_KEY_BIT) {
+		if (!(cookie & 1))
+			sock_put(in, boot, SK_INO, ino, id);
+		sock_put(in, boot, SK_COOKIE, cookie, id);
+		return;
+	}
 	sock_put(in, boot, SK_INO, ino, id);
 	sock_put(in, boot, cookie ? SK_COOKIE : SK_INO0, cookie ? cookie : ino,
 		 id);
@@ -967,12 +1014,24 @@ static void socks_free(struct socks *t)
  * memory (its ids are the latest); the journal is asked for the rest,
  * unless it had no socket before this ingest. */
 static int64_t find_sock(struct ingest *in, const char *boot,
-			 const struct pl_rec_sock *s)
+			 const struct pl_rec_sock *end)
 {
+	struct pl_rec_sock k = keyed(end);
+	const struct pl_rec_sock *s = &k;
 	int64_t id = 0, cookie = 0;
 	sqlite3_stmt *st;
 	int rc;
 
+	if (is_pipe_end(s)) {
+		id = sock_get(in, boot, SK_COOKIE, s->cookie);
+		if (id > 0 || (!in->socks.base && !in->socks.full))
+			return id > 0 ? id : 0;
+		id = lookup(in, q_bind(in, Q_SOCK_BY_KEY, "ti", boot,
+				       (int64_t)s->cookie));
+		if (id)
+			sock_put(in, boot, SK_COOKIE, s->cookie, id);
+		return id;
+	}
 	if (!s->cookie) {
 		id = sock_get(in, boot, SK_INO, s->ino);
 		if (id > 0 || (!in->socks.base && !in->socks.full))
@@ -1009,20 +1068,32 @@ static int64_t find_sock(struct ingest *in, const char *boot,
 	return id;
 }
 
-/* A socket new to the journal, held back: its id. */
+static const char *end_kind(const struct pl_rec_sock *s)
+{
+	if (!is_pipe_end(s))
+		return "socket";
+	return (s->flags & PL_SOCK_FIFO) ? "fifo" : "pipe";
+}
+
+/* A socket new to the journal, held back: its id. A pipe's end has its
+ * side (0 read, 1 write) whatever SIDE says. */
 static int64_t sock_add(struct ingest *in, const char *boot,
-			const struct pl_rec_sock *s, int64_t pair, int side,
+			const struct pl_rec_sock *end, int64_t pair, int side,
 			int64_t type, int64_t peer)
 {
+	struct pl_rec_sock k = keyed(end);
+	const struct pl_rec_sock *s = &k;
 	uint32_t b = boot_index(in, boot);
 	int64_t id = in->next_sock++;
 
 	if (!b)
 		return id;
+	if (is_pipe_end(s))
+		side = (s->flags & PL_SOCK_WRITE) != 0;
 	in->sockrows[in->nsockrows++] = (struct sock_row){
 		.id = id, .ino = (int64_t)s->ino, .cookie = (int64_t)s->cookie,
 		.pair = pair, .side = side, .type = type, .peer = peer,
-		.boot = b,
+		.boot = b, .kind = end_kind(s),
 	};
 	sock_note(in, boot, id, s->ino, s->cookie);
 	if (in->nsockrows == ROW_BATCH)
@@ -1039,14 +1110,26 @@ static struct sock_row *sock_held(struct ingest *in, int64_t id)
 	return NULL;
 }
 
+/* A pipe's end first met outside its pipe() (a FIFO opened, an end
+ * inherited from a program we did not see make it) is linked to its other
+ * end when that is known. */
 static int64_t find_or_add_sock(struct ingest *in, const char *boot,
 				const struct pl_rec_sock *s)
 {
-	int64_t id = find_sock(in, boot, s);
+	int64_t id = find_sock(in, boot, s), other;
+	struct pl_rec_sock o;
 
 	if (id)
 		return id;
-	return sock_add(in, boot, s, 0, -1, -1, 0);
+	if (!is_pipe_end(s))
+		return sock_add(in, boot, s, 0, -1, -1, 0);
+	o = *s;
+	o.flags ^= PL_SOCK_WRITE;
+	other = find_sock(in, boot, &o);
+	id = sock_add(in, boot, s, 0, -1, -1, other);
+	if (other)
+		run(in, q_bind(in, Q_SOCK_SET_PEER, "ii", other, id));
+	return id;
 }
 
 /* A new holding of IMG at FD. Whatever IMG held there before and did not
@@ -1455,11 +1538,13 @@ static void apply_snap(struct ingest *in, const struct pl_rec_snap *r)
 
 /* A socketpair's ends new to the journal are written whole: type and
  * peer; an end known already (as the peer of a connection, say) is
- * updated. */
+ * updated. A pipe() is one too: its read end, then its write end, with no
+ * socket type. */
 static void apply_socketpair(struct ingest *in, struct image *img,
 			     const struct pl_rec_socketpair *r)
 {
-	int64_t pair, socks[2], type = r->type & 0xf;
+	int pipe = r->head.type == PL_REC_PIPE;
+	int64_t pair, socks[2], type = pipe ? -1 : r->type & 0xf;
 	int known[2];
 
 	pair = in->next_pair++;
@@ -1495,7 +1580,7 @@ static void apply_socketpair(struct ingest *in, struct image *img,
 		else if (side == 0 || known[side])
 			run(in, q_bind(in, Q_SOCK_SET_PEER, "ii", socks[side],
 				       socks[1 - side]));
-		if (known[side])
+		if (known[side] && !pipe)
 			run(in, q_bind(in, Q_SOCK_SET_INFO, "iit", socks[side],
 				       type, NULL));
 	}
@@ -1522,7 +1607,8 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 	id = img->ended ? 0 : img->id;
 
 	switch (h->type) {
-	case PL_REC_SOCKETPAIR: {
+	case PL_REC_SOCKETPAIR:
+	case PL_REC_PIPE: {
 		const struct pl_rec_socketpair *r = (const void *)h;
 
 		if (id)
@@ -1642,6 +1728,33 @@ static void apply(struct ingest *in, const struct pl_rec_head *h)
 			apply_conn(in, img, r);
 		event(in, id, h, r->fd, (int64_t)r->peer_ino,
 		      r->name_len > 1 ? r->name : NULL, 1, r->peer_ino != 0);
+		break;
+	}
+	case PL_REC_OPEN: {
+		const struct pl_rec_open *r = (const void *)h;
+		struct pl_rec_sock s = {
+			.fd = r->fd, .flags = r->flags | PL_SOCK_PIPE,
+			.ino = r->ino,
+		};
+		char name[PL_REC_MAX];
+
+		snprintf(name, sizeof(name), "%.*s", (int)r->name_len, r->name);
+		if (id) {
+			int64_t sock = find_or_add_sock(in, img->boot, &s);
+
+			if (name[0])
+				run(in, q_bind(in, Q_SOCK_SET_INFO, "int", sock,
+					       0, name));
+			hold(in, img, &s, sock, h->time_ns, "open", 0);
+		}
+		event(in, id, h, r->fd, (r->flags & PL_SOCK_WRITE) != 0,
+		      name[0] ? name : NULL, 1, 1);
+		break;
+	}
+	case PL_REC_WRITE: {
+		const struct pl_rec_write *r = (const void *)h;
+
+		event(in, id, h, r->fd, (int64_t)r->ino, NULL, 1, 1);
 		break;
 	}
 	case PL_REC_MODULE: {

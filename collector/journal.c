@@ -13,7 +13,7 @@
 #include "journal_sql.h"
 #include "../schema/files.h"
 
-#define PL_SCHEMA_VERSION 1
+#define PL_SCHEMA_VERSION 2
 
 const char *pl_journal_default(void)
 {
@@ -96,6 +96,68 @@ static int user_version(sqlite3 *db, int *ret_version, int *ret_tables)
 	return rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
+/* Version 1 had no pipes: sock gets its kind, holding's start_reason may
+ * be 'open', and the views show both. SQLite cannot change a CHECK
+ * constraint in place: the table's text in sqlite_schema is edited, as
+ * SQLite's documentation allows for a constraint made looser (no row can
+ * break it), and schema_version bumped so that every connection reads it
+ * again. Cheap whatever the size: no row is rewritten. */
+static int upgrade_from_1(sqlite3 *db)
+{
+	static const char *const sql =
+		"ALTER TABLE sock ADD COLUMN kind TEXT NOT NULL DEFAULT 'socket' "
+		"CHECK (kind = 'socket' OR kind = 'pipe' OR kind = 'fifo');"
+		"PRAGMA writable_schema = ON;"
+		"UPDATE sqlite_schema SET sql = replace(sql, "
+		"'start_reason = ''create'' OR', "
+		"'start_reason = ''create'' OR start_reason = ''open'' OR') "
+		"WHERE type = 'table' AND name = 'holding' "
+		"AND sql NOT LIKE '%''open''%';"
+		"PRAGMA writable_schema = OFF;"
+		"DROP VIEW IF EXISTS holding_span;"
+		"DROP VIEW IF EXISTS sock_peer;";
+	const char *views = strstr(pl_journal_sql, "-- views --");
+	sqlite3_stmt *st;
+	char bump[64];
+	int version;
+
+	if (!views || pl_db_exec(db, sql) < 0 || pl_db_exec(db, views) < 0)
+		return -1;
+	st = pl_db_prepare(db, "PRAGMA schema_version");
+	if (!st)
+		return -1;
+	version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	snprintf(bump, sizeof(bump), "PRAGMA schema_version = %d", version + 1);
+	if (pl_db_exec(db, bump) < 0)
+		return -1;
+	return pl_db_exec(db, "PRAGMA user_version = 2");
+}
+
+/* Bring a journal of version 1 up to date, under the write lock. */
+static int upgrade(sqlite3 *db, const char *path, int *version)
+{
+	int tables, rc;
+
+	if (sqlite3_db_readonly(db, "main") == 1) {
+		pl_error("'%s' has journal schema version %d and is read-only "
+			 "here: its owner's next peerlog command upgrades it",
+			 path, *version);
+		return PL_EXIT_JOURNAL;
+	}
+	if (pl_db_exec(db, "BEGIN IMMEDIATE") < 0)
+		return PL_EXIT_JOURNAL;
+	rc = user_version(db, version, &tables);
+	if (rc == SQLITE_OK && *version == 1 && upgrade_from_1(db) < 0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return PL_EXIT_JOURNAL;
+	}
+	if (pl_db_exec(db, "COMMIT") < 0)
+		return PL_EXIT_JOURNAL;
+	rc = user_version(db, version, &tables);
+	return rc == SQLITE_OK ? 0 : pl_db_fail(db, path);
+}
+
 /* Check (and on first use create) the schema. Concurrent first uses are
  * serialised by the write lock of BEGIN IMMEDIATE. */
 int pl_journal_setup(sqlite3 *db, const char *path)
@@ -124,6 +186,11 @@ int pl_journal_setup(sqlite3 *db, const char *path)
 		rc = user_version(db, &version, &tables);
 		if (rc != SQLITE_OK)
 			return pl_db_fail(db, path);
+	}
+	if (version == 1) {
+		rc = upgrade(db, path, &version);
+		if (rc)
+			return rc;
 	}
 	if (version != PL_SCHEMA_VERSION) {
 		if (version == 0)

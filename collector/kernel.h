@@ -25,10 +25,11 @@ int pl_kdump_parse(struct pl_kdump *d, const void *buf, size_t len);
 const struct pl_kunix *pl_kdump_find(const struct pl_kdump *d, uint64_t ino);
 void pl_kdump_free(struct pl_kdump *d);
 
-/* A socket held by a live process, as /proc/PID/fd shows it. */
+/* A socket or pipe held by a live process, as /proc/PID/fd shows it. */
 struct pl_kfd {
 	uint64_t ino;
 	int pid, fd;
+	int pipe; /* pipe:[INO], not socket:[INO] */
 };
 
 struct pl_kfds {
@@ -39,8 +40,16 @@ struct pl_kfds {
 };
 
 int pl_kfds_scan(struct pl_kfds *k);
-/* The socket inode PID holds at FD, 0 if none (or not a socket). */
+/* The socket or pipe inode PID holds at FD, 0 if none (or neither). */
 uint64_t pl_kfds_at(const struct pl_kfds *k, int pid, int fd);
+/* Does PID hold INO at FD: a socket or pipe of the scan, or a FIFO of
+ * that inode (asked of /proc then: the scan does not stat every file)? */
+int pl_kfds_holds(const struct pl_kfds *k, int pid, int fd, uint64_t ino);
+/* Is INO held by anyone in the scan? */
+int pl_kfds_has(const struct pl_kfds *k, uint64_t ino);
+/* Which end of a pipe or FIFO PID holds at FD, from its open flags in
+ * /proc/PID/fdinfo: 0 read, 1 write, -1 not known. */
+int pl_kfd_side(int pid, int fd);
 void pl_kfds_free(struct pl_kfds *k);
 
 #endif

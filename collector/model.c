@@ -32,6 +32,28 @@ const char *pl_sock_type_name(int type)
 	}
 }
 
+int pl_end_is_pipe(const char *kind)
+{
+	return kind && strcmp(kind, "socket") != 0;
+}
+
+const char *pl_end_side_name(int side)
+{
+	return side ? "write end" : "read end";
+}
+
+void pl_end_name(struct pl_buf *b, const char *kind, int64_t ino, int side,
+		 const char *name)
+{
+	if (!pl_end_is_pipe(kind))
+		pl_buf_addf(b, "socket:[%lld]", (long long)ino);
+	else if (!strcmp(kind, "fifo") && name)
+		pl_buf_addf(b, "FIFO %s (%s)", name, pl_end_side_name(side));
+	else
+		pl_buf_addf(b, "%s:[%lld] (%s)", kind, (long long)ino,
+			    pl_end_side_name(side));
+}
+
 void pl_image_read(sqlite3_stmt *st, int col, struct pl_image *img)
 {
 	img->end_reason = (const char *)sqlite3_column_text(st, col);
@@ -46,8 +68,6 @@ void pl_image_read(sqlite3_stmt *st, int col, struct pl_image *img)
 const char *pl_kernel_verdict(struct pl_query *q, int pid, int fd,
 			      uint64_t ino)
 {
-	uint64_t at;
-
 	q->alive_seen = 1;
 	if (!q->kernel || q->unavailable)
 		return NULL;
@@ -58,10 +78,10 @@ const char *pl_kernel_verdict(struct pl_query *q, int pid, int fd,
 			return NULL;
 		}
 	}
-	at = pl_kfds_at(&q->fds, pid, fd);
-	if (at == ino)
+	if (pl_kfds_holds(&q->fds, pid, fd, ino))
 		return PL_KERNEL_OK;
-	return pl_kdump_find(&q->dump, ino) ? PL_KERNEL_MISSING : PL_KERNEL_GONE;
+	return pl_kdump_find(&q->dump, ino) || pl_kfds_has(&q->fds, ino)
+		       ? PL_KERNEL_MISSING : PL_KERNEL_GONE;
 }
 
 /* Why no live check was made, or NULL when it was. */
@@ -495,6 +515,8 @@ void pl_how(const char *start, int source_pid, int source_fd, int execs,
 {
 	if (!strcmp(start, "create"))
 		pl_buf_adds(b, "created");
+	else if (!strcmp(start, "open"))
+		pl_buf_adds(b, "opened");
 	else if (!strcmp(start, "accept"))
 		pl_buf_adds(b, "accepted");
 	else if (!strcmp(start, "dup"))

@@ -127,7 +127,9 @@ const char *pl_holding_end(const struct pl_query *q, const struct pl_image *img,
 struct pl_finding {
 	const char *rule, *exe, *detail;
 	int pid, fd;
-	int64_t ino, pair; /* pair 0: not a socketpair's end */
+	int64_t ino, pair; /* pair 0: not a socketpair's or pipe's end */
+	const char *kind;  /* socket, pipe, fifo */
+	int side;          /* of a pair or pipe */
 };
 typedef void (*pl_lint_fn)(void *arg, const struct pl_finding *f);
 int pl_lint_run(sqlite3 *db, pl_lint_fn fn, void *arg);
@@ -160,5 +162,14 @@ void pl_how(const char *start, int source_pid, int source_fd, int execs,
 void pl_holder_how(const struct pl_holder *h, struct pl_buf *b);
 void pl_json_holder(struct pl_json *j, const struct pl_holder *h);
 const char *pl_sock_type_name(int type);
+
+/* Ends of pipes and FIFOs (sock.kind 'pipe', 'fifo'; side 0 read, 1
+ * write) next to sockets ('socket'). */
+int pl_end_is_pipe(const char *kind);
+const char *pl_end_side_name(int side);
+/* How to name an end: socket:[INO], pipe:[INO] (read end), FIFO PATH
+ * (write end). */
+void pl_end_name(struct pl_buf *b, const char *kind, int64_t ino, int side,
+		 const char *name);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kernel.h"
@@ -77,7 +78,8 @@ int pl_proc_alive(const char *boot, int pid, uint64_t start_ticks)
 	return p && pl_ticks_match(start_ticks, strtoull(p + 1, NULL, 10));
 }
 
-static int kfds_add(struct pl_kfds *k, uint64_t ino, int pid, int fd)
+static int kfds_add(struct pl_kfds *k, uint64_t ino, int pid, int fd,
+		    int pipe)
 {
 	if (k->n == k->cap) {
 		size_t cap = k->cap ? 2 * k->cap : 256;
@@ -88,7 +90,9 @@ static int kfds_add(struct pl_kfds *k, uint64_t ino, int pid, int fd)
 		k->v = v;
 		k->cap = cap;
 	}
-	k->v[k->n++] = (struct pl_kfd){ .ino = ino, .pid = pid, .fd = fd };
+	k->v[k->n++] = (struct pl_kfd){
+		.ino = ino, .pid = pid, .fd = fd, .pipe = pipe,
+	};
 	return 0;
 }
 
@@ -103,7 +107,8 @@ static int kfd_cmp(const void *a, const void *b)
 	return (x->fd > y->fd) - (x->fd < y->fd);
 }
 
-/* Every socket fd of every process we may look at, as ss -p finds them. */
+/* Every socket and pipe fd of every process we may look at, as ss -p and
+ * lsof find them. */
 int pl_kfds_scan(struct pl_kfds *k)
 {
 	DIR *proc = opendir("/proc");
@@ -147,8 +152,10 @@ int pl_kfds_scan(struct pl_kfds *k)
 			if (n <= 0)
 				continue;
 			link[n] = '\0';
-			if (sscanf(link, "socket:[%llu]", &ino) == 1 &&
-			    kfds_add(k, ino, pid, atoi(f->d_name)) < 0) {
+			if ((sscanf(link, "socket:[%llu]", &ino) == 1 ||
+			     sscanf(link, "pipe:[%llu]", &ino) == 1) &&
+			    kfds_add(k, ino, pid, atoi(f->d_name),
+				     link[0] == 'p') < 0) {
 				closedir(fds);
 				closedir(proc);
 				return -1;
@@ -168,6 +175,56 @@ uint64_t pl_kfds_at(const struct pl_kfds *k, int pid, int fd)
 		if (k->v[i].pid == pid && k->v[i].fd == fd)
 			return k->v[i].ino;
 	return 0;
+}
+
+int pl_kfds_holds(const struct pl_kfds *k, int pid, int fd, uint64_t ino)
+{
+	char path[64];
+	struct stat st;
+	uint64_t at = pl_kfds_at(k, pid, fd);
+
+	if (at)
+		return at == ino;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+	return stat(path, &st) == 0 && S_ISFIFO(st.st_mode) &&
+	       (uint64_t)st.st_ino == ino;
+}
+
+int pl_kfds_has(const struct pl_kfds *k, uint64_t ino)
+{
+	size_t lo = 0, hi = k->n;
+
+	while (lo < hi) { /* sorted by inode */
+		size_t mid = (lo + hi) / 2;
+
+		if (k->v[mid].ino < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < k->n && k->v[lo].ino == ino;
+}
+
+int pl_kfd_side(int pid, int fd)
+{
+	char path[64], buf[256], *flags;
+	ssize_t n;
+	int dfd;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	dfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	n = read(dfd, buf, sizeof(buf) - 1);
+	close(dfd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	flags = strstr(buf, "flags:");
+	if (!flags)
+		return -1;
+	/* octal open flags: O_RDONLY 0, O_WRONLY 1, O_RDWR 2 */
+	return (strtol(flags + 6, NULL, 8) & O_ACCMODE) != O_RDONLY;
 }
 
 void pl_kfds_free(struct pl_kfds *k)

@@ -43,7 +43,16 @@ static int body_fits(const struct pl_rec_head *h, size_t size)
 		       sizeof(*r) + (size_t)r->nsock * sizeof(r->sock[0]) <= size;
 	}
 	case PL_REC_SOCKETPAIR:
+	case PL_REC_PIPE:
 		return size == sizeof(struct pl_rec_socketpair);
+	case PL_REC_WRITE:
+		return size == sizeof(struct pl_rec_write);
+	case PL_REC_OPEN: {
+		const struct pl_rec_open *r = (const void *)h;
+
+		return size >= sizeof(*r) && r->name_len >= 1 &&
+		       sizeof(*r) + r->name_len <= size;
+	}
 	case PL_REC_CLOSE:
 		return size == sizeof(struct pl_rec_close);
 	case PL_REC_EXEC: {

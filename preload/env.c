@@ -130,7 +130,8 @@ static char *put_u64(char *p, uint64_t v)
 
 /* PEERLOG_SELF=PID:TICKS:BOOT:FDS for the image this process execs: the
  * start time and boot id it would otherwise read from /proc, and the
- * sockets it may inherit, as FD.INO,... (it checks each), or "*" when our
+ * ends it may inherit, as FD.ENTRY,... with our table's entries (inode and
+ * kind: it checks each), or "*" when our
  * table cannot be trusted (a call changing fds was in flight in another
  * thread, or there are too many to list): then it lists /proc/self/fd. */
 static void self_for_exec(char *buf, size_t size)

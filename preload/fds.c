@@ -34,9 +34,10 @@
 #define CLOSE_RANGE_UNSHARE (1U << 1)
 #endif
 
-/* fd -> inode of the socket it holds, 0 when untracked. Sized for the
- * usual fd limits; pages are only touched where fds are used. Higher fds
- * are looked at with fstat() when closed. */
+/* fd -> inode of the socket or pipe end it holds, with its kind in the
+ * top bits (PL__FD_PIPE...), 0 when untracked. Sized for the usual fd
+ * limits; pages are only touched where fds are used. Higher fds are
+ * looked at with fstat() when closed (sockets only). */
 #define PL_FD_TABLE 65536
 static uint64_t fd_ino[PL_FD_TABLE];
 static int fd_high; /* no tracked fd at or above this */
@@ -133,7 +134,25 @@ int pl__fd_next(int from, uint64_t *ret_ino)
 	return -1;
 }
 
-/* The inode of the socket at FD if we track it, else 0. */
+/* When FD is a pipe's write end we track and nothing was written through
+ * it yet in this process: its entry, marked written from now on; else 0.
+ * A child sharing our memory leaves our table alone. */
+uint64_t pl__fd_first_write(int fd)
+{
+	const uint64_t want = PL__FD_PIPE | PL__FD_WRITE;
+	uint64_t v;
+
+	if (fd < 0 || fd >= PL_FD_TABLE)
+		return 0;
+	v = __atomic_load_n(&fd_ino[fd], __ATOMIC_RELAXED);
+	if ((v & (want | PL__FD_WROTE)) != want || pl__pid() != pl__self.pid ||
+	    !__atomic_compare_exchange_n(&fd_ino[fd], &v, v | PL__FD_WROTE, 0,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return 0;
+	return v;
+}
+
+/* The table's entry for FD (inode and kind) if we track it, else 0. */
 uint64_t pl__fd_ino(int fd)
 {
 	return fd_lookup(fd);
@@ -147,6 +166,79 @@ void pl__fd_reset(void)
 	for (int fd = 0; fd < top; fd++)
 		__atomic_store_n(&fd_ino[fd], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&fd_high, 0, __ATOMIC_RELAXED);
+}
+
+uint64_t pl__fd_value(const struct pl_rec_sock *s)
+{
+	uint64_t v = s->ino;
+
+	if (!v || v > PL__FD_INO)
+		return 0;
+	if (s->flags & PL_SOCK_PIPE)
+		v |= PL__FD_PIPE;
+	if (s->flags & PL_SOCK_WRITE)
+		v |= PL__FD_WRITE;
+	if (s->flags & PL_SOCK_FIFO)
+		v |= PL__FD_FIFO;
+	return v;
+}
+
+void pl__fd_sock(int fd, uint64_t v, struct pl_rec_sock *s)
+{
+	s->fd = fd;
+	s->ino = v & PL__FD_INO;
+	s->cookie = 0;
+	s->flags = ((v & PL__FD_PIPE) ? PL_SOCK_PIPE : 0) |
+		   ((v & PL__FD_WRITE) ? PL_SOCK_WRITE : 0) |
+		   ((v & PL__FD_FIFO) ? PL_SOCK_FIFO : 0);
+}
+
+/* Is the pipe at FD an anonymous one (pipe:[INO] in /proc), not a FIFO?
+ * Where /proc cannot tell, take it for one. */
+static int anonymous_pipe(int fd)
+{
+	char path[32] = "/proc/self/fd/", link[8], digits[12];
+	size_t at = sizeof("/proc/self/fd/") - 1;
+	int n = 0;
+	ssize_t len;
+
+	do
+		digits[n++] = (char)('0' + fd % 10);
+	while ((fd /= 10));
+	while (n)
+		path[at++] = digits[--n];
+	path[at] = '\0';
+	len = readlink(path, link, sizeof(link));
+	return len < 0 || (len >= 5 && pl__has_prefix(link, "pipe:", 5));
+}
+
+int pl__fd_describe(int fd, struct pl_rec_sock *s)
+{
+	struct stat st;
+	int fl;
+
+	if (fstat(fd, &st) != 0)
+		return -1;
+	s->fd = fd;
+	s->flags = 0;
+	s->ino = (uint64_t)st.st_ino;
+	s->cookie = 0;
+	if (S_ISSOCK(st.st_mode)) {
+		socklen_t len = sizeof(s->cookie);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &s->cookie, &len) != 0)
+			s->cookie = 0;
+		return 0;
+	}
+	if (!S_ISFIFO(st.st_mode) || s->ino > PL__FD_INO)
+		return -1;
+	fl = pl__real.fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_PATH))
+		return -1;
+	s->flags = PL_SOCK_PIPE |
+		   ((fl & O_ACCMODE) != O_RDONLY ? PL_SOCK_WRITE : 0) |
+		   (anonymous_pipe(fd) ? 0 : PL_SOCK_FIFO);
+	return 0;
 }
 
 /* Inode of socket FD. Returns 0, or -1 when FD is no socket. */
@@ -199,9 +291,10 @@ static int move_spool_fd(int fd)
 	return moved;
 }
 
+/* INO: the table's entry for FD */
 static void emit_close(pid_t pid, int fd, uint64_t ino)
 {
-	struct pl_rec_close r = { .fd = fd, .ino = ino };
+	struct pl_rec_close r = { .fd = fd, .ino = ino & PL__FD_INO };
 	int err = errno;
 
 	if (!pl__enter())
@@ -279,14 +372,16 @@ static void copied(int oldfd, int newfd, uint64_t ino, uint64_t prev,
 		}
 		return;
 	}
+	/* the copy has not been written through yet */
 	if (!shared)
-		pl__fd_track(newfd, ino);
+		pl__fd_track(newfd, ino & ~PL__FD_WROTE);
 	if (pl__enter()) {
-		struct pl_rec_dup r = {
-			.oldfd = oldfd, .newfd = newfd, .ino = ino,
-			.flags = cloexec ? PL_SOCK_CLOEXEC : 0,
-		};
+		struct pl_rec_dup r = { .oldfd = oldfd, .newfd = newfd };
+		struct pl_rec_sock s;
 
+		pl__fd_sock(newfd, ino, &s);
+		r.ino = s.ino;
+		r.flags = s.flags | (cloexec ? PL_SOCK_CLOEXEC : 0);
 		pl__rec_init(&r.head, PL_REC_DUP, sizeof(r));
 		r.head.pid = (uint32_t)pid;
 		pl__emit(&r, sizeof(r));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -103,16 +104,16 @@ struct dirent64_raw {
 	char d_name[];
 };
 
-/* Describe FD if it is a socket. Returns 1 when it is. */
-static int describe_socket(int fd, struct pl_rec_sock *out)
+/* Describe FD if it is a socket or a pipe's end. Returns 1 when it is. */
+static int describe_end(int fd, struct pl_rec_sock *out)
 {
 	int fl;
 
-	if (pl__sock_ident(fd, &out->ino, &out->cookie) != 0)
+	if (pl__fd_describe(fd, out) != 0 || !pl__fd_value(out))
 		return 0;
 	fl = pl__real.fcntl(fd, F_GETFD);
-	out->fd = fd;
-	out->flags = (fl >= 0 && (fl & FD_CLOEXEC)) ? PL_SOCK_CLOEXEC : 0;
+	if (fl >= 0 && (fl & FD_CLOEXEC))
+		out->flags |= PL_SOCK_CLOEXEC;
 	return 1;
 }
 
@@ -156,7 +157,7 @@ static void snap_add(struct snap_writer *w, const struct pl_rec_sock *s)
 	w->count++;
 }
 
-/* List the sockets this process holds, from /proc/self/fd: the ground
+/* List the sockets and pipe ends this process holds, from /proc/self/fd: the ground
  * truth, whatever path an fd took. Fills the fd table too. getdents64 on
  * a stack buffer: opendir would malloc. */
 static void snapshot_proc(struct snap_writer *w)
@@ -186,8 +187,8 @@ static void snapshot_proc(struct snap_writer *w)
 			if (*end || fd > INT_MAX || (int)fd == dfd ||
 			    (int)fd == pl__self.spool_fd)
 				continue;
-			if (describe_socket((int)fd, &s)) {
-				pl__fd_track((int)fd, s.ino);
+			if (describe_end((int)fd, &s)) {
+				pl__fd_track((int)fd, pl__fd_value(&s));
 				snap_add(w, &s);
 			}
 		}
@@ -198,46 +199,56 @@ static void snapshot_proc(struct snap_writer *w)
 /* A fork child holds what its parent held at the fork, and our table
  * says what that was when no call changing fds was in flight (then the
  * caller lists /proc instead). F_GETFD gives each close-on-exec flag and
- * drops an fd closed behind our back. */
+ * drops an fd closed behind our back. The child has written through none
+ * of its pipes yet. */
 static void snapshot_table(struct snap_writer *w)
 {
-	uint64_t ino;
+	uint64_t v;
 	int fd = -1;
 
-	while ((fd = pl__fd_next(fd + 1, &ino)) >= 0) {
-		struct pl_rec_sock s = { .fd = fd, .ino = ino };
+	while ((fd = pl__fd_next(fd + 1, &v)) >= 0) {
+		struct pl_rec_sock s;
 		int fl = pl__real.fcntl(fd, F_GETFD);
 
 		if (fl < 0) {
 			pl__fd_track(fd, 0);
 			continue;
 		}
-		s.flags = (fl & FD_CLOEXEC) ? PL_SOCK_CLOEXEC : 0;
+		if (v & PL__FD_WROTE)
+			pl__fd_track(fd, v & ~PL__FD_WROTE);
+		pl__fd_sock(fd, v, &s);
+		if (fl & FD_CLOEXEC)
+			s.flags |= PL_SOCK_CLOEXEC;
 		snap_add(w, &s);
 	}
 }
 
-/* After an exec, the sockets the previous image of this process listed
- * (FD.INO,...) that are still there: exec kept them, so none is
- * close-on-exec. */
+/* After an exec, the ends the previous image of this process listed
+ * (FD.ENTRY,... with its table entries) that are still there: exec kept
+ * them, so none is close-on-exec. A pipe's end is checked by inode and
+ * kind with fstat alone: whether it is a FIFO comes with the entry. */
 static void snapshot_list(struct snap_writer *w, const char *list)
 {
 	const char *p = list;
 
 	while (*p) {
-		struct pl_rec_sock s = { 0 };
+		struct pl_rec_sock s;
+		struct stat st;
 		const char *end;
-		uint64_t fd = parse_u64(p, &end), ino;
+		uint64_t fd = parse_u64(p, &end), v;
 
 		if (end == p || *end != '.')
 			break;
-		s.ino = parse_u64(end + 1, &end);
+		v = parse_u64(end + 1, &end) & ~PL__FD_WROTE;
 		p = *end == ',' ? end + 1 : end;
 		if (fd > INT_MAX || (int)fd == pl__self.spool_fd ||
-		    pl__sock_ino((int)fd, &ino) != 0 || ino != s.ino)
+		    fstat((int)fd, &st) != 0 ||
+		    (uint64_t)st.st_ino != (v & PL__FD_INO) ||
+		    !((v & PL__FD_PIPE) ? S_ISFIFO(st.st_mode)
+					: S_ISSOCK(st.st_mode)))
 			continue;
-		s.fd = (int)fd;
-		pl__fd_track(s.fd, s.ino);
+		pl__fd_sock((int)fd, v, &s);
+		pl__fd_track(s.fd, v);
 		snap_add(w, &s);
 	}
 }

@@ -30,7 +30,7 @@ static void fds_flush(union fds_rec *u, int type, pid_t pid)
 	u->r.nsock = 0;
 }
 
-/* Record the sockets among the SCM_RIGHTS fds of MSG, sent or received
+/* Record the sockets and pipe ends among the SCM_RIGHTS fds of MSG, sent or received
  * over CHANNEL. A received fd is tracked from now on. */
 static void scan(int channel, const struct msghdr *msg, int type, int flags)
 {
@@ -61,14 +61,12 @@ static void scan(int channel, const struct msghdr *msg, int type, int flags)
 			int fd;
 
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-			if (pl__sock_ident(fd, &s->ino, &s->cookie) != 0)
+			if (pl__fd_describe(fd, s) != 0 || !pl__fd_value(s))
 				continue;
-			s->fd = fd;
-			s->flags = (type == PL_REC_RECV_FDS &&
-				    (flags & MSG_CMSG_CLOEXEC)) ?
-					   PL_SOCK_CLOEXEC : 0;
+			if (type == PL_REC_RECV_FDS && (flags & MSG_CMSG_CLOEXEC))
+				s->flags |= PL_SOCK_CLOEXEC;
 			if (type == PL_REC_RECV_FDS && !shared)
-				pl__fd_track(fd, s->ino);
+				pl__fd_track(fd, pl__fd_value(s));
 			if (++u.r.nsock == PL_FDS_MAX)
 				fds_flush(&u, type, pid);
 		}

@@ -38,6 +38,22 @@ struct pl_real {
 	int (*close_range)(unsigned, unsigned, int);
 	void (*closefrom)(int);
 	int (*socketpair)(int, int, int, int[2]);
+	int (*pipe)(int[2]);
+	int (*pipe2)(int[2], int);
+	int (*open)(const char *, int, ...);
+	int (*open64)(const char *, int, ...);
+	int (*openat)(int, const char *, int, ...);
+	int (*openat64)(int, const char *, int, ...);
+	int (*__open_2)(const char *, int);
+	int (*__open64_2)(const char *, int);
+	int (*__openat_2)(int, const char *, int);
+	int (*__openat64_2)(int, const char *, int);
+	void *(*fopen)(const char *, const char *);
+	void *(*fopen64)(const char *, const char *);
+	void *(*freopen)(const char *, const char *, void *);
+	void *(*freopen64)(const char *, const char *, void *);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*writev)(int, const struct iovec *, int);
 	int (*socket)(int, int, int);
 	int (*bind)(int, const struct sockaddr *, socklen_t);
 	int (*listen)(int, int);
@@ -154,12 +170,28 @@ void pl__after_fork_child(void);
 /* redact.c: an argument as the journal may keep it. */
 size_t pl__redact(const char *arg, int *state, char *out, size_t room);
 
-/* fds.c: which fds hold a socket we know about, by inode. */
+/* fds.c: which fds hold a socket or a pipe's end we know about. The table
+ * holds the inode, and for a pipe or FIFO end what kind of end it is in
+ * the top bits: the inodes of pipefs and of the file systems FIFOs live on
+ * stay far below them (an end whose inode does not is not tracked). */
+#define PL__FD_PIPE (1ull << 63)  /* a pipe's or FIFO's end */
+#define PL__FD_WRITE (1ull << 62) /* ... its write end */
+#define PL__FD_FIFO (1ull << 61)  /* ... of a named FIFO */
+#define PL__FD_WROTE (1ull << 60) /* written through this fd (said once) */
+#define PL__FD_INO ((1ull << 60) - 1)
+/* A table entry for end S (its inode and kind), 0 when it cannot be one. */
+uint64_t pl__fd_value(const struct pl_rec_sock *s);
+/* End S at FD from table entry V: inode and kind; flags has no cloexec. */
+void pl__fd_sock(int fd, uint64_t v, struct pl_rec_sock *s);
+/* What FD is, when it is an end we track (a socket, a pipe's or FIFO's
+ * end): 0 and *S filled (close-on-exec left out), else -1. */
+int pl__fd_describe(int fd, struct pl_rec_sock *s);
 void pl__fd_track(int fd, uint64_t ino);
 void pl__fd_reset(void);
 int pl__sock_ino(int fd, uint64_t *ret_ino);
 int pl__sock_ident(int fd, uint64_t *ret_ino, uint64_t *ret_cookie);
 uint64_t pl__fd_ino(int fd);
+uint64_t pl__fd_first_write(int fd);
 int pl__fd_next(int from, uint64_t *ret_ino);
 int pl__fd_top(void);
 /* Around a call that changes the fd table and our table after it. */

@@ -45,7 +45,12 @@ static uint32_t frames(void *caller, uint64_t pc[PL_STACK_MAX])
 		pc[0] = (uint64_t)(uintptr_t)caller;
 		return 1;
 	}
+	/* libunwind makes a pipe and writes to it to check addresses: those
+	 * calls are its own, not the program's, and recording one would
+	 * unwind again inside the unwinder (it waits on its own lock). */
+	pl__busy += PL_NEST_MAX;
 	n = unw_backtrace_fn(buf, PL_STACK_MAX + 4);
+	pl__busy -= PL_NEST_MAX;
 	for (at = 0; at < n && buf[at] != caller; at++)
 		;
 	if (at == n) {

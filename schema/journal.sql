@@ -7,13 +7,14 @@
 -- one boot.
 --
 -- The schema version is PRAGMA user_version; peerlog refuses a journal of
--- another version rather than misread it.
+-- another version rather than misread it, but for version 1 (before pipes),
+-- which it brings up to date when it opens it (collector/journal.c).
 --
 -- CHECK constraints spell their lists with OR, not IN: for an IN list of
 -- more than two values SQLite builds a temporary b-tree on every row it
 -- checks, which was a third of the ingest's time.
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 -- What has been ingested from each spool: exactly once, because the offset
 -- moves in the same transaction as the rows it produced.
@@ -51,7 +52,8 @@ CREATE TABLE process (
 CREATE INDEX process_by_pid ON process (pid, id);
 CREATE INDEX process_by_parent ON process (parent_id);
 
--- A socketpair() call.
+-- A socketpair() call, or a pipe() or pipe2() call (its ends are of kind
+-- 'pipe'; domain 0, type the flags of pipe2(), protocol 0).
 CREATE TABLE pair (
 	id         INTEGER PRIMARY KEY,
 	process_id INTEGER NOT NULL REFERENCES process(id),
@@ -61,10 +63,14 @@ CREATE TABLE pair (
 	protocol   INTEGER NOT NULL
 );
 
--- A socket end, the kernel object. The cookie (SO_COOKIE) is unique for the
--- life of a boot; the inode is what ls -l /proc/PID/fd shows and may be
--- reused. peer_id is the other end: of its socketpair, or of its
--- connection as the kernel reported it at connect or accept.
+-- A socket end, the kernel object, or one end of a pipe or FIFO (kind).
+-- The cookie (SO_COOKIE) is unique for the life of a boot; the inode is
+-- what ls -l /proc/PID/fd shows and may be reused. peer_id is the other
+-- end: of its socketpair, or of its connection as the kernel reported it
+-- at connect or accept. A pipe's two ends share one inode: side 0 is the
+-- read end, side 1 the write end, peers of each other; their cookie is a
+-- key the ingest makes (2^62 + 2^61 for a FIFO + 2 * ino + side), not the
+-- kernel's. A FIFO's name is its path.
 CREATE TABLE sock (
 	id        INTEGER PRIMARY KEY,
 	boot      TEXT NOT NULL,
@@ -75,7 +81,9 @@ CREATE TABLE sock (
 	peer_id   INTEGER REFERENCES sock(id),
 	type      INTEGER,            -- SOCK_STREAM, SOCK_DGRAM, ... if known
 	name      TEXT,               -- address: a path, or @abstract
-	listening INTEGER NOT NULL DEFAULT 0
+	listening INTEGER NOT NULL DEFAULT 0,
+	kind      TEXT NOT NULL DEFAULT 'socket'
+		CHECK (kind = 'socket' OR kind = 'pipe' OR kind = 'fifo')
 );
 -- By inode and by cookie alone: the boot is checked on the row. Keys of a
 -- number, not a boot id's 36 characters, keep both indexes small and quick
@@ -84,7 +92,8 @@ CREATE INDEX sock_by_ino ON sock (ino);
 CREATE INDEX sock_by_cookie ON sock (cookie);
 
 -- An interval during which one program image held a socket end at an fd.
--- start_reason: create (socketpair, socket), accept, fork (inherited at
+-- start_reason: create (socketpair, socket, pipe), open (of a FIFO, or of
+-- a pipe through /proc/PID/fd), accept, fork (inherited at
 -- fork; source_id is
 -- the parent's holding), exec (kept across exec; source_id is the holding
 -- of the image before), dup (dup, dup2, dup3, F_DUPFD: source_id is the
@@ -102,7 +111,8 @@ CREATE TABLE holding (
 	sock_id      INTEGER NOT NULL REFERENCES sock(id),
 	from_ns      INTEGER NOT NULL,
 	start_reason TEXT NOT NULL
-		CHECK (start_reason = 'create' OR start_reason = 'accept' OR
+		CHECK (start_reason = 'create' OR start_reason = 'open' OR
+		       start_reason = 'accept' OR
 		       start_reason = 'fork' OR start_reason = 'exec' OR
 		       start_reason = 'dup' OR start_reason = 'recv' OR
 		       start_reason = 'inherit' OR start_reason = 'found'),
@@ -159,7 +169,9 @@ CREATE TABLE stack (
 );
 
 -- Every record ingested, for history and debugging. kind is the record
--- type; fd/arg/detail depend on it (socketpair: fd and arg are the two fds;
+-- type; fd/arg/detail depend on it (socketpair, pipe: fd and arg are the
+-- two fds; open: detail is the FIFO's path; write: the first write through
+-- a pipe's write end at fd, arg is the pipe's inode;
 -- fork: arg is the child pid; exit: arg is the status; exec: detail is the
 -- path; exec_fail: arg is the errno).
 CREATE TABLE event (
@@ -174,13 +186,17 @@ CREATE TABLE event (
 );
 CREATE INDEX event_by_process ON event (process_id);
 
+-- Views. (An upgrade from version 1 drops them and runs the file from the
+-- line below on: keep the views last and this line as it is.)
+-- views --
+
 -- Holdings with the end they had as far as the journal knows: a holding
 -- still open when its image exec'd was closed on exec; one still open when
 -- its image exited ended with it. end_reason NULL: still held, unless the
 -- process has died since without telling us (peerlog checks /proc).
 CREATE VIEW holding_span AS
-SELECT h.id, h.process_id, p.pid, p.exe, h.fd, h.sock_id, s.ino, h.from_ns,
-       h.start_reason, h.source_id,
+SELECT h.id, h.process_id, p.pid, p.exe, h.fd, h.sock_id, s.ino, s.kind,
+       s.side, h.from_ns, h.start_reason, h.source_id,
        CASE WHEN h.end_reason IS NOT NULL THEN h.until_ns ELSE p.end_ns END
 	       AS until_ns,
        COALESCE(h.end_reason, p.end_reason) AS end_reason
@@ -188,9 +204,10 @@ FROM holding h
 JOIN process p ON p.id = h.process_id
 JOIN sock s ON s.id = h.sock_id;
 
--- Each socket end whose peer we know, with it.
+-- Each end whose peer we know, with it (a pipe's read end with its write
+-- end).
 CREATE VIEW sock_peer AS
-SELECT s.id AS sock_id, s.ino, s.name, s.pair_id, o.id AS peer_id,
+SELECT s.id AS sock_id, s.ino, s.kind, s.name, s.pair_id, o.id AS peer_id,
        o.ino AS peer_ino
 FROM sock s
 JOIN sock o ON o.id = s.peer_id;

@@ -27,7 +27,8 @@
 #include <stdint.h>
 
 #define PL_REC_MAGIC 0x31524c50u /* "PLR1" read as little-endian bytes */
-#define PL_FORMAT_VERSION 1
+#define PL_FORMAT_VERSION 2 /* 2: pipes and FIFOs (PL_REC_PIPE, PL_REC_OPEN,
+                             * PL_REC_WRITE, PL_SOCK_PIPE...) */
 #define PL_REC_ALIGN 8
 #define PL_REC_MAX 4096 /* no record is larger: one page, built on the stack */
 
@@ -72,7 +73,10 @@ enum pl_rec_type {
 	PL_REC_ACCEPT = 19,    /* accept(), accept4() on a tracked listener */
 	PL_REC_STACK = 20,     /* where a socket was created: return addresses */
 	PL_REC_MODULE = 21,    /* a module mapped in this image, for the above */
-	PL_REC_TYPE_MAX = 21
+	PL_REC_PIPE = 22,      /* pipe(), pipe2() succeeded */
+	PL_REC_OPEN = 23,      /* open() of a FIFO: one end of a named pipe */
+	PL_REC_WRITE = 24,     /* the first write to a tracked pipe's write end */
+	PL_REC_TYPE_MAX = 24
 };
 
 /* Why a HELLO was written. */
@@ -91,14 +95,21 @@ struct pl_rec_head {
 	uint64_t time_ns; /* CLOCK_REALTIME when the event happened */
 };
 
-/* One socket held by the process, as seen in /proc/self/fd. */
+/* One end held by the process, as seen in /proc/self/fd: a socket, or
+ * (PL_SOCK_PIPE) one end of a pipe or FIFO. Both ends of a pipe have the
+ * same inode: PL_SOCK_WRITE tells the write end (opened O_WRONLY or
+ * O_RDWR) from the read end. */
 struct pl_rec_sock {
 	int32_t fd;
-	uint32_t flags; /* PL_SOCK_CLOEXEC */
+	uint32_t flags; /* PL_SOCK_* */
 	uint64_t ino;
-	uint64_t cookie; /* SO_COOKIE, 0 where the kernel has none */
+	uint64_t cookie; /* SO_COOKIE, 0 where the kernel has none; pipes: 0 */
 };
 #define PL_SOCK_CLOEXEC 1u
+#define PL_SOCK_PIPE 2u  /* a pipe's or FIFO's end, not a socket */
+#define PL_SOCK_WRITE 4u /* ... the write end */
+#define PL_SOCK_FIFO 8u  /* ... of a named FIFO (else pipe(), pipe2()) */
+#define PL_SOCK_KIND (PL_SOCK_PIPE | PL_SOCK_WRITE | PL_SOCK_FIFO)
 
 /* PL_REC_HELLO: who this image is. The fixed part is followed by exe_len
  * bytes of exe, argv_len bytes of argv (each argument NUL terminated), zero
@@ -127,7 +138,9 @@ struct pl_rec_snap {
 	struct pl_rec_sock sock[];
 };
 
-/* PL_REC_SOCKETPAIR: both ends of a new pair. */
+/* PL_REC_SOCKETPAIR: both ends of a new pair. PL_REC_PIPE has the same
+ * layout: domain and protocol 0, type the flags of pipe2() (O_CLOEXEC,
+ * O_NONBLOCK, O_DIRECT), sock[0] the read end, sock[1] the write end. */
 struct pl_rec_socketpair {
 	struct pl_rec_head head;
 	int32_t domain;
@@ -211,6 +224,30 @@ struct pl_rec_conn {
 };
 #define PL_NAME_MAX 110 /* sun_path, and '@' for an abstract name */
 
+/* PL_REC_OPEN: FD is an end of the FIFO at NAME (flags: PL_SOCK_PIPE,
+ * PL_SOCK_FIFO, PL_SOCK_WRITE when opened for writing, PL_SOCK_CLOEXEC),
+ * as /proc/self/fd names it: name_len bytes, NUL included, then padding. */
+struct pl_rec_open {
+	struct pl_rec_head head;
+	int32_t fd;
+	uint32_t flags;
+	uint64_t ino;
+	uint16_t name_len;
+	uint16_t pad16;
+	uint32_t pad;
+	char name[];
+};
+
+/* PL_REC_WRITE: the first write() or writev() through FD, the write end
+ * of pipe INO, since this process has held it there (a fork child writes
+ * its own). What libc writes inside stdio is not seen. */
+struct pl_rec_write {
+	struct pl_rec_head head;
+	int32_t fd;
+	uint32_t pad;
+	uint64_t ino;
+};
+
 /* PL_REC_STACK: the call stack that created socket INO (socketpair: its
  * first end), innermost caller first, the shim's own frames left out. */
 struct pl_rec_stack {
@@ -264,7 +301,8 @@ struct pl_rec_dup {
 	int32_t oldfd;
 	int32_t newfd;
 	uint64_t ino;
-	uint32_t flags; /* PL_SOCK_CLOEXEC: newfd is close-on-exec */
+	uint32_t flags; /* PL_SOCK_CLOEXEC: newfd is close-on-exec; and the
+			 * kind of end (PL_SOCK_PIPE...) */
 	uint32_t pad;
 };
 

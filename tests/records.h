@@ -27,6 +27,8 @@ union rec {
 	struct pl_rec_conn conn;
 	struct pl_rec_stack stack;
 	struct pl_rec_module module;
+	struct pl_rec_open open;
+	struct pl_rec_write write;
 	uint64_t align;
 	unsigned char bytes[PL_REC_MAX];
 };

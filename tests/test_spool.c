@@ -5,6 +5,7 @@
  * change of layout on either side shows up as a failing test.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -114,6 +115,27 @@ static size_t build(union rec *r, uint8_t type, uint32_t pid, uint64_t ns)
 		r->pair.sock[0] = sock_at(3, 1001, 11);
 		r->pair.sock[1] = sock_at(4, 1002, 12);
 		size = sizeof(r->pair);
+		break;
+	case PL_REC_PIPE:
+		r->pair.type = O_CLOEXEC;
+		r->pair.sock[0] = sock_at(3, 1001, 0);
+		r->pair.sock[1] = sock_at(4, 1001, 0);
+		r->pair.sock[0].flags = PL_SOCK_PIPE;
+		r->pair.sock[1].flags = PL_SOCK_PIPE | PL_SOCK_WRITE;
+		size = sizeof(r->pair);
+		break;
+	case PL_REC_OPEN:
+		r->open.fd = 5;
+		r->open.flags = PL_SOCK_PIPE | PL_SOCK_FIFO | PL_SOCK_WRITE;
+		r->open.ino = 77;
+		r->open.name_len = sizeof("/run/fifo");
+		memcpy(r->open.name, "/run/fifo", sizeof("/run/fifo"));
+		size = pl_rec_align(sizeof(r->open) + r->open.name_len);
+		break;
+	case PL_REC_WRITE:
+		r->write.fd = 4;
+		r->write.ino = 1001;
+		size = sizeof(r->write);
 		break;
 	case PL_REC_CLOSE:
 		r->close.fd = 3;

@@ -83,10 +83,10 @@ while off < tail:
 open(sys.argv[2], 'wb').write(b)
 PY
 }
-future 0 2 v2.db.spool
-expect 3 -j v2.db pairs
-says "record of format version 2 at offset 4096; this peerlog reads version 1"
-expect 3 -j v2.db tree
+future 0 3 v3.db.spool
+expect 3 -j v3.db pairs
+says "record of format version 3 at offset 4096; this peerlog reads version 2"
+expect 3 -j v3.db tree
 future 3 200 v200.db.spool
 expect 3 -j v200.db tree
 says "format version 200"

@@ -25,21 +25,21 @@ run_case() { # name, holder args...
 run_case agree
 [ "$(cat agree.rc)" = 0 ] || fail "agree: check should exit 0: $(cat agree.json)"
 C=$(val child agree.out)
-[ "$(json agree.json "[(e['pid'], e['verdict']) for e in j['ends'] if e['pid']==$C]")" = "[($C, 'agrees')]" ] ||
+[ "$(json agree.json "[(e['pid'], e['verdict']) for e in j['ends'] if e['pid']==$C and e['kind']=='socket']")" = "[($C, 'agrees')]" ] ||
 	fail "agree: the static child's inferred end: $(cat agree.json)"
 
 run_case closed -c
 C=$(val child closed.out)
 [ "$(cat closed.rc)" = 1 ] || fail "closed: check should exit 1: $(cat closed.json)"
 # it was the last holder: the socket itself is gone
-[ "$(json closed.json "[e['verdict'] for e in j['ends'] if e['pid']==$C]")" = "['socket gone']" ] ||
+[ "$(json closed.json "[e['verdict'] for e in j['ends'] if e['pid']==$C and e['kind']=='socket']")" = "['socket gone']" ] ||
 	fail "closed: $(cat closed.json)"
 grep -q "pid $C (holder-static) fd 4: socket gone" closed.txt || fail "closed (text): $(cat closed.txt)"
 
 run_case duped -d
 C=$(val child duped.out)
 [ "$(cat duped.rc)" = 1 ] || fail "duped: check should exit 1: $(cat duped.json)"
-[ "$(json duped.json "sorted((e['fd'], e['verdict']) for e in j['ends'] if e['pid']==$C)")" = "[(4, 'agrees'), (24, 'holder the journal does not know')]" ] ||
+[ "$(json duped.json "sorted((e['fd'], e['verdict']) for e in j['ends'] if e['pid']==$C and e['kind']=='socket')")" = "[(4, 'agrees'), (24, 'holder the journal does not know')]" ] ||
 	fail "duped: $(cat duped.json)"
 
 # bad input: 2

@@ -13,7 +13,7 @@ pid=$(val after traced.out | cut -d' ' -f1)
 ino0=$(val after traced.out | cut -d' ' -f2)
 child=$(val child traced.out)
 peerlog pairs >/dev/null || fail "pairs"
-n=$(sqlite3 "$PEERLOG_JOURNAL" "SELECT count(*) FROM pair JOIN process p ON p.id = pair.process_id WHERE p.pid = $pid")
+n=$(sqlite3 "$PEERLOG_JOURNAL" "SELECT count(*) FROM pair JOIN process p ON p.id = pair.process_id WHERE p.pid = $pid AND pair.domain <> 0")
 [ "$n" = 20002 ] || fail "$n pairs in the journal, made 20002"
 peerlog who --json "$child" 4 >who.json 2>who.err || fail "who the child's end: $(cat who.err)"
 grep -q "$ino0" who.json || fail "the child's end is not the last pair's: $(cat who.json)"

@@ -12,10 +12,10 @@ peerlog who "$P" "$(val fd0 th.out)" --json >th.json || fail "who (threads)"
 # (it may hold more: pairs the other threads had open at its fork)
 grep -q "^fd 4 ino $(val ino1 th.out)$" th.out || fail "holder: $(grep -E '^(fd|ino)' th.out)"
 made=$(val pairs th.out)
-got=$(sqlite3 peerlog.db "SELECT count(*) FROM pair JOIN process p ON p.id = pair.process_id WHERE p.pid = $P")
+got=$(sqlite3 peerlog.db "SELECT count(*) FROM pair JOIN process p ON p.id = pair.process_id WHERE p.pid = $P AND pair.domain <> 0")
 [ "$got" = "$made" ] || fail "$made pairs made, $got in the journal"
 # every one of them closed, none left open by a lost record
-open=$(sqlite3 peerlog.db "SELECT count(*) FROM holding_span hs JOIN process p ON p.id = hs.process_id WHERE p.pid = $P AND hs.end_reason IS NOT 'close'")
+open=$(sqlite3 peerlog.db "SELECT count(*) FROM holding_span hs JOIN process p ON p.id = hs.process_id WHERE p.pid = $P AND hs.kind = 'socket' AND hs.end_reason IS NOT 'close'")
 [ "$open" = 0 ] || fail "$open holdings of the parent not closed"
 
 mkfifo in
