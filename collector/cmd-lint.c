@@ -11,9 +11,10 @@
  *                    one process only.
  *   never-received   an end sent with SCM_RIGHTS that nobody received.
  *   idle-write-end   a pipe's write end held to the end by a process that
- *                    never wrote to it, while another process wrote to the
- *                    pipe and someone held its read end: that reader never
- *                    sees EOF while the idle end is held.
+ *                    never wrote to it, while another process wrote to it
+ *                    or let its copy go, and someone held the read end to
+ *                    the end: that reader never sees EOF while the idle
+ *                    end is held.
  *
  * The rules apply to pipes and FIFOs as to socketpairs (a pipe is a pair:
  * end 0 reads, end 1 writes), but for kept-after-fork on a pipe's write
@@ -38,8 +39,8 @@ static const char usage[] =
 	"into a program that never touched it (leaked-on-exec), a shared pair\n"
 	"whose two ends end up in one process (one-process), an end sent with\n"
 	"SCM_RIGHTS and never received (never-received), a pipe's write end\n"
-	"held by a process that never wrote to it while another did\n"
-	"(idle-write-end): its reader never sees EOF.\n"
+	"held by a process that never wrote to it while another wrote or let\n"
+	"its own go (idle-write-end): its reader never sees EOF.\n"
 	"\n"
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
@@ -59,13 +60,15 @@ static const char usage[] =
 	"(c2.end_reason IS NULL OR (c.end_reason IS NOT NULL AND "            \
 	"c2.until_ns >= c.until_ns))) ORDER BY c.id LIMIT 1"
 
-/* The pid of another process that wrote to pipe S (found through the
- * holders of its write end, and the events of their images), or NULL. */
-#define WROTE_TO                                                            \
+/* The pid of another process that used the write end of pipe S as a
+ * writer does: wrote to it (found through its holders and the events of
+ * their images), or let its own go (closed it, or ended), or NULL. */
+#define WRITER                                                              \
 	"SELECT wp.pid FROM holding w JOIN process wp ON wp.id = w.process_id " \
-	"WHERE w.sock_id = s.id AND wp.id <> p.id AND EXISTS (SELECT 1 FROM " \
-	"event we WHERE we.process_id = wp.id AND we.kind = 'write' AND "      \
-	"we.arg = s.ino) ORDER BY w.id LIMIT 1"
+	"WHERE w.sock_id = s.id AND wp.pid <> p.pid AND (w.end_reason IS NOT " \
+	"NULL OR wp.end_reason IS NOT NULL OR EXISTS (SELECT 1 FROM event we " \
+	"WHERE we.process_id = wp.id AND we.kind = 'write' AND we.arg = s.ino))" \
+	" ORDER BY w.id LIMIT 1"
 
 /* The pid of a process that held the read end of pipe S to its end (or
  * still does), WHERE also (another than P, or P itself), or NULL. */
@@ -148,8 +151,8 @@ static const struct rule {
 	  "WHERE f.received_id IS NULL ORDER BY f.id" },
 	{ "idle-write-end",
 	  "SELECT p.pid, p.exe, h.fd, s.ino, s.pair_id, "
-	  " 'never wrote to the write end it holds, while pid ' || "
-	  " (" WROTE_TO ") || ' wrote to the pipe: pid ' || (" READ_BY ") || "
+	  " 'never wrote to the write end it holds, which pid ' || "
+	  " (" WRITER ") || ' wrote to or let go: pid ' || " READ_BY " || "
 	  " ', holding the read end, sees no EOF while it is held', "
 	  " s.kind, s.side "
 	  "FROM holding h JOIN process p ON p.id = h.process_id "
@@ -158,7 +161,7 @@ static const struct rule {
 	  "AND " PL_SQL_HELD_TO_END(h, p) " AND " MADE_INSIDE
 	  "AND NOT EXISTS (SELECT 1 FROM event e WHERE e.process_id = p.id "
 	  " AND e.kind = 'write' AND e.arg = s.ino) "
-	  "AND (" WROTE_TO ") IS NOT NULL AND (" READ_BY ") IS NOT NULL "
+	  "AND (" WRITER ") IS NOT NULL AND " READ_BY " IS NOT NULL "
 	  "ORDER BY s.id, p.id, h.fd" },
 };
 

@@ -146,8 +146,8 @@ static int shell(void)
 
 static int pass(void)
 {
-	char buf[CMSG_SPACE(sizeof(int))], data[64];
-	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	char buf[CMSG_SPACE(sizeof(int))], data[64], byte = 'x';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	struct msghdr msg = {
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = buf, .msg_controllen = sizeof(buf),
