@@ -13,6 +13,10 @@
  * out of the way, or keep it out of the range, and the program sees what
  * it would have seen had the fd never been open.
  */
+/* This file defines both fcntl and fcntl64: on a 32-bit system glibc's
+ * <fcntl.h> names fcntl fcntl64 under _FILE_OFFSET_BITS=64, which the
+ * 32-bit build of the shim sets for the spool (spool.c). */
+#undef _FILE_OFFSET_BITS
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -38,7 +42,7 @@
  * usual fd limits; pages are only touched where fds are used. Higher fds
  * are looked at with fstat() when closed. */
 #define PL_FD_TABLE 65536
-static uint64_t fd_ino[PL_FD_TABLE];
+static uint64_t fd_ino[PL_FD_TABLE] __attribute__((aligned(8))); /* atomics */
 static int fd_high; /* no tracked fd at or above this */
 
 void pl__fd_track(int fd, uint64_t ino)
@@ -152,9 +156,9 @@ void pl__fd_reset(void)
 /* Inode of socket FD. Returns 0, or -1 when FD is no socket. */
 int pl__sock_ino(int fd, uint64_t *ret_ino)
 {
-	struct stat st;
+	struct stat64 st;
 
-	if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+	if (fstat64(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
 		return -1;
 	*ret_ino = (uint64_t)st.st_ino;
 	return 0;
