@@ -115,6 +115,16 @@ endif
 endif
 $(B)/collector/cmd-run.o: $(wildcard $(B)/m32.mk)
 
+# The example built 32-bit, for the test of a 64-bit tree that execs it.
+.PHONY: m32-helpers
+m32-helpers:
+ifeq ($(M32),yes)
+m32-helpers: $(B)/tests/progs32/parent $(B)/tests/progs32/child1
+$(B)/tests/progs32/%: examples/%.c
+	@mkdir -p $(@D)
+	$(CC32) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $<
+endif
+
 lib32:
 	rm -f $(B)/m32.mk
 	$(MAKE) M32_NEED=1 all
@@ -186,7 +196,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory deps DEPS="$(CHECK_DEPS)"
 	@grep -qs '^M32 := yes' $(B)/m32.mk || rm -f $(B)/m32.mk
-	$(MAKE) all $(UNIT_BIN) $(HELPERS) $(REPLAY_BIN)
+	$(MAKE) all $(UNIT_BIN) $(HELPERS) $(REPLAY_BIN) m32-helpers
 	tests/run.sh $(B) "$(TESTS)"
 
 # make fuzz: each target under libFuzzer for FUZZ_TIME seconds, from the
