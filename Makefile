@@ -115,14 +115,23 @@ endif
 endif
 $(B)/collector/cmd-run.o: $(wildcard $(B)/m32.mk)
 
-# The example built 32-bit, for the test of a 64-bit tree that execs it.
+# The example built 32-bit, for the test of a 64-bit tree that execs it;
+# a test program with 64-bit time_t (glibc's __sendmsg64, ...), and the
+# program it execs.
 .PHONY: m32-helpers
 m32-helpers:
 ifeq ($(M32),yes)
-m32-helpers: $(B)/tests/progs32/parent $(B)/tests/progs32/child1
+m32-helpers: $(B)/tests/progs32/parent $(B)/tests/progs32/child1 \
+	     $(B)/tests/progs32/holder $(B)/tests/progs32/scenario-t64
 $(B)/tests/progs32/%: examples/%.c
 	@mkdir -p $(@D)
 	$(CC32) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $<
+$(B)/tests/progs32/%: tests/progs/%.c
+	@mkdir -p $(@D)
+	$(CC32) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $<
+$(B)/tests/progs32/scenario-t64: tests/progs/scenario.c
+	@mkdir -p $(@D)
+	$(CC32) $(CPPFLAGS) -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64 $(CFLAGS) $(WARN) -o $@ $< -lpthread
 endif
 
 lib32:

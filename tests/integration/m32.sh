@@ -4,7 +4,8 @@
 # too). Under `peerlog run` each program loads its own build of the shim
 # through ld.so's $LIB: who names the 32-bit program as the holder, its own
 # calls are in the journal, and its stderr and exit status are those of
-# the bare run. Preloaded with the 64-bit build alone, ld.so says "wrong
+# the bare run; a 32-bit program with 64-bit time_t too. Preloaded with
+# the 64-bit build alone, ld.so says "wrong
 # ELF class" and the 32-bit program runs untraced: what it holds is then
 # inferred.
 . "$(dirname "$0")/../lib.sh"
@@ -54,6 +55,28 @@ peerlog who "$C" "$CFD" --json >own.json || fail "who $C $CFD failed"
 peerlog check --json >check.json
 [ "$(json check.json "[e for e in j['ends'] if e['verdict'] != 'agrees']")" = "[]" ] ||
 	fail "check disagrees: $(cat check.json)"
+
+# A 32-bit program built with 64-bit time_t calls glibc's __sendmsg64,
+# __recvmsg64 and __fcntl_time64 for sendmsg, recvmsg and fcntl: an end
+# passed with SCM_RIGHTS, and a copy made with F_DUPFD_CLOEXEC.
+T64=$P32/scenario-t64
+[ -x "$T64" ] || fail "no $T64"
+peerlog run -- "$T64" passfd "$P32/holder" </dev/null >pass.out 2>pass.err ||
+	fail "scenario-t64 passfd: $(cat pass.err)"
+[ -s pass.err ] && fail "scenario-t64 passfd wrote to stderr: $(cat pass.err)"
+P=$(val parent pass.out) W=$(val worker pass.out)
+GOT=$(sed -n "s/^fd \([0-9]*\) ino $(val ino1 pass.out)$/\1/p" pass.out)
+[ -n "$GOT" ] || fail "the worker does not hold the passed end: $(cat pass.out)"
+peerlog who "$P" "$(val fd0 pass.out)" --json >pass.json || fail "who (passfd)"
+h="[h for h in j['peer']['holders'] if h['pid']==$W][0]"
+[ "$(json pass.json "$h['fd'], $h['start_reason'], $h['source']['pid'], $h['source']['fd']")" = "($GOT, 'recv', $P, $(val fd1 pass.out))" ] ||
+	fail "the end received by a time64 program: $(cat pass.json)"
+peerlog run -- "$T64" dupexec "$P32/holder" >dup.out 2>dup.err || fail "scenario-t64 dupexec: $(cat dup.err)"
+P=$(val parent dup.out) C=$(val child dup.out) COPY=$(val cloexec_copy dup.out)
+peerlog who "$P" "$(val fd0 dup.out)" --json >dup.json || fail "who (dupexec)"
+h="[h for h in j['peer']['holders'] if h['pid']==$C and h['fd']==$COPY][0]"
+[ "$(json dup.json "$h['start_reason'], $h['source']['fd'], $h['end_reason']")" = "('dup', 7, 'exec')" ] ||
+	fail "the F_DUPFD_CLOEXEC copy of a time64 program: $(cat dup.json)"
 
 # Without $LIB: the 64-bit build alone. ld.so refuses it in the 32-bit
 # program, on its stderr, and the program runs untraced; the journal
