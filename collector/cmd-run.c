@@ -28,6 +28,7 @@ static const char usage[] =
 	"\n"
 	"  -j, --journal PATH  journal to record into\n";
 
+#if defined(PL_LIB64) && defined(PL_LIB32)
 /* Is PATH an ELF file of class CLASS (ELFCLASS32, ELFCLASS64)? */
 static int elf_class_is(const char *path, int class)
 {
@@ -50,21 +51,24 @@ static int elf_class_is(const char *path, int class)
  * class" on its stderr and running untraced. */
 static void lib_form(char *buf, size_t size)
 {
-#if defined(PL_LIB64) && defined(PL_LIB32)
-	char dir[PATH_MAX], lib64[PATH_MAX + 64], lib32[PATH_MAX + 64];
+	char copy[PATH_MAX], lib64[PATH_MAX + 64], lib32[PATH_MAX + 64];
+	const char *dir;
 
-	snprintf(dir, sizeof(dir), "%s", buf);
-	dirname(dir);
+	snprintf(copy, sizeof(copy), "%s", buf);
+	dir = dirname(copy);
 	snprintf(lib64, sizeof(lib64), "%s/" PL_LIB64 "/libpeerlog.so", dir);
 	snprintf(lib32, sizeof(lib32), "%s/" PL_LIB32 "/libpeerlog.so", dir);
 	if (elf_class_is(lib64, ELFCLASS64) && elf_class_is(lib32, ELFCLASS32) &&
 	    strlen(dir) + sizeof("/$LIB/libpeerlog.so") <= size)
 		snprintf(buf, size, "%s/$LIB/libpeerlog.so", dir);
-#else
-	(void)buf;
-	(void)size;
-#endif
 }
+#else
+static void lib_form(char *buf, size_t size)
+{
+	(void)buf; /* no 32-bit build: the plain path */
+	(void)size;
+}
+#endif
 
 /* The shim lives next to this binary (build/) or, installed, in
  * ../lib/peerlog/. $PEERLOG_LIB overrides both; one that names the
