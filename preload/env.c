@@ -76,7 +76,7 @@ static int expands_to(const char *p, const char *q, const char *end,
  * our expanded name. Its length, *RET_ENTRY set; 0 when there is none. */
 static size_t lib_entry(const char *name, const char **ret_entry)
 {
-	const char *list = getenv("LD_PRELOAD");
+	const char *list = secure_getenv("LD_PRELOAD");
 	size_t n = strlen(name);
 
 	for (const char *p = list ? list : "", *end; *p;
