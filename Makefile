@@ -59,7 +59,7 @@ $(B)/libpeerlog.so: $(SHIM_OBJ)
 # if it cannot build; `make check` asks again after installing
 # gcc-multilib. Goals that run make again after `deps` leave it to that.
 CC32 ?= $(CC) -m32 -march=i686
-M32_LATER := clean deps check demo bench fuzz lib32
+M32_LATER := clean deps check demo bench fuzz lib32 $(B)/m32.mk
 ifneq ($(if $(MAKECMDGOALS),$(filter-out $(M32_LATER),$(MAKECMDGOALS)),all),)
 -include $(B)/m32.mk
 endif
@@ -136,7 +136,8 @@ endif
 
 lib32:
 	rm -f $(B)/m32.mk
-	$(MAKE) M32_NEED=1 all
+	@$(MAKE) --no-print-directory M32_NEED=1 $(B)/m32.mk
+	$(MAKE) all
 
 $(B)/collector/%.o: collector/%.c $(wildcard collector/*.h) $(wildcard schema/*.h) $(B)/journal_sql.h
 	@mkdir -p $(@D)
