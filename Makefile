@@ -42,7 +42,7 @@ REPLAY_BIN := $(FUZZ_TARGETS:%=$(B)/tests/fuzz/replay-%)
 SQLITE_LIBS := -lsqlite3
 CMOCKA_LIBS := -lcmocka
 
-.PHONY: all check unit integration demo deps bench fuzz fuzz-build clean
+.PHONY: all check unit integration demo deps bench fuzz fuzz-build clean lib32
 all: $(B)/libpeerlog.so $(B)/peerlog $(EXAMPLES)
 
 $(B)/preload/%.o: preload/%.c preload/shim.h $(wildcard schema/*.h)
@@ -51,6 +51,93 @@ $(B)/preload/%.o: preload/%.c preload/shim.h $(wildcard schema/*.h)
 
 $(B)/libpeerlog.so: $(SHIM_OBJ)
 	$(CC) $(CFLAGS) -shared -Wl,-z,defs -Wl,--as-needed -o $@ $^ -ldl -lpthread
+
+# The 32-bit shim, for the 32-bit programs of a traced tree, built where
+# $(CC) -m32 builds a program this machine runs. The probe runs once; its
+# answer, and where ld.so's $LIB points for each class (LD_DEBUG shows the
+# expansion), is kept in $(B)/m32.mk. `make lib32` asks again and fails
+# if it cannot build; `make check` asks again after installing
+# gcc-multilib. Goals that run make again after `deps` leave it to that.
+CC32 ?= $(CC) -m32 -march=i686
+M32_LATER := clean deps check demo bench fuzz lib32 $(B)/m32.mk
+ifneq ($(if $(MAKECMDGOALS),$(filter-out $(M32_LATER),$(MAKECMDGOALS)),all),)
+-include $(B)/m32.mk
+endif
+$(B)/m32.mk:
+	@mkdir -p $(B)/m32-probe
+	@d=$(B)/m32-probe; printf 'int main(void) { return 0; }\n' >$$d/p.c; \
+	lib() { LD_LIBRARY_PATH='/@peerlog@/$$LIB' LD_DEBUG=libs "$$1" 2>&1 | \
+	  sed -n 's|.*/@peerlog@/\([^:[:space:]]*\)[[:space:]]*(LD_LIBRARY_PATH).*|\1|p' | \
+	  head -n 1; }; \
+	why=; \
+	if ! $(CC32) -o $$d/p32 $$d/p.c 2>/dev/null; then \
+	  why="$(CC32) cannot build a program (apt-get install gcc-multilib)"; \
+	elif ! $$d/p32; then why="this kernel does not run 32-bit programs"; \
+	elif ! $(CC) -o $$d/p64 $$d/p.c; then why="$(CC) cannot build a program"; \
+	else lib64=$$(lib $$d/p64); lib32=$$(lib $$d/p32); \
+	  [ -n "$$lib64" ] && [ -n "$$lib32" ] && [ "$$lib64" != "$$lib32" ] || \
+	    why="ld.so's \$$LIB expansion not found (LD_DEBUG)"; \
+	fi; \
+	rm -rf $$d; \
+	if [ -n "$$why" ]; then \
+	  echo "note: no 32-bit shim: $$why; the m32 tests will skip"; \
+	  [ "$(M32_NEED)" != 1 ] || exit 1; \
+	  printf '# make lib32 asks again\nM32 := no\nM32_WHY := %s\n' "$$why" >$@; \
+	else \
+	  printf '# make lib32 asks again\nM32 := yes\nLIB64 := %s\nLIB32 := %s\n' \
+	    "$$lib64" "$$lib32" >$@; \
+	fi
+
+# Built in $(B)/lib32/; $(B)/$(LIB64)/ and $(B)/$(LIB32)/ are where a
+# preload of $(B)/$$LIB/libpeerlog.so finds each build.
+ifeq ($(M32),yes)
+SHIM32_OBJ := $(SHIM_SRC:%.c=$(B)/lib32/%.o)
+all: $(B)/lib32/libpeerlog.so $(B)/$(LIB64)/libpeerlog.so
+$(B)/collector/cmd-run.o: CPPFLAGS += -DPL_LIB64='"$(LIB64)"' -DPL_LIB32='"$(LIB32)"'
+
+$(B)/lib32/preload/%.o: preload/%.c preload/shim.h $(wildcard schema/*.h)
+	@mkdir -p $(@D)
+	$(CC32) $(CPPFLAGS) -D_FILE_OFFSET_BITS=64 $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(B)/lib32/libpeerlog.so: $(SHIM32_OBJ)
+	$(CC32) $(CFLAGS) -shared -Wl,-z,defs -Wl,--as-needed -o $@ $^ -ldl -lpthread
+
+$(B)/$(LIB64)/libpeerlog.so: $(B)/libpeerlog.so
+	@mkdir -p $(@D)
+	ln -sfr $< $@
+
+ifneq ($(LIB32),lib32)
+all: $(B)/$(LIB32)/libpeerlog.so
+$(B)/$(LIB32)/libpeerlog.so: $(B)/lib32/libpeerlog.so
+	@mkdir -p $(@D)
+	ln -sfr $< $@
+endif
+endif
+$(B)/collector/cmd-run.o: $(wildcard $(B)/m32.mk)
+
+# The example built 32-bit, for the test of a 64-bit tree that execs it;
+# a test program with 64-bit time_t (glibc's __sendmsg64, ...), and the
+# program it execs.
+.PHONY: m32-helpers
+m32-helpers:
+ifeq ($(M32),yes)
+m32-helpers: $(B)/tests/progs32/parent $(B)/tests/progs32/child1 \
+	     $(B)/tests/progs32/holder $(B)/tests/progs32/scenario-t64
+$(B)/tests/progs32/%: examples/%.c
+	@mkdir -p $(@D)
+	$(CC32) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $<
+$(B)/tests/progs32/%: tests/progs/%.c
+	@mkdir -p $(@D)
+	$(CC32) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $<
+$(B)/tests/progs32/scenario-t64: tests/progs/scenario.c
+	@mkdir -p $(@D)
+	$(CC32) $(CPPFLAGS) -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64 $(CFLAGS) $(WARN) -o $@ $< -lpthread
+endif
+
+lib32:
+	rm -f $(B)/m32.mk
+	@$(MAKE) --no-print-directory M32_NEED=1 $(B)/m32.mk
+	$(MAKE) all
 
 $(B)/collector/%.o: collector/%.c $(wildcard collector/*.h) $(wildcard schema/*.h) $(B)/journal_sql.h
 	@mkdir -p $(@D)
@@ -101,9 +188,10 @@ $(B)/tests/test_redact: tests/test_redact.c preload/redact.c preload/shim.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< preload/redact.c $(CMOCKA_LIBS)
 
 # Debian packages the build and the tests need; installed only when missing.
-# Graphviz only for the test that renders a graph.
+# Graphviz only for the test that renders a graph; gcc-multilib (some 5 s,
+# 24 MB) for the 32-bit shim and its test.
 DEPS := gcc make libsqlite3-dev libcmocka-dev libunwind-dev binutils sqlite3 python3
-CHECK_DEPS := graphviz $(if $(filter 1,$(VALGRIND)),valgrind)
+CHECK_DEPS := graphviz gcc-multilib $(if $(filter 1,$(VALGRIND)),valgrind)
 FUZZ_DEPS := clang libclang-rt-dev
 deps:
 	@missing=; for p in $(DEPS); do \
@@ -117,7 +205,8 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory deps DEPS="$(CHECK_DEPS)"
-	$(MAKE) all $(UNIT_BIN) $(HELPERS) $(REPLAY_BIN)
+	@grep -qs '^M32 := yes' $(B)/m32.mk || rm -f $(B)/m32.mk
+	$(MAKE) all $(UNIT_BIN) $(HELPERS) $(REPLAY_BIN) m32-helpers
 	tests/run.sh $(B) "$(TESTS)"
 
 # make fuzz: each target under libFuzzer for FUZZ_TIME seconds, from the

@@ -4,6 +4,7 @@
  * signals and terminal are then its own, and nothing of peerlog stays
  * between it and its parent. The journal is ingested on the next query.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -27,8 +28,51 @@ static const char usage[] =
 	"\n"
 	"  -j, --journal PATH  journal to record into\n";
 
+#if defined(PL_LIB64) && defined(PL_LIB32)
+/* Is PATH an ELF file of class CLASS (ELFCLASS32, ELFCLASS64)? */
+static int elf_class_is(const char *path, int class)
+{
+	unsigned char id[EI_NIDENT];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, id, sizeof(id));
+	close(fd);
+	return n == (ssize_t)sizeof(id) && !memcmp(id, ELFMAG, SELFMAG) &&
+	       id[EI_CLASS] == class;
+}
+
+/* The shim at BUF (DIR/libpeerlog.so), preloaded as DIR/$LIB/libpeerlog.so
+ * when both builds are there, where ld.so's $LIB points for each class of
+ * program (PL_LIB64 and PL_LIB32, found by make): a 32-bit program in the
+ * tree then loads the 32-bit build instead of ld.so saying "wrong ELF
+ * class" on its stderr and running untraced. */
+static void lib_form(char *buf, size_t size)
+{
+	char copy[PATH_MAX], lib64[PATH_MAX + 64], lib32[PATH_MAX + 64];
+	const char *dir;
+
+	snprintf(copy, sizeof(copy), "%s", buf);
+	dir = dirname(copy);
+	snprintf(lib64, sizeof(lib64), "%s/" PL_LIB64 "/libpeerlog.so", dir);
+	snprintf(lib32, sizeof(lib32), "%s/" PL_LIB32 "/libpeerlog.so", dir);
+	if (elf_class_is(lib64, ELFCLASS64) && elf_class_is(lib32, ELFCLASS32) &&
+	    strlen(dir) + sizeof("/$LIB/libpeerlog.so") <= size)
+		snprintf(buf, size, "%s/$LIB/libpeerlog.so", dir);
+}
+#else
+static void lib_form(char *buf, size_t size)
+{
+	(void)buf; /* no 32-bit build: the plain path */
+	(void)size;
+}
+#endif
+
 /* The shim lives next to this binary (build/) or, installed, in
- * ../lib/peerlog/. $PEERLOG_LIB overrides both. */
+ * ../lib/peerlog/. $PEERLOG_LIB overrides both; one that names the
+ * builds through $LIB is taken as it is (ld.so expands it). */
 static int find_shim(char *buf, size_t size)
 {
 	const char *env = getenv("PEERLOG_LIB");
@@ -39,6 +83,8 @@ static int find_shim(char *buf, size_t size)
 
 	if (env && *env) {
 		snprintf(buf, size, "%s", env);
+		if (strstr(buf, "$LIB") || strstr(buf, "${LIB}"))
+			return 0;
 		return access(buf, R_OK) == 0 ? 0 : -1;
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -50,8 +96,10 @@ static int find_shim(char *buf, size_t size)
 
 		snprintf(dir, sizeof(dir), "%s", self);
 		snprintf(buf, size, "%s/%s", dirname(dir), rel[i]);
-		if (access(buf, R_OK) == 0)
+		if (access(buf, R_OK) == 0) {
+			lib_form(buf, size);
 			return 0;
+		}
 	}
 	return -1;
 }

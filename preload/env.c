@@ -23,6 +23,15 @@
 static char paths[2 * PATH_MAX];
 static const char *shim_path = "", *journal_path = "";
 
+/* The end of the LD_PRELOAD entry at P: entries are separated by colons
+ * or spaces. */
+static const char *entry_end(const char *p)
+{
+	while (*p && *p != ':' && *p != ' ')
+		p++;
+	return p;
+}
+
 struct find_self {
 	uintptr_t addr;
 	const char *name;
@@ -46,6 +55,45 @@ static int find_self_cb(struct dl_phdr_info *info, size_t size, void *arg)
 	return 0;
 }
 
+/* Is NAME (N bytes) what the loader makes of the LD_PRELOAD entry
+ * [P, END) when DST, at Q in it, is replaced by its expansion? */
+static int expands_to(const char *p, const char *q, const char *end,
+		      const char *dst, const char *name, size_t n)
+{
+	size_t t = strlen(dst), a = (size_t)(q - p), b;
+
+	if ((size_t)(end - q) < t || !pl__has_prefix(q, dst, t))
+		return 0;
+	b = (size_t)(end - q) - t;
+	return n > a + b && pl__has_prefix(name, p, a) &&
+	       pl__has_prefix(name + n - b, q + t, b);
+}
+
+/* The entry of LD_PRELOAD that names NAME (what the loader made of it)
+ * through ld.so's $LIB, as "DIR/$LIB/libpeerlog.so" does: each program
+ * expands it for its own class, so that a 32-bit program exec'd from a
+ * 64-bit one loads the 32-bit build. That entry is what we spread, not
+ * our expanded name. Its length, *RET_ENTRY set; 0 when there is none. */
+static size_t lib_entry(const char *name, const char **ret_entry)
+{
+	const char *list = secure_getenv("LD_PRELOAD");
+	size_t n = strlen(name);
+
+	for (const char *p = list ? list : "", *end; *p;
+	     p = *end ? end + 1 : end) {
+		end = entry_end(p);
+		if (*p != '/')
+			continue; /* a relative one would not hold after a chdir */
+		for (const char *q = p; q < end; q++)
+			if (expands_to(p, q, end, "$LIB", name, n) ||
+			    expands_to(p, q, end, "${LIB}", name, n)) {
+				*ret_entry = p;
+				return (size_t)(end - p);
+			}
+	}
+	return 0;
+}
+
 /* Remember where we are and where we write; called by the constructor.
  * Our path is the name the loader has for the object holding this code
  * (dl_iterate_phdr: dladdr would also search our symbols, pages a new
@@ -62,13 +110,16 @@ void pl__env_init(const char *journal)
 	/* The loader names us as LD_PRELOAD did; that is absolute once we
 	 * have put it there ourselves, and only a path given relative to a
 	 * directory needs resolving (a child may run elsewhere). */
-	if (name[0] && name[0] != '/' && realpath(name, resolved))
-		name = resolved;
-	n = strlen(name);
+	if (!(n = lib_entry(name, &name))) {
+		if (name[0] && name[0] != '/' && realpath(name, resolved))
+			name = resolved;
+		n = strlen(name);
+	}
 	j = strlen(journal);
 	if (!n || n + 1 + j + 1 > sizeof(paths))
 		return; /* then exec does not spread us (pl__env_fix) */
-	memcpy(paths, name, n + 1);
+	memcpy(paths, name, n);
+	paths[n] = '\0';
 	memcpy(paths + n + 1, journal, j + 1);
 	shim_path = paths;
 	journal_path = paths + n + 1;
@@ -86,15 +137,6 @@ size_t pl__env_count(char *const *envp)
 	while (envp && envp[n])
 		n++;
 	return n;
-}
-
-/* The end of the LD_PRELOAD entry at P: entries are separated by colons
- * or spaces. */
-static const char *entry_end(const char *p)
-{
-	while (*p && *p != ':' && *p != ' ')
-		p++;
-	return p;
 }
 
 /* Is the entry [P, END) our library? */

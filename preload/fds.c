@@ -13,6 +13,10 @@
  * out of the way, or keep it out of the range, and the program sees what
  * it would have seen had the fd never been open.
  */
+/* This file defines both fcntl and fcntl64: on a 32-bit system glibc's
+ * <fcntl.h> names fcntl fcntl64 under _FILE_OFFSET_BITS=64, which the
+ * 32-bit build of the shim sets for the spool (spool.c). */
+#undef _FILE_OFFSET_BITS
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -39,7 +43,7 @@
  * limits; pages are only touched where fds are used. Higher fds are
  * looked at with fstat() when closed (sockets only). */
 #define PL_FD_TABLE 65536
-static uint64_t fd_ino[PL_FD_TABLE];
+static uint64_t fd_ino[PL_FD_TABLE] __attribute__((aligned(8))); /* atomics */
 static int fd_high; /* no tracked fd at or above this */
 
 void pl__fd_track(int fd, uint64_t ino)
@@ -244,9 +248,9 @@ int pl__fd_describe(int fd, struct pl_rec_sock *s)
 /* Inode of socket FD. Returns 0, or -1 when FD is no socket. */
 int pl__sock_ino(int fd, uint64_t *ret_ino)
 {
-	struct stat st;
+	struct stat64 st;
 
-	if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+	if (fstat64(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
 		return -1;
 	*ret_ino = (uint64_t)st.st_ino;
 	return 0;
@@ -469,8 +473,17 @@ PL_EXPORT int dup3(int oldfd, int newfd, int flags)
 	return dup_onto(oldfd, newfd, flags, 1);
 }
 
-/* fcntl's third argument is an int or a pointer depending on the command;
- * like glibc, take it as a pointer-sized value and pass it through. */
+/* The third argument of fcntl and ioctl is an int or a pointer depending
+ * on the command; like glibc, take it as a pointer-sized value and pass
+ * it through. */
+#define PL_ARG3(last, arg)                     \
+	do {                                   \
+		va_list ap;                    \
+		va_start(ap, last);            \
+		arg = va_arg(ap, void *);      \
+		va_end(ap);                    \
+	} while (0)
+
 static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd,
 			void *arg)
 {
@@ -499,43 +512,32 @@ static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd,
 
 PL_EXPORT int fcntl(int fd, int cmd, ...)
 {
-	va_list ap;
 	void *arg;
 
-	va_start(ap, cmd);
-	arg = va_arg(ap, void *);
-	va_end(ap);
+	PL_ARG3(cmd, arg);
 	PL_NEED(fcntl);
 	return fcntl_common(pl__real.fcntl, fd, cmd, arg);
 }
 
 PL_EXPORT int fcntl64(int fd, int cmd, ...)
 {
-	va_list ap;
 	void *arg;
 
-	va_start(ap, cmd);
-	arg = va_arg(ap, void *);
-	va_end(ap);
+	PL_ARG3(cmd, arg);
 	PL_NEED(fcntl64);
 	if (!pl__real.fcntl64) /* a libc older than 2.28 */
 		return fcntl_common(pl__real.fcntl, fd, cmd, arg);
 	return fcntl_common(pl__real.fcntl64, fd, cmd, arg);
 }
 
-PL_EXPORT int ioctl(int fd, unsigned long request, ...)
+static int ioctl_common(int (*real)(int, unsigned long, ...), int fd,
+			unsigned long request, void *arg)
 {
-	va_list ap;
-	void *arg;
 	int ret, err;
 
-	va_start(ap, request);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	PL_NEED(ioctl);
 	if (is_spool(fd))
 		return -1;
-	ret = pl__real.ioctl(fd, request, arg);
+	ret = real(fd, request, arg);
 	if (ret < 0 || (request != FIOCLEX && request != FIONCLEX) ||
 	    !fd_lookup(fd))
 		return ret;
@@ -544,6 +546,38 @@ PL_EXPORT int ioctl(int fd, unsigned long request, ...)
 	errno = err;
 	return ret;
 }
+
+PL_EXPORT int ioctl(int fd, unsigned long request, ...)
+{
+	void *arg;
+
+	PL_ARG3(request, arg);
+	PL_NEED(ioctl);
+	return ioctl_common(pl__real.ioctl, fd, request, arg);
+}
+
+#if __TIMESIZE == 32
+/* A 32-bit program built with _TIME_BITS=64 calls these (glibc 2.34 and
+ * later): fcntl and fcntl64 are __fcntl_time64 there, ioctl is
+ * __ioctl_time64. */
+PL_EXPORT int __fcntl_time64(int fd, int cmd, ...)
+{
+	void *arg;
+
+	PL_ARG3(cmd, arg);
+	PL_NEED_AS(fcntl_time64, "__fcntl_time64");
+	return fcntl_common(pl__real.fcntl_time64, fd, cmd, arg);
+}
+
+PL_EXPORT int __ioctl_time64(int fd, unsigned long request, ...)
+{
+	void *arg;
+
+	PL_ARG3(request, arg);
+	PL_NEED_AS(ioctl_time64, "__ioctl_time64");
+	return ioctl_common(pl__real.ioctl_time64, fd, request, arg);
+}
+#endif
 
 /* The tracked fds in [first, last] are closed (or made close-on-exec):
  * one record for the range, whatever its size. Like close(), called

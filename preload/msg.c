@@ -80,12 +80,17 @@ static int has_rights(const struct msghdr *msg)
 	return msg && msg->msg_control && msg->msg_controllen >= CMSG_LEN(0);
 }
 
-PL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
-{
-	ssize_t ret;
+typedef ssize_t (*sendmsg_fn)(int, const struct msghdr *, int);
+typedef ssize_t (*recvmsg_fn)(int, struct msghdr *, int);
+typedef int (*sendmmsg_fn)(int, struct mmsghdr *, unsigned int, int);
+typedef int (*recvmmsg_fn)(int, struct mmsghdr *, unsigned int, int,
+			   struct timespec *);
 
-	PL_NEED(sendmsg);
-	ret = pl__real.sendmsg(fd, msg, flags);
+static ssize_t do_sendmsg(sendmsg_fn real, int fd, const struct msghdr *msg,
+			  int flags)
+{
+	ssize_t ret = real(fd, msg, flags);
+
 	if (ret >= 0 && has_rights(msg)) {
 		int err = errno;
 
@@ -95,17 +100,17 @@ PL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	return ret;
 }
 
-PL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+static ssize_t do_recvmsg(recvmsg_fn real, int fd, struct msghdr *msg,
+			  int flags)
 {
 	ssize_t ret;
 	int err;
 
-	PL_NEED(recvmsg);
 	if (!has_rights(msg))
-		return pl__real.recvmsg(fd, msg, flags);
+		return real(fd, msg, flags);
 	/* fds may arrive: the fd table changes (see pl__fds_begin) */
 	pl__fds_begin();
-	ret = pl__real.recvmsg(fd, msg, flags);
+	ret = real(fd, msg, flags);
 	err = errno;
 	if (ret >= 0 && has_rights(msg))
 		scan(fd, msg, PL_REC_RECV_FDS, flags);
@@ -114,13 +119,11 @@ PL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	return ret;
 }
 
-PL_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
-		       int flags)
+static int do_sendmmsg(sendmmsg_fn real, int fd, struct mmsghdr *vec,
+		       unsigned int vlen, int flags)
 {
-	int ret;
+	int ret = real(fd, vec, vlen, flags);
 
-	PL_NEED(sendmmsg);
-	ret = pl__real.sendmmsg(fd, vec, vlen, flags);
 	if (ret > 0) {
 		int err = errno;
 
@@ -132,19 +135,18 @@ PL_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 	return ret;
 }
 
-PL_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
-		       int flags, struct timespec *timeout)
+static int do_recvmmsg(recvmmsg_fn real, int fd, struct mmsghdr *vec,
+		       unsigned int vlen, int flags, struct timespec *timeout)
 {
 	unsigned int i;
 	int ret, err;
 
-	PL_NEED(recvmmsg);
 	for (i = 0; vec && i < vlen && !has_rights(&vec[i].msg_hdr); i++)
 		;
 	if (!vec || i == vlen)
-		return pl__real.recvmmsg(fd, vec, vlen, flags, timeout);
+		return real(fd, vec, vlen, flags, timeout);
 	pl__fds_begin();
-	ret = pl__real.recvmmsg(fd, vec, vlen, flags, timeout);
+	ret = real(fd, vec, vlen, flags, timeout);
 	err = errno;
 	for (int k = 0; k < ret; k++)
 		if (has_rights(&vec[k].msg_hdr))
@@ -153,3 +155,59 @@ PL_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 	errno = err;
 	return ret;
 }
+
+PL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	PL_NEED(sendmsg);
+	return do_sendmsg(pl__real.sendmsg, fd, msg, flags);
+}
+
+PL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	PL_NEED(recvmsg);
+	return do_recvmsg(pl__real.recvmsg, fd, msg, flags);
+}
+
+PL_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
+		       int flags)
+{
+	PL_NEED(sendmmsg);
+	return do_sendmmsg(pl__real.sendmmsg, fd, vec, vlen, flags);
+}
+
+PL_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
+		       int flags, struct timespec *timeout)
+{
+	PL_NEED(recvmmsg);
+	return do_recvmmsg(pl__real.recvmmsg, fd, vec, vlen, flags, timeout);
+}
+
+#if __TIMESIZE == 32
+/* A 32-bit program built with _TIME_BITS=64 calls these instead (glibc
+ * 2.34 and later: they convert the time stamps of control messages). */
+PL_EXPORT ssize_t __sendmsg64(int fd, const struct msghdr *msg, int flags)
+{
+	PL_NEED_AS(sendmsg64, "__sendmsg64");
+	return do_sendmsg(pl__real.sendmsg64, fd, msg, flags);
+}
+
+PL_EXPORT ssize_t __recvmsg64(int fd, struct msghdr *msg, int flags)
+{
+	PL_NEED_AS(recvmsg64, "__recvmsg64");
+	return do_recvmsg(pl__real.recvmsg64, fd, msg, flags);
+}
+
+PL_EXPORT int __sendmmsg64(int fd, struct mmsghdr *vec, unsigned int vlen,
+			   int flags)
+{
+	PL_NEED_AS(sendmmsg64, "__sendmmsg64");
+	return do_sendmmsg(pl__real.sendmmsg64, fd, vec, vlen, flags);
+}
+
+PL_EXPORT int __recvmmsg64(int fd, struct mmsghdr *vec, unsigned int vlen,
+			   int flags, struct timespec *timeout)
+{
+	PL_NEED_AS(recvmmsg64, "__recvmmsg64");
+	return do_recvmmsg(pl__real.recvmmsg64, fd, vec, vlen, flags, timeout);
+}
+#endif

@@ -86,13 +86,25 @@ struct pl_real {
 	void (*exit)(int) __attribute__((noreturn));
 	void (*_exit)(int) __attribute__((noreturn));
 	void (*_Exit)(int) __attribute__((noreturn));
+#if __TIMESIZE == 32
+	/* what a 32-bit program built with _TIME_BITS=64 calls instead */
+	int (*fcntl_time64)(int, int, ...);
+	int (*ioctl_time64)(int, unsigned long, ...);
+	ssize_t (*sendmsg64)(int, const struct msghdr *, int);
+	ssize_t (*recvmsg64)(int, struct msghdr *, int);
+	int (*sendmmsg64)(int, struct mmsghdr *, unsigned int, int);
+	/* its timeout is a struct __timespec64 *, passed through */
+	int (*recvmmsg64)(int, struct mmsghdr *, unsigned int, int,
+			  struct timespec *);
+#endif
 };
 extern struct pl_real pl__real;
 void pl__resolve(void **slot, const char *name);
-#define PL_NEED(name)                                                     \
-	do {                                                              \
-		if (!pl__real.name)                                       \
-			pl__resolve((void **)(void *)&pl__real.name, #name); \
+#define PL_NEED(name) PL_NEED_AS(name, #name)
+#define PL_NEED_AS(field, symbol)                                          \
+	do {                                                               \
+		if (!pl__real.field)                                       \
+			pl__resolve((void **)(void *)&pl__real.field, symbol); \
 	} while (0)
 
 /* What this process image is; written once at hello, read everywhere. */

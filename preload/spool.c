@@ -37,8 +37,24 @@
 #define PL_GROW (1u << 20)  /* fallocate() ahead by this much */
 #define PL_MAP_LEN (PL_SEG + PL_REC_MAX) /* a record may cross the end */
 
+/* A 32-bit process has 4 GiB of address space at most, its program's
+ * before ours: there the spool takes at most PL_MAPS_MAX segments of it
+ * (32 MiB), and records past them go with pwrite(). */
+#if UINTPTR_MAX > 0xffffffffu
+#define PL_MAPS_MAX PL_NSEG
+#else
+#define PL_MAPS_MAX 8
+#endif
+
+/* The tail and size in the header are 64-bit atomics on the mapping; in a
+ * 32-bit build they need cmpxchg8b (-march=i686), not libatomic's locks,
+ * which other processes would not see. */
+_Static_assert(__atomic_always_lock_free(sizeof(uint64_t), 0),
+	       "64-bit atomics must be lock-free");
+
 static struct pl_spool_head *head_map; /* segment 0 */
 static char *seg[PL_NSEG];
+static int maps_made; /* segments mapped by this image, 0 included */
 static int no_fallocate;
 static char spool_path[4096]; /* to open it again (pl__spool_give_up_fd) */
 
@@ -225,6 +241,7 @@ int pl__spool_open(const char *journal)
 		goto fail;
 	}
 	seg[0] = map;
+	maps_made = 1;
 	return fd;
 fail:
 	pl__real.close(fd);
@@ -324,7 +341,8 @@ static char *segment(int fd, uint64_t k)
 {
 	char *mine, *seen = NULL;
 
-	if (k >= PL_NSEG)
+	if (k >= PL_NSEG ||
+	    __atomic_load_n(&maps_made, __ATOMIC_RELAXED) >= PL_MAPS_MAX)
 		return NULL;
 	mine = mmap(NULL, PL_MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		    (off_t)(k * PL_SEG));
@@ -335,6 +353,7 @@ static char *segment(int fd, uint64_t k)
 		munmap(mine, PL_MAP_LEN);
 		return seen;
 	}
+	__atomic_add_fetch(&maps_made, 1, __ATOMIC_RELAXED);
 	if (k >= 2 && seg[k - 2])
 		madvise(seg[k - 2], PL_MAP_LEN, MADV_DONTNEED);
 	return mine;

@@ -324,6 +324,65 @@ struct pl_rec_close_range {
 };
 #define PL_RANGE_CLOEXEC 1u
 
+/* One layout for a 32-bit and a 64-bit writer: both builds of the shim
+ * write into one spool, which the collector reads. i386 aligns uint64_t
+ * to 4 inside a struct, x86-64 to 8, so every 64-bit field (and struct
+ * holding one) must sit at a multiple of 8 with explicit padding before
+ * it, and every struct be a multiple of 8 long: then no ABI inserts
+ * padding of its own. The sizes below hold in both builds; a struct
+ * added gets its lines here. tests/integration/record_layout.sh compares
+ * every field's offset in the two builds. */
+#define PL_LAYOUT(name, bytes)                                            \
+	_Static_assert(sizeof(struct name) == (bytes) && (bytes) % 8 == 0, \
+		       "struct " #name ": size in the spool format")
+#define PL_LAYOUT_AT8(name, field)                                       \
+	_Static_assert(offsetof(struct name, field) % 8 == 0,           \
+		       "struct " #name ": " #field " not at a multiple of 8")
+PL_LAYOUT(pl_spool_head, 48);
+PL_LAYOUT_AT8(pl_spool_head, tail);
+PL_LAYOUT_AT8(pl_spool_head, size);
+PL_LAYOUT_AT8(pl_spool_head, created_ns);
+PL_LAYOUT(pl_rec_head, 24);
+PL_LAYOUT_AT8(pl_rec_head, time_ns);
+PL_LAYOUT(pl_rec_sock, 24);
+PL_LAYOUT_AT8(pl_rec_sock, ino);
+PL_LAYOUT_AT8(pl_rec_sock, cookie);
+PL_LAYOUT(pl_rec_hello, 96);
+PL_LAYOUT_AT8(pl_rec_hello, start_ticks);
+PL_LAYOUT_AT8(pl_rec_hello, parent_hello_ns);
+PL_LAYOUT(pl_rec_snap, 32);
+PL_LAYOUT_AT8(pl_rec_snap, sock);
+PL_LAYOUT(pl_rec_socketpair, 88);
+PL_LAYOUT_AT8(pl_rec_socketpair, sock);
+PL_LAYOUT(pl_rec_close, 40);
+PL_LAYOUT_AT8(pl_rec_close, ino);
+PL_LAYOUT(pl_rec_exec, 32);
+PL_LAYOUT(pl_rec_spawn, 32);
+PL_LAYOUT(pl_rec_fds, 40);
+PL_LAYOUT_AT8(pl_rec_fds, channel_ino);
+PL_LAYOUT_AT8(pl_rec_fds, sock);
+PL_LAYOUT(pl_rec_socket, 56);
+PL_LAYOUT_AT8(pl_rec_socket, ino);
+PL_LAYOUT_AT8(pl_rec_socket, cookie);
+PL_LAYOUT(pl_rec_conn, 64);
+PL_LAYOUT_AT8(pl_rec_conn, ino);
+PL_LAYOUT_AT8(pl_rec_conn, cookie);
+PL_LAYOUT_AT8(pl_rec_conn, peer_ino);
+PL_LAYOUT(pl_rec_stack, 40);
+PL_LAYOUT_AT8(pl_rec_stack, ino);
+PL_LAYOUT_AT8(pl_rec_stack, pc);
+PL_LAYOUT(pl_rec_module, 72);
+PL_LAYOUT_AT8(pl_rec_module, start);
+PL_LAYOUT_AT8(pl_rec_module, end);
+PL_LAYOUT_AT8(pl_rec_module, bias);
+PL_LAYOUT(pl_rec_exec_fail, 32);
+PL_LAYOUT(pl_rec_fork, 32);
+PL_LAYOUT(pl_rec_exit, 32);
+PL_LAYOUT(pl_rec_dup, 48);
+PL_LAYOUT_AT8(pl_rec_dup, ino);
+PL_LAYOUT(pl_rec_setfd, 32);
+PL_LAYOUT(pl_rec_close_range, 40);
+
 static inline size_t pl_rec_align(size_t n)
 {
 	return (n + PL_REC_ALIGN - 1) & ~(size_t)(PL_REC_ALIGN - 1);

@@ -15,8 +15,11 @@ peerlog who "$H" "$(val own_fd0 ce.out)" --json >own.json ||
 [ "$(json own.json 'j["end"]["inode"]')" = "$(val own_ino0 ce.out)" ] || fail "own pair: inode"
 peerlog who "$(val parent ce.out)" "$(val fd0 ce.out)" --json >ce.json || fail "who (clearenv)"
 [ "$(holder_of ce.json "$H")" = "[(4, 'fork', 'holder')]" ] || fail "clearenv lineage: $(cat ce.json)"
-# another preload in the environment is kept, after ours
-[ "$(val preload ce.out)" = "$(readlink -f "$SHIM"):libc.so.6" ] ||
+# another preload in the environment is kept, after ours (named through
+# $LIB where the 32-bit build is there too: m32.sh)
+ours=$(readlink -f "$SHIM")
+[ -f "$B/lib32/libpeerlog.so" ] && ours="$(dirname "$ours")/\$LIB/libpeerlog.so"
+[ "$(val preload ce.out)" = "$ours:libc.so.6" ] ||
 	fail "LD_PRELOAD should be ours then the program's: $(val preload ce.out)"
 
 peerlog run -- "$PROGS/scenario" spawn "$PROGS/holder" >sp.out || fail "scenario spawn: $(cat sp.out)"
