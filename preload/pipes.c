@@ -17,6 +17,9 @@
  * table entry). Every other write() costs one load. What libc writes for
  * stdio (fwrite, printf) goes to its internal write and is not seen.
  */
+/* <fcntl.h> and <stdio.h> name open open64 (and fopen fopen64...) under
+ * _FILE_OFFSET_BITS=64, as the 32-bit build has it: we define both. */
+#undef _FILE_OFFSET_BITS
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>

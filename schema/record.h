@@ -181,7 +181,7 @@ struct pl_rec_spawn {
 /* PL_REC_SEND_FDS, PL_REC_RECV_FDS: SCM_RIGHTS over the socket at
  * channel_fd. For a send, sock[].fd are the sender's fds; for a receive,
  * the new fds (flags: PL_SOCK_CLOEXEC with MSG_CMSG_CLOEXEC). Only sockets
- * are listed. A message with more fds than fit goes in several records. */
+ * and pipe ends are listed. A message with more fds than fit goes in several records. */
 struct pl_rec_fds {
 	struct pl_rec_head head;
 	int32_t channel_fd;
@@ -382,6 +382,10 @@ PL_LAYOUT(pl_rec_dup, 48);
 PL_LAYOUT_AT8(pl_rec_dup, ino);
 PL_LAYOUT(pl_rec_setfd, 32);
 PL_LAYOUT(pl_rec_close_range, 40);
+PL_LAYOUT(pl_rec_open, 48);
+PL_LAYOUT_AT8(pl_rec_open, ino);
+PL_LAYOUT(pl_rec_write, 40);
+PL_LAYOUT_AT8(pl_rec_write, ino);
 
 static inline size_t pl_rec_align(size_t n)
 {
