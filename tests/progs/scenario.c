@@ -451,18 +451,29 @@ static int passfd(const char *holder)
 	return WEXITSTATUS(status);
 }
 
+/* A stream socket listening on PATH (its address in *A), or -1. */
+static int listener(const char *path, struct sockaddr_un *a)
+{
+	int l;
+
+	*a = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	snprintf(a->sun_path, sizeof(a->sun_path), "%s", path);
+	unlink(path);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)a, sizeof(*a)) != 0 ||
+	    listen(l, 4) != 0)
+		return -1;
+	return l;
+}
+
 static int server(const char *path, const char *holder)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a;
 	int l, conn, status;
 	pid_t client, handler;
 	char byte;
 
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	unlink(path);
-	l = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    listen(l, 4) != 0)
+	if ((l = listener(path, &a)) < 0)
 		return 1;
 	printf("parent %d\nlisten %d\n", (int)getpid(), l);
 	fflush(stdout);
@@ -505,15 +516,11 @@ static int server(const char *path, const char *holder)
  * into two journals (the merge test). */
 static int listen_one(const char *path)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a;
 	int l, conn;
 	char byte;
 
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	unlink(path);
-	l = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    listen(l, 4) != 0)
+	if ((l = listener(path, &a)) < 0)
 		return 1;
 	printf("server %d\nlisten %d\n", (int)getpid(), l);
 	conn = accept(l, NULL, NULL);
