@@ -309,8 +309,8 @@ static int map_sock(struct merge *m)
 }
 
 /* CREATE TEMP TABLE k_SIDE: the rows of table T in schema DB (src or
- * main) whose owner is in the map (its column SIDE: src or dst) or that
- * have none, with their key as OUT knows it and their rank in it. */
+ * main) that have no owner, with their key as OUT knows it and their rank
+ * in it. */
 static void add_keyed(struct pl_buf *b, const struct merge *m, int t,
 		      const char *db, const char *side, const char *keys)
 {
@@ -330,15 +330,34 @@ static void add_keyed(struct pl_buf *b, const struct merge *m, int t,
 	}
 	pl_buf_addf(b, " FROM %s.%s s WHERE ", db, tb->name);
 	add_ident(b, "s", tb->owner);
-	pl_buf_adds(b, " IS NULL OR ");
-	add_ident(b, "s", tb->owner);
-	pl_buf_addf(b, " IN (SELECT %s FROM temp.m_%s)); ", side,
-		    tb->owner_table);
+	pl_buf_adds(b, " IS NULL); ");
 }
 
-/* Rows of table T whose owner OUT has (or that have none): the n-th row
- * of a key in the input is the n-th of that key in OUT. Rows of owners new
- * to OUT are all new, and never looked at. */
+/* CREATE TEMP TABLE k_SIDE: the rows of table T in schema DB whose owner
+ * is in the map (its column SIDE), as (id, owner in OUT, rank among the
+ * owner's rows by id). */
+static void add_ranked(struct pl_buf *b, int t, const char *db,
+		       const char *side)
+{
+	const struct table *tb = &tables[t];
+
+	pl_buf_addf(b, "CREATE TEMP TABLE k_%s AS SELECT s.id, x.dst AS owner, "
+		    "row_number() OVER (PARTITION BY x.dst ORDER BY s.id) AS r "
+		    "FROM %s.%s s JOIN temp.m_%s x ON x.%s = ", side, db,
+		    tb->name, tb->owner_table, side);
+	add_ident(b, "s", tb->owner);
+	pl_buf_adds(b, "; ");
+}
+
+/* Rows of table T whose owner OUT has: an image writes to one spool, and
+ * a journal only ever adds rows, so OUT has a prefix (by id) of the rows
+ * the input has for it, from an earlier state of the same journal. The
+ * n-th of an owner is the n-th in OUT, when their keys agree (when not,
+ * the row is added rather than wrongly joined). Rows without an owner
+ * (events of a pid never seen to start, flights of an unknown sender)
+ * may come from any journal: the n-th row of a key in the input is the
+ * n-th of that key in OUT. Rows of owners new to OUT are all new, and
+ * never looked at. */
 static int map_owned(struct merge *m, int t)
 {
 	const struct table *tb = &tables[t];
@@ -350,6 +369,22 @@ static int map_owned(struct merge *m, int t)
 	}
 	pl_buf_adds(&b, "DROP TABLE IF EXISTS temp.k_src; "
 			"DROP TABLE IF EXISTS temp.k_dst; ");
+	add_ranked(&b, t, "src", "src");
+	add_ranked(&b, t, "main", "dst");
+	pl_buf_addf(&b, "CREATE INDEX temp.k_dst_key ON k_dst (owner, r); "
+		    "INSERT INTO temp.m_%s (src, dst) SELECT a.id, b.id FROM "
+		    "temp.k_src a JOIN temp.k_dst b ON b.owner = a.owner AND "
+		    "b.r = a.r JOIN src.%s s ON s.id = a.id JOIN main.%s o ON "
+		    "o.id = b.id WHERE 1", tb->name, tb->name, tb->name);
+	for (size_t k = 0; k < 8 && tb->key[k]; k++) {
+		if (!strcmp(tb->key[k], tb->owner))
+			continue;
+		pl_buf_adds(&b, " AND ");
+		add_ident(&b, "o", tb->key[k]);
+		pl_buf_adds(&b, " IS ");
+		add_value(&b, col_find(&m->cols[t], tb->key[k]));
+	}
+	pl_buf_adds(&b, "; DROP TABLE temp.k_src; DROP TABLE temp.k_dst; ");
 	add_keyed(&b, m, t, "src", "src", pl_buf_str(&keys));
 	add_keyed(&b, m, t, "main", "dst", pl_buf_str(&keys));
 	pl_buf_addf(&b, "CREATE INDEX temp.k_dst_key ON k_dst (%s, r); "
