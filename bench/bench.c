@@ -317,7 +317,7 @@ static double run_peerlog(const char *peerlog, char *const argv[],
 static void scale(const char *build, FILE *json)
 {
 	char peerlog[4096], dir[] = "/tmp/peerlog-bench-XXXXXX", db[4200],
-	     spool[4300];
+	     spool[4300], merged[4200];
 	long rss = 0, peak = 0;
 	struct stat st;
 	double t;
@@ -335,12 +335,17 @@ static void scale(const char *build, FILE *json)
 				    "--no-check", NULL }, 2.0 },
 		{ "tree --json", { "peerlog", "-j", db, "tree", "--json",
 				   "--no-check", NULL }, 2.0 },
+		/* into a new journal, then again: nothing to add */
+		{ "merge", { "peerlog", "merge", merged, db, NULL }, 10.0 },
+		{ "merge again", { "peerlog", "merge", merged, db, NULL },
+		  10.0 },
 	};
 
 	snprintf(peerlog, sizeof(peerlog), "%s/peerlog", build);
 	if (!mkdtemp(dir))
 		return;
 	snprintf(db, sizeof(db), "%s/j.db", dir);
+	snprintf(merged, sizeof(merged), "%s/merged.db", dir);
 	snprintf(spool, sizeof(spool), "%s.spool", db);
 	printf("\nscale: %ld events from %ld processes\n", events, procs);
 	if (gen_spool(spool, events, procs) != 0)
@@ -363,6 +368,7 @@ static void scale(const char *build, FILE *json)
 		peak, (double)st.st_size / events);
 	unlink(db);
 	unlink(spool);
+	unlink(merged);
 	rmdir(dir);
 }
 

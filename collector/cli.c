@@ -49,6 +49,12 @@ static void unknown_option(char **argv, const struct option *longopts,
 		pl_error("option '-j' needs a journal path");
 		return;
 	}
+	if (optopt == 'B' && (flags & PL_CLI_BOOT) &&
+	    !strncmp(word, "--boot", len)) {
+		pl_error("option '--boot' needs a boot id (or its first "
+			 "characters)");
+		return;
+	}
 	if (!strncmp(word, "--", 2) && eq && !(flags & PL_CLI_STOP))
 		for (const struct option *o = longopts; o->name; o++)
 			if (o->has_arg == no_argument &&
@@ -83,6 +89,7 @@ int pl_cli_parse(int argc, char **argv, const char *usage,
 		{ "journal", required_argument, NULL, 'j' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "no-check", no_argument, NULL, 'N' },
+		{ "boot", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -91,6 +98,7 @@ int pl_cli_parse(int argc, char **argv, const char *usage,
 	opts->journal = pl_journal_default();
 	opts->json = 0;
 	opts->no_check = 0;
+	opts->boot = NULL;
 	opterr = 0;
 	/* 0, not 1: glibc then forgets where it was inside a cluster of
 	 * short options of an earlier argv (graph parses twice; the
@@ -118,6 +126,15 @@ int pl_cli_parse(int argc, char **argv, const char *usage,
 			if (flags & PL_CLI_STOP)
 				goto unknown;
 			opts->no_check = 1;
+			break;
+		case 'B':
+			if (!(flags & PL_CLI_BOOT))
+				goto unknown;
+			if (!*optarg) {
+				pl_error("empty boot id");
+				return PL_EXIT_USAGE;
+			}
+			opts->boot = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);

@@ -11,6 +11,7 @@
  * first operand (operands are moved to the end), -1 when --help was
  * printed (exit 0), or an exit status. */
 #define PL_CLI_STOP 1 /* stop at the first operand; no --json (run) */
+#define PL_CLI_BOOT 2 /* --boot ID: one boot of a merged journal */
 int pl_cli_parse(int argc, char **argv, const char *usage,
 		 struct pl_opts *opts, int *ret_next, int flags);
 

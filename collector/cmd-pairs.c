@@ -14,7 +14,7 @@
 #include "peerlog.h"
 
 static const char usage[] =
-	"usage: peerlog pairs [-j PATH] [--json]\n"
+	"usage: peerlog pairs [-j PATH] [--json] [--boot ID]\n"
 	"\n"
 	"List every socketpair and pipe in the journal: its type, the process\n"
 	"that made it and when, and for each end every process that held it.\n"
@@ -23,11 +23,14 @@ static const char usage[] =
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
 	"      --json          machine-readable output\n"
-	"      --no-check      do not ask the kernel about live holders\n";
+	"      --no-check      do not ask the kernel about live holders\n"
+	"      --boot ID       only the pairs made in the boot whose id begins\n"
+	"                      with ID (a merged journal)\n";
 
 static const char pairs_sql[] =
 	"SELECT pr.id, pr.created_ns, pr.type, p.pid, p.exe, pr.domain "
-	"FROM pair pr JOIN process p ON p.id = pr.process_id ORDER BY pr.id";
+	"FROM pair pr JOIN process p ON p.id = pr.process_id "
+	PL_SQL_BOOT_IS("p") " ORDER BY pr.id";
 
 /* Each side of a pair is one socket at most: a socket found again for a
  * later socketpair moves to it. */
@@ -191,7 +194,7 @@ int cmd_pairs(int argc, char **argv)
 	sqlite3 *db;
 	int next, rc, n = 0;
 
-	rc = pl_cli_parse(argc, argv, usage, &o, &next, 0);
+	rc = pl_cli_parse(argc, argv, usage, &o, &next, PL_CLI_BOOT);
 	if (rc)
 		return rc < 0 ? PL_EXIT_OK : rc;
 	q.kernel = !o.no_check;
@@ -213,6 +216,8 @@ int cmd_pairs(int argc, char **argv)
 		sqlite3_close(db);
 		return PL_EXIT_JOURNAL;
 	}
+	if (o.boot)
+		sqlite3_bind_text(st, 1, o.boot, -1, SQLITE_STATIC);
 	pl_json_init(&j, stdout);
 	if (o.json) {
 		pl_json_open(&j, NULL, '{');

@@ -14,7 +14,7 @@
 #include "peerlog.h"
 
 static const char usage[] =
-	"usage: peerlog tree [-j PATH] [--json]\n"
+	"usage: peerlog tree [-j PATH] [--json] [--boot ID]\n"
 	"\n"
 	"Show the traced processes as a tree: a fork child under its parent,\n"
 	"the program an exec started under the one it replaced. Under each,\n"
@@ -24,7 +24,9 @@ static const char usage[] =
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
 	"      --json          machine-readable output\n"
-	"      --no-check      do not ask the kernel about live holders\n";
+	"      --no-check      do not ask the kernel about live holders\n"
+	"      --boot ID       only the processes of the boot whose id begins\n"
+	"                      with ID (a merged journal)\n";
 
 struct node {
 	int64_t id, parent_id;
@@ -67,7 +69,8 @@ enum {
 
 static const char procs_sql[] =
 	"SELECT p.id, p.parent_id, p.pid, p.exe, p.argv, p.origin, p.hello_ns,"
-	" p.exit_status, " PL_IMAGE_COLS " FROM process p ORDER BY p.id";
+	" p.exit_status, " PL_IMAGE_COLS " FROM process p " PL_SQL_BOOT_IS("p")
+	" ORDER BY p.id";
 
 enum {
 	H_ID, H_PROC, H_FD, H_INO, H_PEER_INO, H_START, H_END, H_FROM, H_UNTIL,
@@ -215,7 +218,7 @@ static char *dup_col(sqlite3_stmt *st, int col)
 	return s ? strdup(s) : NULL;
 }
 
-static int load(struct tree *t)
+static int load(struct tree *t, const char *boot)
 {
 	sqlite3_stmt *st = pl_db_prepare(t->db, procs_sql);
 	size_t cap = 0;
@@ -223,6 +226,8 @@ static int load(struct tree *t)
 
 	if (!st)
 		return PL_EXIT_JOURNAL;
+	if (boot)
+		sqlite3_bind_text(st, 1, boot, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct node *nd;
 		struct pl_image img;
@@ -411,7 +416,7 @@ int cmd_tree(int argc, char **argv)
 	struct pl_opts o;
 	int next, rc, roots = 0;
 
-	rc = pl_cli_parse(argc, argv, usage, &o, &next, 0);
+	rc = pl_cli_parse(argc, argv, usage, &o, &next, PL_CLI_BOOT);
 	if (rc)
 		return rc < 0 ? PL_EXIT_OK : rc;
 	if (next < argc) {
@@ -424,7 +429,7 @@ int cmd_tree(int argc, char **argv)
 		return rc;
 	t.json = o.json;
 	pl_json_init(&t.j, stdout);
-	rc = load(&t);
+	rc = load(&t, o.boot);
 	if (!rc)
 		rc = load_holdings(&t);
 	if (!rc && t.json) {

@@ -11,7 +11,7 @@
 #include "peerlog.h"
 
 static const char usage[] =
-	"usage: peerlog who [-j PATH] [--json] PID [FD]\n"
+	"usage: peerlog who [-j PATH] [--json] [--boot ID] PID [FD]\n"
 	"\n"
 	"Show the socket end that process PID holds at FD (or the last one it\n"
 	"held there), the peer end, and every process that held the peer: pid,\n"
@@ -25,6 +25,9 @@ static const char usage[] =
 	"      --json          machine-readable output\n"
 	"      --no-check      do not ask the kernel whether live holders\n"
 	"                      really hold their ends\n"
+	"      --boot ID       in a merged journal, the process PID of the boot\n"
+	"                      whose id begins with ID (default: the latest,\n"
+	"                      with a warning when PID is in several boots)\n"
 	"\n"
 	"exit status: 0 answered, 1 PID or FD not in the journal, 2 usage,\n"
 	"3 journal unusable\n";
@@ -35,25 +38,73 @@ struct target {
 	char boot[40];
 	int64_t start_ticks;
 	char *exe;
+	int boots; /* boots of the journal with a process PID (--boot: those
+		      that match) */
 };
 
-static int find_target(sqlite3 *db, int pid, struct target *t)
+/* The boots that had a process PID (those BOOT begins, when given), the
+ * latest first: in a merged journal a pid means one process per boot.
+ * Returns how many, the latest in T->boot, the next in OTHER. */
+static int find_boot(sqlite3 *db, int pid, const char *boot, struct target *t,
+		     char *other, size_t size)
 {
 	sqlite3_stmt *st = pl_db_prepare(
-		db, "SELECT boot, start_ticks, exe FROM process WHERE pid = ?1 "
-		    "ORDER BY id DESC LIMIT 1");
-	int found = 0;
+		db, "SELECT boot FROM process WHERE pid = ?1 AND (?2 IS NULL OR "
+		    "substr(boot, 1, length(?2)) = ?2) GROUP BY boot "
+		    "ORDER BY max(hello_ns) DESC, max(id) DESC");
+	int n = 0, rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int(st, 1, pid);
+	if (boot)
+		sqlite3_bind_text(st, 2, boot, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *b = (const char *)sqlite3_column_text(st, 0);
+
+		if (n == 0)
+			snprintf(t->boot, sizeof(t->boot), "%s", b ? b : "");
+		else if (n == 1)
+			snprintf(other, size, "%s", b ? b : "");
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+static int find_target(sqlite3 *db, int pid, const char *boot,
+		       struct target *t)
+{
+	sqlite3_stmt *st;
+	char other[40] = "";
+	int found = 0;
+
+	t->boots = find_boot(db, pid, boot, t, other, sizeof(other));
+	if (t->boots <= 0)
+		return t->boots;
+	if (boot && t->boots > 1) {
+		pl_error("boot '%s' is more than one boot with pid %d (%.8s, "
+			 "%.8s, ...): give more of its id", boot, pid, t->boot,
+			 other);
+		return -2;
+	}
+	if (!boot && t->boots > 1)
+		pl_warn("pid %d is in %d boots of this journal: showing the "
+			"latest, boot %.8s (also %.8s%s); choose with --boot ID",
+			pid, t->boots, t->boot, other,
+			t->boots > 2 ? ", ..." : "");
+	st = pl_db_prepare(db, "SELECT start_ticks, exe FROM process WHERE "
+			       "pid = ?1 AND boot = ?2 "
+			       "ORDER BY hello_ns DESC, id DESC LIMIT 1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, pid);
+	sqlite3_bind_text(st, 2, t->boot, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *exe = (const char *)sqlite3_column_text(st, 2);
+		const char *exe = (const char *)sqlite3_column_text(st, 1);
 
 		t->pid = pid;
-		snprintf(t->boot, sizeof(t->boot), "%s",
-			 (const char *)sqlite3_column_text(st, 0));
-		t->start_ticks = sqlite3_column_int64(st, 1);
+		t->start_ticks = sqlite3_column_int64(st, 0);
 		t->exe = exe ? strdup(exe) : NULL;
 		found = 1;
 	}
@@ -434,6 +485,15 @@ out:
 	return rc;
 }
 
+/* The boot answered for, where the journal has the pid in more than one
+ * or one was asked for: a journal of one boot answers as it always did. */
+static void json_boot(struct pl_json *j, const struct pl_opts *o,
+		      const struct target *t)
+{
+	if (o->boot || t->boots > 1)
+		pl_json_str(j, "boot", t->boot);
+}
+
 int cmd_who(int argc, char **argv)
 {
 	struct pl_opts o;
@@ -444,7 +504,7 @@ int cmd_who(int argc, char **argv)
 	long pid, fd = -1;
 	int next, rc;
 
-	rc = pl_cli_parse(argc, argv, usage, &o, &next, 0);
+	rc = pl_cli_parse(argc, argv, usage, &o, &next, PL_CLI_BOOT);
 	if (rc)
 		return rc < 0 ? PL_EXIT_OK : rc;
 	q.kernel = !o.no_check;
@@ -462,13 +522,16 @@ int cmd_who(int argc, char **argv)
 	rc = pl_journal_open_ingested(o.journal, &db);
 	if (rc)
 		return rc;
-	rc = find_target(db, (int)pid, &t);
+	rc = find_target(db, (int)pid, o.boot, &t);
 	if (rc <= 0) {
 		if (rc == 0)
-			pl_error("no process with pid %ld in journal '%s'", pid,
-				 o.journal);
+			pl_error("no process with pid %ld%s%s in journal '%s'",
+				 pid, o.boot ? " in boot " : "",
+				 o.boot ? o.boot : "", o.journal);
+		free(t.exe);
 		sqlite3_close(db);
-		return rc == 0 ? PL_EXIT_NOTFOUND : PL_EXIT_JOURNAL;
+		return rc == 0 ? PL_EXIT_NOTFOUND
+		       : rc == -2 ? PL_EXIT_USAGE : PL_EXIT_JOURNAL;
 	}
 	rc = 0;
 
@@ -487,6 +550,7 @@ int cmd_who(int argc, char **argv)
 			pl_json_open(&j, "query", '{');
 			pl_json_int(&j, "pid", pid);
 			pl_json_int(&j, "fd", fd);
+			json_boot(&j, &o, &t);
 			pl_json_close(&j, '}');
 		}
 		rc = answer_fd(db, &o, &j, &q, &t, (int)fd, sock);
@@ -510,6 +574,7 @@ int cmd_who(int argc, char **argv)
 			pl_json_open(&j, NULL, '{');
 			pl_json_open(&j, "query", '{');
 			pl_json_int(&j, "pid", pid);
+			json_boot(&j, &o, &t);
 			pl_json_close(&j, '}');
 			pl_json_open(&j, "fds", '[');
 		}

@@ -92,6 +92,11 @@ int pl_holders_load_range(sqlite3 *db, struct pl_query *q,
 	".end_reason = 'exit') AND NOT (" #p ".exec_ns IS NOT NULL AND " #h  \
 	".cloexec = 1)"
 
+/* SQL: a WHERE clause keeping the rows of process P whose boot begins
+ * with parameter ?1 (--boot of a merged journal), or all when it is NULL. */
+#define PL_SQL_BOOT_IS(p) \
+	"WHERE (?1 IS NULL OR substr(" p ".boot, 1, length(?1)) = ?1)"
+
 /* What the journal knows of how a program image ended. Queries select
  * PL_IMAGE_COLS of process p as one block and read it with
  * pl_image_read(). */

@@ -28,6 +28,7 @@ struct pl_opts {
 	const char *journal; /* -j/--journal, else $PEERLOG_JOURNAL, else ./peerlog.db */
 	int json;            /* --json */
 	int no_check;        /* --no-check: do not ask the kernel */
+	const char *boot;    /* --boot ID (prefix), where PL_CLI_BOOT allows */
 };
 
 /* cli.c: set by the command-line fuzzer. Commands parse their arguments,
@@ -50,6 +51,17 @@ int pl_db_fail(sqlite3 *db, const char *what);
 /* ingest.c */
 int pl_ingest(sqlite3 *db, const char *spool_path);
 
+/* cmd-merge.c: merge the journal at IN_PATH into DB (attached, in one
+ * transaction: on failure DB is as it was). Counts by table, in the order
+ * process, pair, sock, holding, flight, module, stack, event. */
+#define PL_MERGE_TABLES 8
+struct pl_merge_counts {
+	int64_t added[PL_MERGE_TABLES]; /* rows new to DB */
+	int64_t joined_socks;           /* input's ends DB knew already */
+};
+int pl_merge_journal(sqlite3 *db, const char *in_path,
+		     struct pl_merge_counts *ret);
+
 /* proc.c: the live system. */
 const char *pl_boot_id(void);
 /* 2 s at the usual 100 ticks a second */
@@ -69,5 +81,6 @@ int cmd_check(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

@@ -64,7 +64,7 @@ start shell shell
 PA=$(val parent shell.out)
 R=$(val reader shell.out)
 W=$(val writer shell.out)
-grep -q '^hello$' shell.out || fail "shell: cat did not copy: $(cat shell.out)"
+wait_for shell.out '^hello$' # cat runs, and has copied what echo wrote
 peerlog -j "$WORK/shell.db" who "$R" 0 --json >shell.json || fail "shell: who"
 [ "$(json shell.json '[(h["pid"], h["fd"]) for h in j["peer"]["holders"] if h["end_reason"] == "alive"]')" = "[($PA, $(val wfd shell.out))]" ] ||
 	fail "shell: live write end: $(cat shell.json)"

@@ -37,6 +37,13 @@
  *                      a forking server on the path socket PATH: a client
  *                      connects and execs "HOLDER -w"; the server accepts
  *                      and forks a handler that keeps the connection
+ *   scenario listen PATH
+ *                      a server on the path socket PATH that accepts one
+ *                      connection, reads a byte and hangs up
+ *   scenario connect PATH
+ *                      a client of it: connects, writes a byte and waits
+ *                      for the server to hang up (so that the accept
+ *                      finds it connected)
  *   scenario threads HOLDER
  *                      three threads churn socketpairs while the main
  *                      thread forks children and a timer signal handler
@@ -444,18 +451,29 @@ static int passfd(const char *holder)
 	return WEXITSTATUS(status);
 }
 
+/* A stream socket listening on PATH (its address in *A), or -1. */
+static int listener(const char *path, struct sockaddr_un *a)
+{
+	int l;
+
+	*a = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	snprintf(a->sun_path, sizeof(a->sun_path), "%s", path);
+	unlink(path);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)a, sizeof(*a)) != 0 ||
+	    listen(l, 4) != 0)
+		return -1;
+	return l;
+}
+
 static int server(const char *path, const char *holder)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a;
 	int l, conn, status;
 	pid_t client, handler;
 	char byte;
 
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	unlink(path);
-	l = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    listen(l, 4) != 0)
+	if ((l = listener(path, &a)) < 0)
 		return 1;
 	printf("parent %d\nlisten %d\n", (int)getpid(), l);
 	fflush(stdout);
@@ -491,6 +509,48 @@ static int server(const char *path, const char *holder)
 	waitpid(handler, &status, 0);
 	close(l);
 	unlink(path);
+	return 0;
+}
+
+/* listen and connect: the two ends of a connection, for two runs traced
+ * into two journals (the merge test). */
+static int listen_one(const char *path)
+{
+	struct sockaddr_un a;
+	int l, conn;
+	char byte;
+
+	if ((l = listener(path, &a)) < 0)
+		return 1;
+	printf("server %d\nlisten %d\n", (int)getpid(), l);
+	conn = accept(l, NULL, NULL);
+	if (conn < 0)
+		return 1;
+	printf("accepted_fd %d\naccepted_ino %lu\n", conn, ino_of(conn));
+	if (read(conn, &byte, 1) != 1)
+		return 1;
+	close(conn);
+	close(l);
+	unlink(path);
+	return 0;
+}
+
+static int connect_one(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	char byte;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) != 0)
+		return 1;
+	printf("client %d\nclient_fd %d\nclient_ino %lu\n", (int)getpid(), s,
+	       ino_of(s));
+	if (write(s, "x", 1) != 1)
+		return 1;
+	while (read(s, &byte, 1) > 0)
+		;
+	close(s);
 	return 0;
 }
 
@@ -752,9 +812,14 @@ int main(int argc, char **argv)
 		return daemon2(argv[2]);
 	if (!strcmp(mode, "server") && argc > 3)
 		return server(argv[2], argv[3]);
+	if (!strcmp(mode, "listen") && argc > 2)
+		return listen_one(argv[2]);
+	if (!strcmp(mode, "connect") && argc > 2)
+		return connect_one(argv[2]);
 	fprintf(stderr, "usage: scenario kill|noclose|cloexec|errno|churn|daemon|"
 			"vfork|dupexec|closerange|rangecloexec|clearenv|spawn|"
-			"system|execw|passfd|server|threads|daemon2|dropuid [PATH] "
+			"system|execw|passfd|server|listen|connect|threads|daemon2|"
+			"dropuid [PATH] "
 			"[HOLDER]\n");
 	return 2;
 }
