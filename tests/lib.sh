@@ -52,3 +52,7 @@ expect() { # status, args...
 		grep -q '^peerlog: ' err || fail "peerlog $*: message: $(cat err)"
 	fi
 }
+# The commands of collector/dispatch.c's commands[], one a line.
+commands() {
+	sed -n 's/^[[:space:]]*{ "\([a-z0-9-]*\)", cmd_[a-z0-9_]* },.*/\1/p' "$TOP/collector/dispatch.c"
+}
