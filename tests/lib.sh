@@ -56,3 +56,9 @@ expect() { # status, args...
 commands() {
 	sed -n 's/^[[:space:]]*{ "\([a-z0-9-]*\)", cmd_[a-z0-9_]* },.*/\1/p' "$TOP/collector/dispatch.c"
 }
+# The options "peerlog help COMMAND" lists (-j, --journal, ...), one a line.
+help_options() {
+	"$B/peerlog" help "$1" |
+		sed -n 's/^ \{1,\}\(-[a-zA-Z0-9]\)\{0,1\}\(, \)\{0,1\}\(--[a-z][a-z0-9-]*\)\{0,1\}.*/\1 \3/p' |
+		tr ' ' '\n' | grep '^-' | sort -u
+}

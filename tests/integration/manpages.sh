@@ -38,9 +38,7 @@ subsection() {
 section man1.txt OPTIONS >options.txt
 all=
 for c in $(commands); do
-	peerlog help "$c" >help.txt || fail "peerlog help $c"
-	sed -n 's/^ \{1,\}\(-[a-zA-Z0-9]\)\{0,1\}\(, \)\{0,1\}\(--[a-z][a-z0-9-]*\)\{0,1\}.*/\1 \3/p' help.txt |
-		tr ' ' '\n' | grep '^-' | sort -u >"opts.$c"
+	help_options "$c" >"opts.$c" || fail "peerlog help $c"
 	all=${all:+$all }$c
 done
 common=$(cat $(for c in $all; do echo "opts.$c"; done) | sort | uniq -c |
