@@ -62,3 +62,22 @@ help_options() {
 		sed -n 's/^ \{1,\}\(-[a-zA-Z0-9]\)\{0,1\}\(, \)\{0,1\}\(--[a-z][a-z0-9-]*\)\{0,1\}.*/\1 \3/p' |
 		tr ' ' '\n' | grep '^-' | sort -u
 }
+# Copy the source tree (what git tracks or would, else all but the build
+# directories) into DIR, to build there without touching the tree.
+copy_tree() {
+	mkdir -p "$1" || fail "cannot make $1"
+	if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$TOP" ls-files --cached --others --exclude-standard |
+			(cd "$TOP" && while IFS= read -r f; do [ -e "$f" ] && echo "$f"; done |
+				tar -cf - -T -) | tar -xf - -C "$1"
+	else
+		(cd "$TOP" && tar -cf - --exclude=./.git --exclude='./build*' .) |
+			tar -xf - -C "$1"
+	fi || fail "cannot copy the source tree to $1"
+}
+# make in DIR as a user would, not as part of the make that runs the tests.
+make_in() {
+	dir=$1
+	shift
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$dir" "$@"
+}
