@@ -109,9 +109,12 @@ $(B)/tests/test_redact: tests/test_redact.c preload/redact.c preload/shim.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< preload/redact.c $(CMOCKA_LIBS)
 
 # Debian packages the build and the tests need; installed only when missing.
-# Graphviz only for the test that renders a graph.
+# Graphviz only for the test that renders a graph; groff and man for the
+# man pages, bash-completion for the completion, debhelper for the test
+# that builds the Debian package.
 DEPS := gcc make libsqlite3-dev libcmocka-dev libunwind-dev binutils sqlite3 python3
-CHECK_DEPS := graphviz $(if $(filter 1,$(VALGRIND)),valgrind)
+CHECK_DEPS := graphviz groff-base man-db bash-completion debhelper \
+	$(if $(filter 1,$(VALGRIND)),valgrind)
 FUZZ_DEPS := clang libclang-rt-dev
 deps:
 	@missing=; for p in $(DEPS); do \

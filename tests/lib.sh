@@ -81,3 +81,15 @@ make_in() {
 	shift
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$dir" "$@"
 }
+# The Makefile's VERSION.
+make_version() { sed -n 's/^VERSION *:\{0,1\}= *//p' "$TOP/Makefile"; }
+# An installed peerlog $1 preloads the shim $2 by itself (no PEERLOG_LIB)
+# and answers who on the traced example.
+installed_answers() {
+	pre=$(env -u PEERLOG_LIB "$1" run -- sh -c 'echo "$LD_PRELOAD"') || fail "$1 run failed"
+	[ "$(realpath "$pre")" = "$(realpath "$2")" ] || fail "$1 preloads '$pre', not $2"
+	"$1" run -- "$EX/parent" >parent.out || fail "traced example failed under $1"
+	P=$(val 'parent: pid' parent.out | sed 's/ .*//')
+	"$1" who "$P" 3 >who.out || fail "$1 who $P 3 failed"
+	grep -q child1 who.out || fail "$1 who does not name child1: $(cat who.out)"
+}

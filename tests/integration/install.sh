@@ -40,22 +40,14 @@ if command -v readelf >/dev/null; then
 		fail "installed binaries carry a run path"
 fi
 ldd "$PL" | grep -q 'not found' && fail "installed peerlog lacks a library: $(ldd "$PL")"
-unset PEERLOG_LIB
-pre=$("$PL" run -- sh -c 'echo "$LD_PRELOAD"') || fail "installed peerlog run failed"
-[ "$(realpath "$pre")" = "$ROOT/usr/local/lib/peerlog/libpeerlog.so" ] ||
-	fail "installed peerlog preloads '$pre'"
-"$PL" run -- "$EX/parent" >parent.out || fail "traced example failed"
-P=$(val 'parent: pid' parent.out | sed 's/ .*//')
-"$PL" who "$P" 3 >who.out || fail "installed peerlog who $P 3 failed"
-grep -q 'child1' who.out || fail "who does not name child1: $(cat who.out)"
+installed_answers "$PL" "$ROOT/usr/local/lib/peerlog/libpeerlog.so"
 "$PL" --version | grep -q '^peerlog ' || fail "installed --version"
 if command -v man >/dev/null; then
 	MANPAGER=cat man -l "$ROOT/usr/local/share/man/man1/peerlog.1" >/dev/null 2>&1 ||
 		fail "installed peerlog.1 does not render"
 fi
 # and from the build tree, the shim next to the binary
-pre=$("$B/peerlog" run -- sh -c 'echo "$LD_PRELOAD"') || fail "peerlog run from $B failed"
-[ "$pre" = "$B/libpeerlog.so" ] || fail "peerlog in $B preloads '$pre'"
+installed_answers "$B/peerlog" "$B/libpeerlog.so"
 mv src.away src
 
 # Uninstall: exactly what install put, and peerlog's own directories.

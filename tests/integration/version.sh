@@ -2,7 +2,7 @@
 # what debian/changelog's first entry packages.
 . "$(dirname "$0")/../lib.sh"
 
-make_v=$(sed -n 's/^VERSION *:\{0,1\}= *//p' "$TOP/Makefile")
+make_v=$(make_version)
 deb_v=$(sed -n '1s/^peerlog (\([^)]*\)).*/\1/p' "$TOP/debian/changelog")
 expect 0 --version
 bin_v=$(sed -n '1s/^peerlog \([^ ]*\) .*/\1/p' out)
