@@ -1,5 +1,10 @@
 # peerlog: see README.md. `make` builds build/libpeerlog.so and
-# build/peerlog; `make check` runs every test; `make demo` runs the example.
+# build/peerlog; `make check` runs every test; `make demo` runs the example;
+# `make install` installs (PREFIX, DESTDIR, BINDIR, ...: see below).
+
+# The one version: `peerlog --version`, and debian/changelog's first entry
+# (tests/integration/version.sh checks that they agree).
+VERSION := 0.1.0
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -42,7 +47,7 @@ REPLAY_BIN := $(FUZZ_TARGETS:%=$(B)/tests/fuzz/replay-%)
 SQLITE_LIBS := -lsqlite3
 CMOCKA_LIBS := -lcmocka
 
-.PHONY: all check unit integration demo deps bench fuzz fuzz-build clean lib32
+.PHONY: all check unit integration demo deps bench fuzz fuzz-build clean lib32 install uninstall
 all: $(B)/libpeerlog.so $(B)/peerlog $(EXAMPLES)
 
 $(B)/preload/%.o: preload/%.c preload/shim.h $(wildcard schema/*.h)
@@ -50,7 +55,7 @@ $(B)/preload/%.o: preload/%.c preload/shim.h $(wildcard schema/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -c $< -o $@
 
 $(B)/libpeerlog.so: $(SHIM_OBJ)
-	$(CC) $(CFLAGS) -shared -Wl,-z,defs -Wl,--as-needed -o $@ $^ -ldl -lpthread
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-z,defs -Wl,--as-needed -o $@ $^ -ldl -lpthread
 
 # The 32-bit shim, for the 32-bit programs of a traced tree, built where
 # $(CC) -m32 builds a program this machine runs. The probe runs once; its
@@ -143,6 +148,9 @@ $(B)/collector/%.o: collector/%.c $(wildcard collector/*.h) $(wildcard schema/*.
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(B) $(CFLAGS) $(SAN) $(WARN) -c $< -o $@
 
+$(B)/collector/dispatch.o: CPPFLAGS += -DPL_VERSION='"$(VERSION)"'
+$(B)/collector/dispatch.o: Makefile
+
 # The SQL schema is compiled into the collector as a string.
 $(B)/journal_sql.h: schema/journal.sql
 	@mkdir -p $(@D)
@@ -151,7 +159,7 @@ $(B)/journal_sql.h: schema/journal.sql
 	  echo ';'; } > $@
 
 $(B)/peerlog: $(COLL_OBJ)
-	$(CC) $(CFLAGS) $(SAN) $(SAN_LINK) -o $@ $^ $(SQLITE_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(SAN) $(SAN_LINK) -o $@ $^ $(SQLITE_LIBS)
 
 $(B)/examples/%: examples/%.c
 	@mkdir -p $(@D)
@@ -189,9 +197,12 @@ $(B)/tests/test_redact: tests/test_redact.c preload/redact.c preload/shim.h
 
 # Debian packages the build and the tests need; installed only when missing.
 # Graphviz only for the test that renders a graph; gcc-multilib (some 5 s,
-# 24 MB) for the 32-bit shim and its test.
+# 24 MB) for the 32-bit shim and its test; groff and man for the man pages,
+# bash-completion for the completion, debhelper for the test that builds
+# the Debian package.
 DEPS := gcc make libsqlite3-dev libcmocka-dev libunwind-dev binutils sqlite3 python3
-CHECK_DEPS := graphviz gcc-multilib $(if $(filter 1,$(VALGRIND)),valgrind)
+CHECK_DEPS := graphviz gcc-multilib groff-base man-db bash-completion debhelper \
+	$(if $(filter 1,$(VALGRIND)),valgrind)
 FUZZ_DEPS := clang libclang-rt-dev
 deps:
 	@missing=; for p in $(DEPS); do \
@@ -208,6 +219,11 @@ check: deps
 	@grep -qs '^M32 := yes' $(B)/m32.mk || rm -f $(B)/m32.mk
 	$(MAKE) all $(UNIT_BIN) $(HELPERS) $(REPLAY_BIN) m32-helpers
 	tests/run.sh $(B) "$(TESTS)"
+
+# The unit tests alone: no Debian package installed, no traced program
+# (what the Debian package build runs, see debian/rules).
+unit: $(UNIT_BIN)
+	tests/run.sh $(B) unit/
 
 # make fuzz: each target under libFuzzer for FUZZ_TIME seconds, from the
 # seeds in tests/fuzz/corpus/TARGET; what it finds on the way is kept in
@@ -250,6 +266,59 @@ $(B)/bench/floor.so: bench/floor.c
 bench: deps
 	$(MAKE) all $(B)/bench/bench $(B)/bench/floor.so
 	$(B)/bench/bench $(B) $(B)/bench.json
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: GNU-style directory
+# variables, each one overridable. `peerlog run` finds the shim at
+# BINDIR/../lib/peerlog/ (or next to itself): with LIBDIR elsewhere, set
+# PEERLOG_LIB. Nothing is built here that `make` did not build.
+PREFIX      = /usr/local
+BINDIR      = $(PREFIX)/bin
+LIBDIR      = $(PREFIX)/lib
+PKGLIBDIR   = $(LIBDIR)/peerlog
+DATADIR     = $(PREFIX)/share
+MANDIR      = $(DATADIR)/man
+DOCDIR      = $(DATADIR)/doc/peerlog
+BASHCOMPDIR = $(DATADIR)/bash-completion/completions
+INSTALL     = install
+# SOURCE:DIRECTORY:MODE of every file installed, for install and uninstall
+INSTALLED = $(B)/peerlog:$(BINDIR):0755 \
+	$(B)/libpeerlog.so:$(PKGLIBDIR):0644 \
+	doc/peerlog.1:$(MANDIR)/man1:0644 \
+	doc/peerlog-journal.5:$(MANDIR)/man5:0644 \
+	completion/peerlog:$(BASHCOMPDIR):0644 \
+	README.md:$(DOCDIR):0644 \
+	ARCHITECTURE.md:$(DOCDIR):0644 \
+	schema/journal.sql:$(DOCDIR)/schema:0644 \
+	examples/topology.svg:$(DOCDIR)/examples:0644
+# with the 32-bit shim, both builds where ld.so's $LIB names them
+ifeq ($(M32),yes)
+INSTALLED += $(B)/libpeerlog.so:$(PKGLIBDIR)/$(LIB64):0644 \
+	$(B)/lib32/libpeerlog.so:$(PKGLIBDIR)/$(LIB32):0644
+endif
+
+install: all
+	@set -e; for f in $(INSTALLED); do \
+	  src=$${f%%:*}; rest=$${f#*:}; dir=$(DESTDIR)$${rest%:*}; \
+	  echo "$(INSTALL) -m $${rest##*:} $$src $$dir/"; \
+	  $(INSTALL) -d "$$dir"; \
+	  $(INSTALL) -m "$${rest##*:}" "$$src" "$$dir/"; \
+	done
+	@[ "$(abspath $(BINDIR)/../lib/peerlog)" = "$(abspath $(PKGLIBDIR))" ] || \
+	  echo "note: peerlog run looks for the shim in $(abspath $(BINDIR)/../lib/peerlog), not in $(PKGLIBDIR): set PEERLOG_LIB"
+
+# Only what install put there, and the directories that are peerlog's own
+# when they are left empty.
+uninstall:
+	@for f in $(INSTALLED); do \
+	  rest=$${f#*:}; file=$(DESTDIR)$${rest%:*}/$$(basename "$${f%%:*}"); \
+	  echo "rm -f $$file"; rm -f "$$file"; \
+	done
+	@for d in $(if $(filter yes,$(M32)),$(PKGLIBDIR)/$(LIB64) \
+	    $(PKGLIBDIR)/$(LIB32) $(dir $(PKGLIBDIR)/$(LIB64))) \
+	    $(PKGLIBDIR) $(DOCDIR)/schema $(DOCDIR)/examples $(DOCDIR); do \
+	  [ ! -d "$(DESTDIR)$$d" ] || rmdir "$(DESTDIR)$$d" 2>/dev/null || \
+	    echo "note: $(DESTDIR)$$d is not empty: left"; \
+	done
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -6,8 +6,9 @@
 #include "cli.h"
 #include "peerlog.h"
 
+/* One version, the Makefile's VERSION (debian/changelog agrees: tested). */
 #ifndef PL_VERSION
-#define PL_VERSION "0.1.0"
+#error "PL_VERSION comes from the Makefile's VERSION"
 #endif
 
 static const char usage[] =
@@ -26,6 +27,7 @@ static const char usage[] =
 	"  graph               the IPC topology, for dot or mermaid\n"
 	"  ls [PID...]         live UNIX sockets of traced processes, with history\n"
 	"  merge OUT IN...     journals of several runs or machines in one\n"
+	"  help [COMMAND]      this text, or what 'peerlog COMMAND --help' says\n"
 	"\n"
 	"Every command takes -j/--journal PATH (default $PEERLOG_JOURNAL,\n"
 	"else ./peerlog.db); queries take --json. 'peerlog COMMAND --help'\n"
@@ -51,8 +53,48 @@ static const struct {
 	{ "merge", cmd_merge },
 };
 
+static int (*find_command(const char *name))(int, char **)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(name, commands[i].name))
+			return commands[i].fn;
+	return NULL;
+}
+
+static int not_a_command(const char *name)
+{
+	if (name[0] == '-')
+		pl_error("unknown option '%s'; see 'peerlog --help'", name);
+	else
+		pl_error("'%s' is not a peerlog command; see 'peerlog --help'",
+			 name);
+	return PL_EXIT_USAGE;
+}
+
+/* "peerlog help COMMAND" is "peerlog COMMAND --help", as in git. */
+static int help(int argc, char **argv)
+{
+	char opt[] = "--help";
+	int (*fn)(int, char **);
+
+	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "-h")) {
+		fputs(usage, stdout);
+		return PL_EXIT_OK;
+	}
+	if (argc > 2) {
+		pl_error("help takes one command ('%s')", argv[2]);
+		return PL_EXIT_USAGE;
+	}
+	fn = find_command(argv[1]);
+	if (!fn)
+		return not_a_command(argv[1]);
+	return fn(2, (char *[]){ argv[1], opt, NULL });
+}
+
 int pl_main(int argc, char **argv)
 {
+	int (*fn)(int, char **);
 	const char *cmd;
 
 	/* "peerlog -j PATH COMMAND" names the journal for any command, and for
@@ -78,23 +120,17 @@ int pl_main(int argc, char **argv)
 		fputs(usage, stderr);
 		return PL_EXIT_USAGE;
 	}
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") ||
-	    !strcmp(cmd, "help")) {
-		fputs(usage, stdout);
-		return PL_EXIT_OK;
-	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
+		return help(1, argv + 1);
+	if (!strcmp(cmd, "help"))
+		return help(argc - 1, argv + 1);
 	if (!strcmp(cmd, "--version")) {
 		printf("peerlog %s (journal schema 2, spool format %d)\n",
 		       PL_VERSION, PL_FORMAT_VERSION);
 		return PL_EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(cmd, commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
-	if (cmd[0] == '-')
-		pl_error("unknown option '%s'; see 'peerlog --help'", cmd);
-	else
-		pl_error("'%s' is not a peerlog command; see 'peerlog --help'",
-			 cmd);
-	return PL_EXIT_USAGE;
+	fn = find_command(cmd);
+	if (fn)
+		return fn(argc - 1, argv + 1);
+	return not_a_command(cmd);
 }

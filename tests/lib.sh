@@ -52,3 +52,49 @@ expect() { # status, args...
 		grep -q '^peerlog: ' err || fail "peerlog $*: message: $(cat err)"
 	fi
 }
+# The commands of collector/dispatch.c's commands[], one a line.
+commands() {
+	sed -n 's/^[[:space:]]*{ "\([a-z0-9-]*\)", cmd_[a-z0-9_]* },.*/\1/p' "$TOP/collector/dispatch.c"
+}
+# The options "peerlog help COMMAND" lists (-j, --journal, ...), one a line.
+help_options() {
+	"$B/peerlog" help "$1" |
+		sed -n 's/^ \{1,\}\(-[a-zA-Z0-9]\)\{0,1\}\(, \)\{0,1\}\(--[a-z][a-z0-9-]*\)\{0,1\}.*/\1 \3/p' |
+		tr ' ' '\n' | grep '^-' | sort -u
+}
+# Copy the source tree (what git tracks or would, else all but the build
+# directories) into DIR, to build there without touching the tree.
+copy_tree() {
+	mkdir -p "$1" || fail "cannot make $1"
+	if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$TOP" ls-files --cached --others --exclude-standard |
+			(cd "$TOP" && while IFS= read -r f; do [ -e "$f" ] && echo "$f"; done |
+				tar -cf - -T -) | tar -xf - -C "$1"
+	else
+		(cd "$TOP" && tar -cf - --exclude=./.git --exclude='./build*' .) |
+			tar -xf - -C "$1"
+	fi || fail "cannot copy the source tree to $1"
+}
+# make in DIR as a user would, not as part of the make that runs the tests.
+make_in() {
+	dir=$1
+	shift
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$dir" "$@"
+}
+# The Makefile's VERSION.
+make_version() { sed -n 's/^VERSION *:\{0,1\}= *//p' "$TOP/Makefile"; }
+# An installed peerlog $1 preloads the shim $2 by itself (no PEERLOG_LIB)
+# and answers who on the traced example.
+installed_answers() {
+	pre=$(env -u PEERLOG_LIB "$1" run -- sh -c 'echo "$LD_PRELOAD"') || fail "$1 run failed"
+	# with the 32-bit build: DIR/$LIB/libpeerlog.so, DIR that of $2
+	case $pre in
+	*'$LIB'*) [ "$(realpath "$(dirname "$(dirname "$pre")")")" = "$(realpath "$(dirname "$2")")" ] ||
+		fail "$1 preloads '$pre', not from $(dirname "$2")" ;;
+	*) [ "$(realpath "$pre")" = "$(realpath "$2")" ] || fail "$1 preloads '$pre', not $2" ;;
+	esac
+	"$1" run -- "$EX/parent" >parent.out || fail "traced example failed under $1"
+	P=$(val 'parent: pid' parent.out | sed 's/ .*//')
+	"$1" who "$P" 3 >who.out || fail "$1 who $P 3 failed"
+	grep -q child1 who.out || fail "$1 who does not name child1: $(cat who.out)"
+}
