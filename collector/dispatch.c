@@ -25,6 +25,7 @@ static const char usage[] =
 	"  lint                IPC mistakes the journal can prove\n"
 	"  graph               the IPC topology, for dot or mermaid\n"
 	"  ls [PID...]         live UNIX sockets of traced processes, with history\n"
+	"  events              the raw records of the journal, in order\n"
 	"\n"
 	"Every command takes -j/--journal PATH (default $PEERLOG_JOURNAL,\n"
 	"else ./peerlog.db); queries take --json. 'peerlog COMMAND --help'\n"
@@ -47,6 +48,7 @@ static const struct {
 	{ "lint", cmd_lint },
 	{ "graph", cmd_graph },
 	{ "ls", cmd_ls },
+	{ "events", cmd_events },
 };
 
 int pl_main(int argc, char **argv)
@@ -88,7 +90,7 @@ int pl_main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(cmd, commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return pl_cli_done(commands[i].fn(argc - 1, argv + 1));
 	if (cmd[0] == '-')
 		pl_error("unknown option '%s'; see 'peerlog --help'", cmd);
 	else

@@ -28,6 +28,8 @@ struct pl_opts {
 	const char *journal; /* -j/--journal, else $PEERLOG_JOURNAL, else ./peerlog.db */
 	int json;            /* --json */
 	int no_check;        /* --no-check: do not ask the kernel */
+	const char *columns; /* -o/--output COLS of a table (PL_CLI_COLUMNS) */
+	int no_headings;     /* -n/--no-headings */
 };
 
 /* cli.c: set by the command-line fuzzer. Commands parse their arguments,
@@ -49,6 +51,8 @@ int pl_db_fail(sqlite3 *db, const char *what);
 
 /* ingest.c */
 int pl_ingest(sqlite3 *db, const char *spool_path);
+/* The event.kind of record type TYPE; NULL for a type there is none of. */
+const char *pl_record_kind(unsigned type);
 
 /* proc.c: the live system. */
 const char *pl_boot_id(void);
@@ -69,5 +73,6 @@ int cmd_check(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 
 #endif
