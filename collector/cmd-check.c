@@ -27,6 +27,8 @@ static const char usage[] =
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
 	"      --json          machine-readable output\n"
+	"      --color[=WHEN]  auto (default: on a terminal, without NO_COLOR),\n"
+	"                      always or never\n"
 	"\n"
 	"exit status: 0 everything agrees, 1 something disagrees, 2 error\n";
 
@@ -65,8 +67,12 @@ static void verdict(struct check *c, const char *what, uint64_t ino, int pid,
 		pl_json_str(&c->j, "detail", detail);
 		pl_json_close(&c->j, '}');
 	} else {
-		printf("socket:[%llu]  pid %d (%s) fd %d: %s%s%s\n",
-		       (unsigned long long)ino, pid, pl_basename(exe), fd, what,
+		enum pl_paint paint = !strcmp(what, V_AGREES) ? PL_PAINT_GOOD
+				      : ok ? PL_PAINT_NONE : PL_PAINT_WARN;
+
+		printf("socket:[%llu]  pid %d (%s) fd %d: %s%s%s%s%s\n",
+		       (unsigned long long)ino, pid, pl_basename(exe), fd,
+		       pl_paint_on(paint), what, pl_paint_off(paint),
 		       detail ? ": " : "", detail ? detail : "");
 	}
 }

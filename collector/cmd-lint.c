@@ -32,6 +32,8 @@ static const char usage[] =
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
 	"      --json          machine-readable output\n"
+	"      --color[=WHEN]  auto (default: on a terminal, without NO_COLOR),\n"
+	"                      always or never\n"
 	"\n"
 	"exit status: 0 clean, 1 something found, 2 usage, 3 journal unusable\n";
 
@@ -145,9 +147,11 @@ static void print_finding(void *arg, const struct pl_finding *f)
 		struct pl_buf where = { 0 };
 
 		pl_site_append(&where, "; made in ", has_site ? &site : NULL);
-		printf("%s: pid %d (%s) fd %d socket:[%lld]: %s%s\n", f->rule,
-		       f->pid, pl_basename(f->exe), f->fd, (long long)f->ino,
-		       f->detail ? f->detail : "", pl_buf_str(&where));
+		printf("%s%s%s: pid %d (%s) fd %d socket:[%lld]: %s%s\n",
+		       pl_paint_on(PL_PAINT_BAD), f->rule,
+		       pl_paint_off(PL_PAINT_BAD), f->pid, pl_basename(f->exe),
+		       f->fd, (long long)f->ino, f->detail ? f->detail : "",
+		       pl_buf_str(&where));
 		pl_buf_free(&where);
 		return;
 	}

@@ -12,9 +12,10 @@
 #include "model.h"
 #include "output.h"
 #include "peerlog.h"
+#include "table.h"
 
 static const char usage[] =
-	"usage: peerlog pairs [-j PATH] [--json]\n"
+	"usage: peerlog pairs [-j PATH] [--json] [-o COLS] [-n]\n"
 	"\n"
 	"List every socketpair in the journal: its type, the process that\n"
 	"made it and when, and for each end every process that held it.\n"
@@ -22,7 +23,12 @@ static const char usage[] =
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
 	"      --json          machine-readable output\n"
-	"      --no-check      do not ask the kernel about live holders\n";
+	"      --no-check      do not ask the kernel about live holders\n"
+	"  -o, --output COLS   the columns of the holder tables, comma-separated\n"
+	"                      (+COLS adds to the default); -o help lists them\n"
+	"  -n, --no-headings   no heading row\n"
+	"      --color[=WHEN]  auto (default: on a terminal, without NO_COLOR),\n"
+	"                      always or never\n";
 
 static const char pairs_sql[] =
 	"SELECT pr.id, pr.created_ns, pr.type, p.pid, p.exe "
@@ -160,18 +166,12 @@ static const struct pl_holders *window_get(const struct window *w,
 	return at ? &w->hs[at - w->socks] : &none;
 }
 
+static struct pl_cols cols; /* of the holder tables, as -o picked */
+
 static void text_end(int side, int64_t ino, const struct pl_holders *hs)
 {
 	printf("  end %d socket:[%lld]\n", side, (long long)ino);
-	for (size_t i = 0; i < hs->n; i++) {
-		const struct pl_holder *h = &hs->v[i];
-		struct pl_buf how = { 0 };
-
-		pl_holder_how(h, &how);
-		printf("    %-7d %-14.14s fd %-4d %s\n", h->pid,
-		       pl_basename(h->exe), h->fd, how.p);
-		pl_buf_free(&how);
-	}
+	pl_holder_table(&cols, hs);
 }
 
 int cmd_pairs(int argc, char **argv)
@@ -185,9 +185,14 @@ int cmd_pairs(int argc, char **argv)
 	sqlite3 *db;
 	int next, rc, n = 0;
 
-	rc = pl_cli_parse(argc, argv, usage, &o, &next, 0);
+	rc = pl_cli_parse(argc, argv, usage, &o, &next, PL_CLI_COLUMNS);
+	if (!rc)
+		rc = pl_cols_setup(pl_holder_cols, pl_holder_ncols,
+				   "PID,PROGRAM,FD,HOW", o.columns,
+				   !o.no_headings, &cols);
 	if (rc)
 		return rc < 0 ? PL_EXIT_OK : rc;
+	cols.indent = 4;
 	q.kernel = !o.no_check;
 	if (next < argc) {
 		pl_error("pairs takes no operand ('%s')", argv[next]);

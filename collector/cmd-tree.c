@@ -24,7 +24,9 @@ static const char usage[] =
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
 	"      --json          machine-readable output\n"
-	"      --no-check      do not ask the kernel about live holders\n";
+	"      --no-check      do not ask the kernel about live holders\n"
+	"      --color[=WHEN]  auto (default: on a terminal, without NO_COLOR),\n"
+	"                      always or never\n";
 
 struct node {
 	int64_t id, parent_id;
@@ -295,6 +297,14 @@ static void state_text(const struct node *nd, struct pl_buf *b)
 		pl_buf_adds(b, "gone during exec");
 }
 
+/* Alive holdings green, yellow where the kernel disagrees. */
+static enum pl_paint paint(const struct hold *h)
+{
+	if (h->kernel && strcmp(h->kernel, PL_KERNEL_OK))
+		return PL_PAINT_WARN;
+	return !strcmp(h->end, PL_END_ALIVE) ? PL_PAINT_GOOD : PL_PAINT_NONE;
+}
+
 static int holdings(struct tree *t, const struct node *nd, int depth)
 {
 	if (t->json)
@@ -332,9 +342,10 @@ static int holdings(struct tree *t, const struct node *nd, int depth)
 					    (long long)h->peer_ino);
 			else
 				pl_buf_adds(&peer, "?");
-			printf("%*sfd %-3d socket:[%lld] <-> %-9s %s\n",
+			printf("%*sfd %-3d socket:[%lld] <-> %-9s %s%s%s\n",
 			       2 * depth + 2, "", h->fd, (long long)h->ino,
-			       peer.p, how.p);
+			       peer.p, pl_paint_on(paint(h)), how.p,
+			       pl_paint_off(paint(h)));
 			pl_buf_free(&how);
 			pl_buf_free(&peer);
 		}

@@ -622,7 +622,7 @@ static void cell(FILE *f, const struct pl_col *c, const char *text, int last,
 static void row(const struct pl_cols *c, FILE *f, const char *const *cells,
 		const enum pl_paint *paint, enum pl_paint all)
 {
-	fprintf(f, "%*s", c->indent, "");
+	fprintf(f, "%*s%s", c->indent, "", pl_paint_on(all));
 	for (size_t k = 0; k < c->n; k++) {
 		int i = c->pick[k];
 		const char *text = cells ? cells[i] : c->all[i].name;
@@ -630,9 +630,9 @@ static void row(const struct pl_cols *c, FILE *f, const char *const *cells,
 		if (k)
 			putc(' ', f);
 		cell(f, &c->all[i], text ? text : "-", k + 1 == c->n,
-		     paint ? paint[i] : all);
+		     paint ? paint[i] : PL_PAINT_NONE);
 	}
-	putc('\n', f);
+	fprintf(f, "%s\n", pl_paint_off(all));
 }
 
 void pl_cols_heading(const struct pl_cols *c, FILE *f)
