@@ -182,11 +182,14 @@ int pl_cli_parse(int argc, char **argv, const char *usage,
 
 int pl_cli_done(int rc)
 {
+	static int said; /* once, when a command calls it before main does */
+
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return rc;
-	if (errno == EPIPE) /* the reader went away: nothing to tell it */
-		return rc;
-	pl_error("cannot write the output: %s", strerror(errno));
+	/* EPIPE: the reader went away (SIGPIPE held off): nothing to tell */
+	if (errno != EPIPE && !said)
+		pl_error("cannot write the output: %s", strerror(errno));
+	said = 1;
 	return rc ? rc : PL_EXIT_SYSTEM;
 }
 

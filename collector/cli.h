@@ -18,8 +18,9 @@
 int pl_cli_parse(int argc, char **argv, const char *usage,
 		 struct pl_opts *opts, int *ret_next, int flags);
 
-/* After command's status RC: the output flushed, and a write error said
- * (one line, PL_EXIT_SYSTEM) instead of lost. */
+/* After a command's status RC: the output flushed, and a write error
+ * said (one line, once) instead of lost: RC, or PL_EXIT_SYSTEM for an RC
+ * of 0. A command with exit statuses of its own (check) calls it first. */
 int pl_cli_done(int rc);
 
 /* Parse a decimal number in [MIN, MAX]; WHAT names it in the error. */

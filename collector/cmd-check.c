@@ -255,6 +255,8 @@ int cmd_check(int argc, char **argv)
 	}
 	if (!rc && c.disagree)
 		rc = 1;
+	if (pl_cli_done(rc) != rc) /* its output lost: an error, as diff's */
+		rc = CHECK_ERROR;
 out:
 	sqlite3_finalize(st);
 	pl_kdump_free(&c.dump);

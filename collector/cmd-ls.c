@@ -297,6 +297,7 @@ int cmd_ls(int argc, char **argv)
 				}
 			pl_json_close(&j, ']');
 			pl_json_str(&j, "start_reason", start);
+			pl_json_pid_fd(&j, "source", src_pid, src_fd);
 			pl_json_time(&j, "from", from);
 			if (has_site)
 				pl_json_site(&j, "created_at", &site);

@@ -326,6 +326,7 @@ static int holdings(struct tree *t, const struct node *nd, int depth)
 			pl_json_str(&t->j, "end_reason", h->end);
 			pl_json_bool(&t->j, "inferred", h->inferred);
 			pl_json_str(&t->j, "kernel", h->kernel);
+			pl_json_pid_fd(&t->j, "source", h->src_pid, h->src_fd);
 			pl_json_close(&t->j, '}');
 		} else {
 			struct pl_buf how = { 0 }, peer = { 0 };

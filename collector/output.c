@@ -445,6 +445,18 @@ void pl_json_time(struct pl_json *j, const char *key, int64_t ns)
 	pl_json_str(j, key, buf);
 }
 
+void pl_json_pid_fd(struct pl_json *j, const char *key, int pid, int fd)
+{
+	if (!pid) {
+		pl_json_null(j, key);
+		return;
+	}
+	pl_json_open(j, key, '{');
+	pl_json_int(j, "pid", pid);
+	pl_json_int(j, "fd", fd);
+	pl_json_close(j, '}');
+}
+
 /* ---- colour ------------------------------------------------------------ */
 
 static int color_on;

@@ -48,6 +48,8 @@ void pl_json_bool(struct pl_json *j, const char *key, int val);
 /* VAL is already JSON text (an argv array from the journal, say). */
 void pl_json_raw(struct pl_json *j, const char *key, const char *val);
 void pl_json_time(struct pl_json *j, const char *key, int64_t ns);
+/* {"pid": PID, "fd": FD}, or null when PID is 0 (a holding's source). */
+void pl_json_pid_fd(struct pl_json *j, const char *key, int pid, int fd);
 
 /* Colour of text output, decided once (pl_color_setup) for the whole
  * command: --color=always, never, or auto (the default: only when stdout
