@@ -335,6 +335,8 @@ static void scale(const char *build, FILE *json)
 				    "--no-check", NULL }, 2.0 },
 		{ "tree --json", { "peerlog", "-j", db, "tree", "--json",
 				   "--no-check", NULL }, 2.0 },
+		{ "events --jsonl", { "peerlog", "-j", db, "events", "--jsonl",
+				      NULL }, 3.0 },
 	};
 
 	snprintf(peerlog, sizeof(peerlog), "%s/peerlog", build);
@@ -351,8 +353,8 @@ static void scale(const char *build, FILE *json)
 		t = run_peerlog(peerlog, steps[i].argv, &rss);
 		if (rss > peak)
 			peak = rss;
-		printf("  %-14s %8.3f s   (target <= %g s)\n", steps[i].what, t,
-		       steps[i].target);
+		printf("  %-14s %8.3f s   (target <= %g s, %.1f MiB)\n",
+		       steps[i].what, t, steps[i].target, rss / 1024.0);
 		fprintf(json, ", \"%s\": %.4f", steps[i].what, t);
 	}
 	stat(db, &st);
