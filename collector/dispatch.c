@@ -28,13 +28,17 @@ static const char usage[] =
 	"  events              the raw records of the journal, in order\n"
 	"\n"
 	"Every command takes -j/--journal PATH (default $PEERLOG_JOURNAL,\n"
-	"else ./peerlog.db); queries take --json. 'peerlog COMMAND --help'\n"
-	"tells more.\n"
+	"else ./peerlog.db); queries take --json and --color=auto|always|never\n"
+	"(colour only on a terminal, never with NO_COLOR); the tables of who,\n"
+	"pairs, ls and events take -o COLS (-o help lists them) and -n. Output\n"
+	"is never paged. 'peerlog COMMAND --help' tells more.\n"
 	"\n"
 	"exit status: 0 answered, 1 no answer in the journal, 2 usage error,\n"
-	"3 journal missing or unusable, 4 system error; run exits with its\n"
-	"command's status (126/127 when the command cannot be run); check\n"
-	"exits 0 when the kernel agrees, 1 when not, 2 on error.\n";
+	"3 journal missing or unusable, 4 system error (the output could not\n"
+	"be written, say); run exits with its command's status (126/127 when\n"
+	"the command cannot be run); check exits 0 when the kernel agrees, 1\n"
+	"when not, 2 on error. A reader that goes away ends a query quietly,\n"
+	"by SIGPIPE, as it ends ls.\n";
 
 static const struct {
 	const char *name;
