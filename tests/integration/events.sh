@@ -92,11 +92,13 @@ expect 2 events -o NOPE
 # when the caller ignores SIGPIPE); SQLite adds the rows quickly
 q "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
    INSERT INTO event (process_id, pid, time_ns, kind, fd) SELECT 1, $P, 1, 'close', 9 FROM n"
+# (valgrind's own report of a process killed is not peerlog's)
+said() { grep -v '^==[0-9]*==' err; }
 for mode in "" --jsonl --json; do
 	peerlog events $mode 2>err | head -n 1 >first.txt
 	[ -s first.txt ] || fail "events $mode | head: nothing"
-	[ ! -s err ] || fail "events $mode | head: $(cat err)"
+	[ -z "$(said)" ] || fail "events $mode | head: $(cat err)"
 	(trap '' PIPE; peerlog events $mode 2>err | head -n 1 >/dev/null)
-	[ ! -s err ] || fail "events $mode | head, SIGPIPE ignored: $(cat err)"
+	[ -z "$(said)" ] || fail "events $mode | head, SIGPIPE ignored: $(cat err)"
 done
 exit 0
