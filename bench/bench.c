@@ -339,6 +339,8 @@ static void scale(const char *build, FILE *json)
 		{ "merge", { "peerlog", "merge", merged, db, NULL }, 10.0 },
 		{ "merge again", { "peerlog", "merge", merged, db, NULL },
 		  10.0 },
+		{ "events --jsonl", { "peerlog", "-j", db, "events", "--jsonl",
+				      NULL }, 3.0 },
 	};
 
 	snprintf(peerlog, sizeof(peerlog), "%s/peerlog", build);
@@ -356,8 +358,8 @@ static void scale(const char *build, FILE *json)
 		t = run_peerlog(peerlog, steps[i].argv, &rss);
 		if (rss > peak)
 			peak = rss;
-		printf("  %-14s %8.3f s   (target <= %g s)\n", steps[i].what, t,
-		       steps[i].target);
+		printf("  %-14s %8.3f s   (target <= %g s, %.1f MiB)\n",
+		       steps[i].what, t, steps[i].target, rss / 1024.0);
 		fprintf(json, ", \"%s\": %.4f", steps[i].what, t);
 	}
 	stat(db, &st);

@@ -2,11 +2,13 @@
  * style, the options every command takes, strict number parsing. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "output.h"
 #include "peerlog.h"
 
 int pl_cli_parse_only;
@@ -55,6 +57,12 @@ static void unknown_option(char **argv, const struct option *longopts,
 			 "characters)");
 		return;
 	}
+	if (optopt == 'o' && (flags & PL_CLI_COLUMNS) &&
+	    (!strcmp(word, "-o") || !strncmp(word, "--output", len))) {
+		pl_error("option '-o' needs a list of columns (-o help "
+			 "lists them)");
+		return;
+	}
 	if (!strncmp(word, "--", 2) && eq && !(flags & PL_CLI_STOP))
 		for (const struct option *o = longopts; o->name; o++)
 			if (o->has_arg == no_argument &&
@@ -91,14 +99,21 @@ int pl_cli_parse(int argc, char **argv, const char *usage,
 		{ "no-check", no_argument, NULL, 'N' },
 		{ "boot", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "color", optional_argument, NULL, 'C' },
+		{ "colour", optional_argument, NULL, 'C' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "no-headings", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
+	enum pl_color_mode color = PL_COLOR_AUTO;
 	int c;
 
 	opts->journal = pl_journal_default();
 	opts->json = 0;
 	opts->no_check = 0;
 	opts->boot = NULL;
+	opts->columns = NULL;
+	opts->no_headings = 0;
 	opterr = 0;
 	/* 0, not 1: glibc then forgets where it was inside a cluster of
 	 * short options of an earlier argv (graph parses twice; the
@@ -107,7 +122,9 @@ int pl_cli_parse(int argc, char **argv, const char *usage,
 	/* Queries take options anywhere, as in "who PID FD --json"; run stops
 	 * at its command, whose options are its own. */
 	while ((c = getopt_long(argc, argv,
-				(flags & PL_CLI_STOP) ? "+j:h" : "j:h",
+				(flags & PL_CLI_STOP)	  ? "+j:h"
+				: (flags & PL_CLI_COLUMNS) ? "j:ho:n"
+							   : "j:h",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -136,6 +153,27 @@ int pl_cli_parse(int argc, char **argv, const char *usage,
 			}
 			opts->boot = optarg;
 			break;
+		case 'C':
+			if (flags & PL_CLI_STOP)
+				goto unknown;
+			if (!optarg) {
+				color = PL_COLOR_ALWAYS; /* as ls --color */
+			} else if (pl_color_parse(optarg, &color) < 0) {
+				pl_error("unknown colour mode '%s' (auto, always "
+					 "or never)", optarg);
+				return PL_EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			if (!(flags & PL_CLI_COLUMNS))
+				goto unknown;
+			opts->columns = optarg;
+			break;
+		case 'n':
+			if (!(flags & PL_CLI_COLUMNS))
+				goto unknown;
+			opts->no_headings = 1;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return -1;
@@ -145,8 +183,31 @@ int pl_cli_parse(int argc, char **argv, const char *usage,
 			return PL_EXIT_USAGE;
 		}
 	}
+	if (!(flags & PL_CLI_STOP)) {
+		/* run leaves it as it found it, for the program it starts */
+		sigset_t pipe;
+
+		sigemptyset(&pipe);
+		sigaddset(&pipe, SIGPIPE);
+		sigprocmask(SIG_UNBLOCK, &pipe, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		pl_color_setup(color);
+	}
 	*ret_next = optind;
 	return 0;
+}
+
+int pl_cli_done(int rc)
+{
+	static int said; /* once, when a command calls it before main does */
+
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return rc;
+	/* EPIPE: the reader went away (SIGPIPE held off): nothing to tell */
+	if (errno != EPIPE && !said)
+		pl_error("cannot write the output: %s", strerror(errno));
+	said = 1;
+	return rc ? rc : PL_EXIT_SYSTEM;
 }
 
 int pl_cli_number(const char *s, const char *what, long min, long max,

@@ -28,6 +28,8 @@ static const char usage[] =
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
 	"      --json          machine-readable output\n"
+	"      --color[=WHEN]  auto (default: on a terminal, without NO_COLOR),\n"
+	"                      always or never\n"
 	"\n"
 	"exit status: 0 everything agrees, 1 something disagrees, 2 error\n";
 
@@ -72,13 +74,17 @@ static void verdict(struct check *c, const char *what, uint64_t ino,
 		pl_json_str(&c->j, "detail", detail);
 		pl_json_close(&c->j, '}');
 	} else {
+		enum pl_paint paint = !strcmp(what, V_AGREES) ? PL_PAINT_GOOD
+				      : ok ? PL_PAINT_NONE : PL_PAINT_WARN;
+
 		if (pl_end_is_pipe(kind) && side < 0)
 			pl_buf_addf(&name, "%s:[%llu]", kind,
 				    (unsigned long long)ino);
 		else
 			pl_end_name(&name, kind, (int64_t)ino, side, NULL);
-		printf("%s  pid %d (%s) fd %d: %s%s%s\n", name.p, pid,
-		       pl_basename(exe), fd, what, detail ? ": " : "",
+		printf("%s  pid %d (%s) fd %d: %s%s%s%s%s\n", name.p, pid,
+		       pl_basename(exe), fd, pl_paint_on(paint), what,
+		       pl_paint_off(paint), detail ? ": " : "",
 		       detail ? detail : "");
 		pl_buf_free(&name);
 	}
@@ -286,6 +292,8 @@ int cmd_check(int argc, char **argv)
 	}
 	if (!rc && c.disagree)
 		rc = 1;
+	if (pl_cli_done(rc) != rc) /* its output lost: an error, as diff's */
+		rc = CHECK_ERROR;
 out:
 	sqlite3_finalize(st);
 	pl_kdump_free(&c.dump);

@@ -26,7 +26,9 @@ static const char usage[] =
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
 	"      --format FMT    dot (default), mermaid or json\n"
-	"  -o, --output FILE   write there instead of standard output\n";
+	"  -o, --output FILE   write there instead of standard output (a file,\n"
+	"                      not the columns -o picks in the tables of who,\n"
+	"                      pairs, ls and events)\n";
 
 struct node {
 	int64_t first_image; /* id of the process's first image */

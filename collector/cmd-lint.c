@@ -45,6 +45,8 @@ static const char usage[] =
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
 	"      --json          machine-readable output\n"
+	"      --color[=WHEN]  auto (default: on a terminal, without NO_COLOR),\n"
+	"                      always or never\n"
 	"\n"
 	"exit status: 0 clean, 1 something found, 2 usage, 3 journal unusable\n";
 
@@ -208,9 +210,11 @@ static void print_finding(void *arg, const struct pl_finding *f)
 
 		pl_site_append(&where, "; made in ", has_site ? &site : NULL);
 		pl_end_name(&name, f->kind, f->ino, f->side, NULL);
-		printf("%s: pid %d (%s) fd %d %s: %s%s\n", f->rule, f->pid,
-		       pl_basename(f->exe), f->fd, name.p,
-		       f->detail ? f->detail : "", pl_buf_str(&where));
+		printf("%s%s%s: pid %d (%s) fd %d %s: %s%s\n",
+		       pl_paint_on(PL_PAINT_BAD), f->rule,
+		       pl_paint_off(PL_PAINT_BAD), f->pid, pl_basename(f->exe),
+		       f->fd, name.p, f->detail ? f->detail : "",
+		       pl_buf_str(&where));
 		pl_buf_free(&name);
 		pl_buf_free(&where);
 		return;

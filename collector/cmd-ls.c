@@ -15,7 +15,7 @@
 #include "peerlog.h"
 
 static const char usage[] =
-	"usage: peerlog ls [-j PATH] [--json] [PID...]\n"
+	"usage: peerlog ls [-j PATH] [--json] [-o COLS] [-n] [PID...]\n"
 	"\n"
 	"List the live UNIX sockets of the traced processes that still run\n"
 	"(or of the PIDs given): fd, type, state, address, the peer and the\n"
@@ -23,7 +23,12 @@ static const char usage[] =
 	"\n"
 	"  -j, --journal PATH  journal to read (default $PEERLOG_JOURNAL, else\n"
 	"                      ./peerlog.db)\n"
-	"      --json          machine-readable output\n";
+	"      --json          machine-readable output\n"
+	"  -o, --output COLS   the columns of the table, comma-separated (+COLS\n"
+	"                      adds to the default); -o help lists them\n"
+	"  -n, --no-headings   no heading row\n"
+	"      --color[=WHEN]  auto (default: on a terminal, without NO_COLOR),\n"
+	"                      always or never\n";
 
 static const char *state_name(int state)
 {
@@ -97,6 +102,91 @@ static void program(int pid, char *buf, size_t size)
 		buf[n] = '\0';
 }
 
+enum {
+	L_PID, L_FD, L_PROGRAM, L_EXE, L_TYPE, L_STATE, L_INODE, L_PEER,
+	L_NAME, L_PEERS, L_START, L_FROM, L_SITE, L_HOW, L_N
+};
+
+static const struct pl_col ls_cols[L_N] = {
+	[L_PID] = { "PID", 7, 0, "process id" },
+	[L_FD] = { "FD", 3, PL_COL_RIGHT, "file descriptor" },
+	[L_PROGRAM] = { "PROGRAM", 10, PL_COL_TRUNC, "program name" },
+	[L_EXE] = { "EXE", 0, 0, "program path" },
+	[L_TYPE] = { "TYPE", 9, 0, "stream, dgram or seqpacket" },
+	[L_STATE] = { "STATE", 6, 0, "ESTAB, LISTEN, UNCONN, ... as ss says" },
+	[L_INODE] = { "INODE", 8, 0, "the socket's inode" },
+	[L_PEER] = { "PEER", 8, 0, "the peer's inode, 0 if none" },
+	[L_NAME] = { "NAME", 0, 0, "address: a path, @abstract, - if none" },
+	[L_PEERS] = { "PEERS", 0, 0, "PID:FD of each holder of the peer" },
+	[L_START] = { "START", 7, 0,
+		      "how it got the end (start_reason), - not in the journal" },
+	[L_FROM] = { "FROM", 12, 0, "since when (local time)" },
+	[L_SITE] = { "SITE", 0, 0, "where the socket was made" },
+	[L_HOW] = { "HOW", 0, 0, "how it got there, the peer's holders, where "
+			      "it was made" },
+};
+#define DEFAULT_COLS "PID,FD,PROGRAM,TYPE,STATE,INODE,PEER,HOW"
+
+/* One socket as a row of the table: what the kernel says (K, F), the
+ * journal's holding (START NULL: none) and the creation site. */
+static void text_row(const struct pl_cols *c, const struct pl_kfds *fds,
+		     const struct pl_kfd *f, const struct pl_kunix *k,
+		     const char *exe, const char *start, int src_pid,
+		     int src_fd, int64_t from, const struct pl_site *site)
+{
+	char pid[16], fd[16], ino[24], peer[24], since[32];
+	const char *cells[L_N] = { 0 };
+	enum pl_paint paint[L_N] = { 0 };
+	struct pl_buf how = { 0 }, peers = { 0 }, where = { 0 };
+
+	if (start) {
+		char *end;
+
+		pl_how(start, src_pid, src_fd, 0, PL_END_ALIVE, &how);
+		end = strstr(how.p, "; alive"); /* all are */
+		if (end) {
+			*end = '\0';
+			how.len = (size_t)(end - how.p);
+		}
+	} else {
+		pl_buf_adds(&how, "not in the journal");
+		paint[L_HOW] = paint[L_START] = PL_PAINT_WARN;
+	}
+	for (size_t p = 0; k->peer && p < fds->n; p++)
+		if (fds->v[p].ino == k->peer) {
+			pl_buf_addf(&how, "; peer at %d fd %d", fds->v[p].pid,
+				    fds->v[p].fd);
+			pl_buf_addf(&peers, "%s%d:%d", peers.len ? "," : "",
+				    fds->v[p].pid, fds->v[p].fd);
+		}
+	pl_site_append(&how, "; made in ", site);
+	pl_site_append(&where, "", site);
+	snprintf(pid, sizeof(pid), "%d", f->pid);
+	snprintf(fd, sizeof(fd), "%d", f->fd);
+	snprintf(ino, sizeof(ino), "%llu", (unsigned long long)f->ino);
+	snprintf(peer, sizeof(peer), "%u", k->peer);
+	if (from)
+		pl_fmt_time((uint64_t)from, 0, since, sizeof(since));
+	cells[L_PID] = pid;
+	cells[L_FD] = fd;
+	cells[L_PROGRAM] = pl_basename(exe);
+	cells[L_EXE] = exe;
+	cells[L_TYPE] = type_name(k->type);
+	cells[L_STATE] = state_name(k->state);
+	cells[L_INODE] = ino;
+	cells[L_PEER] = peer;
+	cells[L_NAME] = k->name[0] ? k->name : NULL;
+	cells[L_PEERS] = peers.len ? peers.p : NULL;
+	cells[L_START] = start;
+	cells[L_FROM] = from ? since : NULL;
+	cells[L_SITE] = where.len ? where.p : NULL;
+	cells[L_HOW] = how.p;
+	pl_cols_row(c, stdout, cells, paint);
+	pl_buf_free(&how);
+	pl_buf_free(&peers);
+	pl_buf_free(&where);
+}
+
 int cmd_ls(int argc, char **argv)
 {
 	struct pl_opts o;
@@ -104,11 +194,15 @@ int cmd_ls(int argc, char **argv)
 	struct pl_kdump dump;
 	struct pl_kfds fds;
 	sqlite3_stmt *traced = NULL, *how = NULL;
+	struct pl_cols cols;
 	sqlite3 *db;
 	long *pids = NULL;
 	int next, rc, npids = 0, shown = 0;
 
-	rc = pl_cli_parse(argc, argv, usage, &o, &next, 0);
+	rc = pl_cli_parse(argc, argv, usage, &o, &next, PL_CLI_COLUMNS);
+	if (!rc)
+		rc = pl_cols_setup(ls_cols, L_N, DEFAULT_COLS, o.columns,
+				   !o.no_headings, &cols);
 	if (rc)
 		return rc < 0 ? PL_EXIT_OK : rc;
 	if (argc > next) {
@@ -154,8 +248,7 @@ int cmd_ls(int argc, char **argv)
 		pl_json_open(&j, NULL, '{');
 		pl_json_open(&j, "sockets", '[');
 	} else {
-		printf("%-7s %3s  %-10s %-9s %-6s %-8s %-8s %s\n", "PID", "FD",
-		       "PROGRAM", "TYPE", "STATE", "INODE", "PEER", "HOW");
+		pl_cols_heading(&cols, stdout);
 	}
 	for (size_t i = 0; i < fds.n; i++) {
 		const struct pl_kfd *f = &fds.v[i];
@@ -204,6 +297,7 @@ int cmd_ls(int argc, char **argv)
 				}
 			pl_json_close(&j, ']');
 			pl_json_str(&j, "start_reason", start);
+			pl_json_pid_fd(&j, "source", src_pid, src_fd);
 			pl_json_time(&j, "from", from);
 			if (has_site)
 				pl_json_site(&j, "created_at", &site);
@@ -211,30 +305,8 @@ int cmd_ls(int argc, char **argv)
 				pl_json_null(&j, "created_at");
 			pl_json_close(&j, '}');
 		} else {
-			struct pl_buf b = { 0 };
-
-			if (start) {
-				char *end;
-
-				pl_how(start, src_pid, src_fd, 0, PL_END_ALIVE,
-				       &b);
-				end = strstr(b.p, "; alive"); /* all are */
-				if (end) {
-					*end = '\0';
-					b.len = (size_t)(end - b.p);
-				}
-			} else
-				pl_buf_adds(&b, "not in the journal");
-			for (size_t p = 0; k->peer && p < fds.n; p++)
-				if (fds.v[p].ino == k->peer)
-					pl_buf_addf(&b, "; peer at %d fd %d",
-						    fds.v[p].pid, fds.v[p].fd);
-			pl_site_append(&b, "; made in ", has_site ? &site : NULL);
-			printf("%-7d %3d  %-10.10s %-9s %-6s %-8llu %-8u %s\n",
-			       f->pid, f->fd, pl_basename(exe),
-			       type_name(k->type), state_name(k->state),
-			       (unsigned long long)f->ino, k->peer, b.p);
-			pl_buf_free(&b);
+			text_row(&cols, &fds, f, k, exe, start, src_pid, src_fd,
+				 from, has_site ? &site : NULL);
 		}
 	}
 	if (o.json) {

@@ -12,9 +12,10 @@
 #include "model.h"
 #include "output.h"
 #include "peerlog.h"
+#include "table.h"
 
 static const char usage[] =
-	"usage: peerlog pairs [-j PATH] [--json] [--boot ID]\n"
+	"usage: peerlog pairs [-j PATH] [--json] [--boot ID] [-o COLS] [-n]\n"
 	"\n"
 	"List every socketpair and pipe in the journal: its type, the process\n"
 	"that made it and when, and for each end every process that held it.\n"
@@ -25,7 +26,12 @@ static const char usage[] =
 	"      --json          machine-readable output\n"
 	"      --no-check      do not ask the kernel about live holders\n"
 	"      --boot ID       only the pairs made in the boot whose id begins\n"
-	"                      with ID (a merged journal)\n";
+	"                      with ID (a merged journal)\n"
+	"  -o, --output COLS   the columns of the holder tables, comma-separated\n"
+	"                      (+COLS adds to the default); -o help lists them\n"
+	"  -n, --no-headings   no heading row\n"
+	"      --color[=WHEN]  auto (default: on a terminal, without NO_COLOR),\n"
+	"                      always or never\n";
 
 static const char pairs_sql[] =
 	"SELECT pr.id, pr.created_ns, pr.type, p.pid, p.exe, pr.domain "
@@ -164,6 +170,8 @@ static const struct pl_holders *window_get(const struct window *w,
 	return at ? &w->hs[at - w->socks] : &none;
 }
 
+static struct pl_cols cols; /* of the holder tables, as -o picked */
+
 static void text_end(int side, int64_t ino, int pipe,
 		     const struct pl_holders *hs)
 {
@@ -172,15 +180,7 @@ static void text_end(int side, int64_t ino, int pipe,
 	pl_end_name(&name, pipe ? "pipe" : "socket", ino, side, NULL);
 	printf("  end %d %s\n", side, name.p);
 	pl_buf_free(&name);
-	for (size_t i = 0; i < hs->n; i++) {
-		const struct pl_holder *h = &hs->v[i];
-		struct pl_buf how = { 0 };
-
-		pl_holder_how(h, &how);
-		printf("    %-7d %-14.14s fd %-4d %s\n", h->pid,
-		       pl_basename(h->exe), h->fd, how.p);
-		pl_buf_free(&how);
-	}
+	pl_holder_table(&cols, hs);
 }
 
 int cmd_pairs(int argc, char **argv)
@@ -194,9 +194,15 @@ int cmd_pairs(int argc, char **argv)
 	sqlite3 *db;
 	int next, rc, n = 0;
 
-	rc = pl_cli_parse(argc, argv, usage, &o, &next, PL_CLI_BOOT);
+	rc = pl_cli_parse(argc, argv, usage, &o, &next,
+			  PL_CLI_BOOT | PL_CLI_COLUMNS);
+	if (!rc)
+		rc = pl_cols_setup(pl_holder_cols, pl_holder_ncols,
+				   "PID,PROGRAM,FD,HOW", o.columns,
+				   !o.no_headings, &cols);
 	if (rc)
 		return rc < 0 ? PL_EXIT_OK : rc;
+	cols.indent = 4;
 	q.kernel = !o.no_check;
 	if (next < argc) {
 		pl_error("pairs takes no operand ('%s')", argv[next]);

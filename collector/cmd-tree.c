@@ -26,7 +26,9 @@ static const char usage[] =
 	"      --json          machine-readable output\n"
 	"      --no-check      do not ask the kernel about live holders\n"
 	"      --boot ID       only the processes of the boot whose id begins\n"
-	"                      with ID (a merged journal)\n";
+	"                      with ID (a merged journal)\n"
+	"      --color[=WHEN]  auto (default: on a terminal, without NO_COLOR),\n"
+	"                      always or never\n";
 
 struct node {
 	int64_t id, parent_id;
@@ -314,6 +316,14 @@ static void state_text(const struct node *nd, struct pl_buf *b)
 		pl_buf_adds(b, "gone during exec");
 }
 
+/* Alive holdings green, yellow where the kernel disagrees. */
+static enum pl_paint paint(const struct hold *h)
+{
+	if (h->kernel && strcmp(h->kernel, PL_KERNEL_OK))
+		return PL_PAINT_WARN;
+	return !strcmp(h->end, PL_END_ALIVE) ? PL_PAINT_GOOD : PL_PAINT_NONE;
+}
+
 static int holdings(struct tree *t, const struct node *nd, int depth)
 {
 	if (t->json)
@@ -339,6 +349,7 @@ static int holdings(struct tree *t, const struct node *nd, int depth)
 			pl_json_str(&t->j, "end_reason", h->end);
 			pl_json_bool(&t->j, "inferred", h->inferred);
 			pl_json_str(&t->j, "kernel", h->kernel);
+			pl_json_pid_fd(&t->j, "source", h->src_pid, h->src_fd);
 			pl_json_close(&t->j, '}');
 		} else {
 			struct pl_buf how = { 0 }, peer = { 0 };
@@ -358,9 +369,10 @@ static int holdings(struct tree *t, const struct node *nd, int depth)
 					    (long long)h->peer_ino);
 			else
 				pl_buf_adds(&peer, "<-> ?");
-			printf("%*sfd %-3d %s:[%lld] %-13s %s\n",
+			printf("%*sfd %-3d %s:[%lld] %-13s %s%s%s\n",
 			       2 * depth + 2, "", h->fd, h->kind,
-			       (long long)h->ino, peer.p, how.p);
+			       (long long)h->ino, peer.p, pl_paint_on(paint(h)),
+			       how.p, pl_paint_off(paint(h)));
 			pl_buf_free(&how);
 			pl_buf_free(&peer);
 		}

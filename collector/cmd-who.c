@@ -9,9 +9,10 @@
 #include "model.h"
 #include "output.h"
 #include "peerlog.h"
+#include "table.h"
 
 static const char usage[] =
-	"usage: peerlog who [-j PATH] [--json] [--boot ID] PID [FD]\n"
+	"usage: peerlog who [-j PATH] [--json] [--boot ID] [-o COLS] [-n] PID [FD]\n"
 	"\n"
 	"Show the socket end that process PID holds at FD (or the last one it\n"
 	"held there), the peer end, and every process that held the peer: pid,\n"
@@ -28,6 +29,11 @@ static const char usage[] =
 	"      --boot ID       in a merged journal, the process PID of the boot\n"
 	"                      whose id begins with ID (default: the latest,\n"
 	"                      with a warning when PID is in several boots)\n"
+	"  -o, --output COLS   the columns of the holder tables, comma-separated\n"
+	"                      (+COLS adds to the default); -o help lists them\n"
+	"  -n, --no-headings   no heading row\n"
+	"      --color[=WHEN]  auto (default: on a terminal, without NO_COLOR),\n"
+	"                      always or never\n"
 	"\n"
 	"exit status: 0 answered, 1 PID or FD not in the journal, 2 usage,\n"
 	"3 journal unusable\n";
@@ -214,27 +220,12 @@ static void text_flights(const struct pl_holders *hs)
 	}
 }
 
+/* The holder table, with the columns -o picked. */
+static struct pl_cols cols;
+
 static void text_holders(const struct pl_holders *hs)
 {
-	printf("  %-7s %3s  %-10s %-13s%-13s%s\n", "PID", "FD", "PROGRAM",
-	       "FROM", "UNTIL", "HOW");
-	for (size_t i = 0; i < hs->n; i++) {
-		const struct pl_holder *h = &hs->v[i];
-		struct pl_buf how = { 0 };
-		char from[32], until[32];
-
-		pl_fmt_time((uint64_t)h->from_ns, 0, from, sizeof(from));
-		if (h->until_ns)
-			pl_fmt_time((uint64_t)h->until_ns, 0, until,
-				    sizeof(until));
-		else
-			snprintf(until, sizeof(until), "%s",
-				 strcmp(h->end_reason, PL_END_ALIVE) ? "?" : "-");
-		pl_holder_how(h, &how);
-		printf("  %-7d %3d  %-10.10s %-13s%-13s%s\n", h->pid, h->fd,
-		       pl_basename(h->exe), from, until, how.p);
-		pl_buf_free(&how);
-	}
+	pl_holder_table(&cols, hs);
 }
 
 /* The answer first: who holds the peer (PEER: "the peer", "the write
@@ -253,12 +244,13 @@ static void text_answer(const char *peer, const char *peer_name,
 				last = h;
 			continue;
 		}
-		printf("%s%s%s pid %d (%s) at fd %d%s",
+		printf("%s%s%s %spid %d (%s) at fd %d%s%s",
 		       alive ? "\n    and" : "  ", alive ? "" : peer,
-		       alive ? "" : " is held by", h->pid,
+		       alive ? "" : " is held by",
+		       pl_paint_on(pl_holder_paint(h)), h->pid,
 		       h->exe ? h->exe : "?", h->fd,
 		       h->inferred ? ", inferred: that program is not traced"
-				   : "");
+				   : "", pl_paint_off(pl_holder_paint(h)));
 		alive++;
 	}
 	if (alive) {
@@ -504,9 +496,15 @@ int cmd_who(int argc, char **argv)
 	long pid, fd = -1;
 	int next, rc;
 
-	rc = pl_cli_parse(argc, argv, usage, &o, &next, PL_CLI_BOOT);
+	rc = pl_cli_parse(argc, argv, usage, &o, &next,
+			  PL_CLI_BOOT | PL_CLI_COLUMNS);
+	if (!rc)
+		rc = pl_cols_setup(pl_holder_cols, pl_holder_ncols,
+				   "PID,FD,PROGRAM,FROM,UNTIL,HOW", o.columns,
+				   !o.no_headings, &cols);
 	if (rc)
 		return rc < 0 ? PL_EXIT_OK : rc;
+	cols.indent = 2;
 	q.kernel = !o.no_check;
 	if (next >= argc || argc - next > 2) {
 		pl_error("who takes PID and an optional FD; see "

@@ -20,23 +20,28 @@ static const char usage[] =
 	"commands:\n"
 	"  run -- CMD [ARGS]   run CMD with every process of its tree traced\n"
 	"  who PID [FD]        the end PID holds at FD, its peer and who holds it\n"
-	"  pairs               every socketpair, its creator and its holders\n"
+	"  pairs               every socketpair and pipe, its creator, its holders\n"
 	"  tree                the process tree with the ends each process held\n"
 	"  check               does the live kernel agree with the journal?\n"
 	"  lint                IPC mistakes the journal can prove\n"
 	"  graph               the IPC topology, for dot or mermaid\n"
 	"  ls [PID...]         live UNIX sockets of traced processes, with history\n"
+	"  events              the raw records of the journal, in order\n"
 	"  merge OUT IN...     journals of several runs or machines in one\n"
 	"  help [COMMAND]      this text, or what 'peerlog COMMAND --help' says\n"
 	"\n"
 	"Every command takes -j/--journal PATH (default $PEERLOG_JOURNAL,\n"
-	"else ./peerlog.db); queries take --json. 'peerlog COMMAND --help'\n"
-	"tells more.\n"
+	"else ./peerlog.db); queries take --json and --color=auto|always|never\n"
+	"(colour only on a terminal, never with NO_COLOR); the tables of who,\n"
+	"pairs, ls and events take -o COLS (-o help lists them) and -n. Output\n"
+	"is never paged. 'peerlog COMMAND --help' tells more.\n"
 	"\n"
 	"exit status: 0 answered, 1 no answer in the journal, 2 usage error,\n"
-	"3 journal missing or unusable, 4 system error; run exits with its\n"
-	"command's status (126/127 when the command cannot be run); check\n"
-	"exits 0 when the kernel agrees, 1 when not, 2 on error.\n";
+	"3 journal missing or unusable, 4 system error (the output could not\n"
+	"be written, say); run exits with its command's status (126/127 when\n"
+	"the command cannot be run); check exits 0 when the kernel agrees, 1\n"
+	"when not, 2 on error. A reader that goes away ends a query quietly,\n"
+	"by SIGPIPE, as it ends ls.\n";
 
 static const struct {
 	const char *name;
@@ -51,6 +56,7 @@ static const struct {
 	{ "graph", cmd_graph },
 	{ "ls", cmd_ls },
 	{ "merge", cmd_merge },
+	{ "events", cmd_events },
 };
 
 static int (*find_command(const char *name))(int, char **)
@@ -131,6 +137,6 @@ int pl_main(int argc, char **argv)
 	}
 	fn = find_command(cmd);
 	if (fn)
-		return fn(argc - 1, argv + 1);
+		return pl_cli_done(fn(argc - 1, argv + 1));
 	return not_a_command(cmd);
 }

@@ -274,6 +274,12 @@ static const char *const kind_names[] = {
 	[PL_REC_OPEN] = "open",		[PL_REC_WRITE] = "write",
 };
 
+const char *pl_record_kind(unsigned type)
+{
+	return type < sizeof(kind_names) / sizeof(kind_names[0])
+		       ? kind_names[type] : NULL;
+}
+
 /* An open holding of an image: at most one per fd, since a new holding at
  * an fd ends the one before. */
 struct open_at {

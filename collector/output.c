@@ -1,8 +1,11 @@
 /* Output helpers shared by the subcommands. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "output.h"
 #include "peerlog.h"
@@ -285,7 +288,12 @@ static size_t prefix(struct pl_json *j, const char *key, char *buf,
 	if (2 * (size_t)j->depth + klen + 8 + room > size ||
 	    (key && !plain(key, klen)))
 		return 0;
-	if (j->depth > 0) {
+	if (j->depth > 0 && j->compact) {
+		if (!*fresh(j)) {
+			buf[n++] = ',';
+			buf[n++] = ' ';
+		}
+	} else if (j->depth > 0) {
 		if (!*fresh(j))
 			buf[n++] = ',';
 		buf[n++] = '\n';
@@ -315,7 +323,10 @@ static void member(struct pl_json *j, const char *key)
 		return;
 	}
 	/* a long or odd key */
-	if (j->depth > 0) {
+	if (j->depth > 0 && j->compact) {
+		if (!*fresh(j))
+			fputs_unlocked(", ", j->f);
+	} else if (j->depth > 0) {
 		fputs_unlocked(*fresh(j) ? "\n" : ",\n", j->f);
 		indent(j->f, j->depth);
 	}
@@ -358,7 +369,7 @@ void pl_json_close(struct pl_json *j, char bracket)
 
 	if (j->depth > 0)
 		j->depth--;
-	if (!empty) {
+	if (!empty && !j->compact) {
 		putc_unlocked('\n', j->f);
 		indent(j->f, j->depth);
 	}
@@ -432,4 +443,218 @@ void pl_json_time(struct pl_json *j, const char *key, int64_t ns)
 	}
 	pl_fmt_time((uint64_t)ns, 1, buf, sizeof(buf));
 	pl_json_str(j, key, buf);
+}
+
+void pl_json_pid_fd(struct pl_json *j, const char *key, int pid, int fd)
+{
+	if (!pid) {
+		pl_json_null(j, key);
+		return;
+	}
+	pl_json_open(j, key, '{');
+	pl_json_int(j, "pid", pid);
+	pl_json_int(j, "fd", fd);
+	pl_json_close(j, '}');
+}
+
+/* ---- colour ------------------------------------------------------------ */
+
+static int color_on;
+
+int pl_color_parse(const char *s, enum pl_color_mode *ret)
+{
+	static const struct {
+		const char *word;
+		enum pl_color_mode mode;
+	} words[] = {
+		{ "auto", PL_COLOR_AUTO },     { "tty", PL_COLOR_AUTO },
+		{ "if-tty", PL_COLOR_AUTO },   { "always", PL_COLOR_ALWAYS },
+		{ "yes", PL_COLOR_ALWAYS },    { "force", PL_COLOR_ALWAYS },
+		{ "never", PL_COLOR_NEVER },   { "no", PL_COLOR_NEVER },
+		{ "none", PL_COLOR_NEVER },
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(s, words[i].word)) {
+			*ret = words[i].mode;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+void pl_color_setup(enum pl_color_mode mode)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (mode == PL_COLOR_AUTO)
+		color_on = isatty(STDOUT_FILENO) && !(no && *no) &&
+			   !(term && !strcmp(term, "dumb"));
+	else
+		color_on = mode == PL_COLOR_ALWAYS;
+}
+
+/* The basic colours and bold only: they follow the terminal's palette,
+ * so they read on dark and light backgrounds alike. */
+const char *pl_paint_on(enum pl_paint p)
+{
+	static const char *const on[] = {
+		[PL_PAINT_NONE] = "",	      [PL_PAINT_BAD] = "\033[31m",
+		[PL_PAINT_GOOD] = "\033[32m", [PL_PAINT_WARN] = "\033[33m",
+		[PL_PAINT_HEAD] = "\033[1m",
+	};
+
+	return color_on && p > PL_PAINT_NONE && p <= PL_PAINT_HEAD ? on[p] : "";
+}
+
+const char *pl_paint_off(enum pl_paint p)
+{
+	return *pl_paint_on(p) ? "\033[0m" : "";
+}
+
+/* ---- tables ------------------------------------------------------------ */
+
+static int col_index(const struct pl_col *all, size_t nall, const char *name,
+		     size_t len)
+{
+	for (size_t i = 0; i < nall; i++)
+		if (strlen(all[i].name) == len &&
+		    !strncasecmp(all[i].name, name, len))
+			return (int)i;
+	return -1;
+}
+
+/* Add the columns of the comma-separated LIST to RET. */
+static int cols_add(const struct pl_col *all, size_t nall, const char *list,
+		    struct pl_cols *ret, const char **ret_bad,
+		    size_t *ret_badlen)
+{
+	const char *p = list;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		int i = col_index(all, nall, p, len);
+
+		if (i < 0 || ret->n == PL_COLS_MAX) {
+			*ret_bad = p;
+			*ret_badlen = len;
+			return -EINVAL;
+		}
+		ret->pick[ret->n++] = i;
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
+}
+
+int pl_cols_pick(const struct pl_col *all, size_t nall, const char *defaults,
+		 const char *spec, struct pl_cols *ret, const char **ret_bad,
+		 size_t *ret_badlen)
+{
+	const char *dummy;
+	size_t dummylen;
+	int rc;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->all = all;
+	ret->nall = nall;
+	ret->headings = 1;
+	if (!spec || *spec == '+') {
+		rc = cols_add(all, nall, defaults, ret, &dummy, &dummylen);
+		if (rc || !spec)
+			return rc;
+		spec++;
+	}
+	return cols_add(all, nall, spec, ret, ret_bad, ret_badlen);
+}
+
+int pl_cols_setup(const struct pl_col *all, size_t nall, const char *defaults,
+		  const char *spec, int headings, struct pl_cols *ret)
+{
+	const char *bad = "";
+	size_t badlen = 0;
+	struct pl_buf names = { 0 };
+
+	if (spec && !strcasecmp(spec, "help")) {
+		pl_cols_help(all, nall, defaults, stdout);
+		return -1;
+	}
+	if (!pl_cols_pick(all, nall, defaults, spec, ret, &bad, &badlen)) {
+		ret->headings = headings;
+		return 0;
+	}
+	for (size_t i = 0; i < nall; i++)
+		pl_buf_addf(&names, "%s%s", i ? ", " : "", all[i].name);
+	if (!badlen)
+		pl_error("empty column name in '%s' (%s)", spec, names.p);
+	else if (col_index(all, nall, bad, badlen) >= 0)
+		pl_error("more than %d columns in '%s'", PL_COLS_MAX, spec);
+	else
+		pl_error("unknown column '%.*s' (%s)", (int)badlen, bad,
+			 names.p);
+	pl_buf_free(&names);
+	return PL_EXIT_USAGE;
+}
+
+int pl_cols_has(const struct pl_cols *c, int i)
+{
+	for (size_t k = 0; k < c->n; k++)
+		if (c->pick[k] == i)
+			return 1;
+	return 0;
+}
+
+void pl_cols_help(const struct pl_col *all, size_t nall, const char *defaults,
+		  FILE *f)
+{
+	fprintf(f, "Available columns (for -o/--output; default %s):\n",
+		defaults);
+	for (size_t i = 0; i < nall; i++)
+		fprintf(f, " %12s  %s\n", all[i].name, all[i].help);
+}
+
+/* TEXT in a cell of column C, the last one when LAST. */
+static void cell(FILE *f, const struct pl_col *c, const char *text, int last,
+		 enum pl_paint paint)
+{
+	size_t len = strlen(text), pad = 0;
+
+	if ((c->flags & PL_COL_TRUNC) && len > (size_t)c->width)
+		len = (size_t)c->width;
+	if (len < (size_t)c->width && (!last || (c->flags & PL_COL_RIGHT)))
+		pad = (size_t)c->width - len;
+	if (c->flags & PL_COL_RIGHT)
+		fprintf(f, "%*s", (int)pad, "");
+	fputs(pl_paint_on(paint), f);
+	fwrite(text, 1, len, f);
+	fputs(pl_paint_off(paint), f);
+	if (!(c->flags & PL_COL_RIGHT))
+		fprintf(f, "%*s", (int)pad, "");
+}
+
+static void row(const struct pl_cols *c, FILE *f, const char *const *cells,
+		const enum pl_paint *paint, enum pl_paint all)
+{
+	fprintf(f, "%*s%s", c->indent, "", pl_paint_on(all));
+	for (size_t k = 0; k < c->n; k++) {
+		int i = c->pick[k];
+		const char *text = cells ? cells[i] : c->all[i].name;
+
+		if (k)
+			putc(' ', f);
+		cell(f, &c->all[i], text ? text : "-", k + 1 == c->n,
+		     paint ? paint[i] : PL_PAINT_NONE);
+	}
+	fprintf(f, "%s\n", pl_paint_off(all));
+}
+
+void pl_cols_heading(const struct pl_cols *c, FILE *f)
+{
+	if (c->headings)
+		row(c, f, NULL, NULL, PL_PAINT_HEAD);
+}
+
+void pl_cols_row(const struct pl_cols *c, FILE *f, const char *const *cells,
+		 const enum pl_paint *paint)
+{
+	row(c, f, cells, paint, PL_PAINT_NONE);
 }

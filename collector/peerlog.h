@@ -29,6 +29,8 @@ struct pl_opts {
 	int json;            /* --json */
 	int no_check;        /* --no-check: do not ask the kernel */
 	const char *boot;    /* --boot ID (prefix), where PL_CLI_BOOT allows */
+	const char *columns; /* -o/--output COLS of a table (PL_CLI_COLUMNS) */
+	int no_headings;     /* -n/--no-headings */
 };
 
 /* cli.c: set by the command-line fuzzer. Commands parse their arguments,
@@ -50,6 +52,8 @@ int pl_db_fail(sqlite3 *db, const char *what);
 
 /* ingest.c */
 int pl_ingest(sqlite3 *db, const char *spool_path);
+/* The event.kind of record type TYPE; NULL for a type there is none of. */
+const char *pl_record_kind(unsigned type);
 
 /* cmd-merge.c: merge the journal at IN_PATH into DB (attached, in one
  * transaction: on failure DB is as it was). Counts by table, in the order
@@ -82,5 +86,6 @@ int cmd_lint(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 
 #endif
