@@ -533,12 +533,17 @@ void pl_holder_how(const struct pl_holder *h, struct pl_buf *b)
 {
 	pl_how(h->start_reason, h->source_pid, h->source_fd, h->execs,
 	       h->end_reason, b);
-	if (h->inferred)
+	pl_how_marks(b, h->inferred, h->kernel);
+}
+
+void pl_how_marks(struct pl_buf *b, int inferred, const char *kernel)
+{
+	if (inferred)
 		pl_buf_adds(b, " (inferred)");
-	if (h->kernel && !strcmp(h->kernel, PL_KERNEL_OK))
+	if (kernel && !strcmp(kernel, PL_KERNEL_OK))
 		pl_buf_adds(b, ", confirmed");
-	else if (h->kernel)
-		pl_buf_addf(b, ", kernel: %s", h->kernel);
+	else if (kernel)
+		pl_buf_addf(b, ", kernel: %s", kernel);
 }
 
 void pl_json_holder(struct pl_json *j, const struct pl_holder *h)

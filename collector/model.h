@@ -158,6 +158,8 @@ const char *pl_basename(const char *path);
 void pl_how(const char *start, int source_pid, int source_fd, int execs,
 	    const char *end, struct pl_buf *b);
 void pl_holder_how(const struct pl_holder *h, struct pl_buf *b);
+/* " (inferred)", ", confirmed" or ", kernel: VERDICT" where they apply */
+void pl_how_marks(struct pl_buf *b, int inferred, const char *kernel);
 void pl_json_holder(struct pl_json *j, const struct pl_holder *h);
 const char *pl_sock_type_name(int type);
 
