@@ -25,6 +25,7 @@ static const char usage[] =
 	"  lint                IPC mistakes the journal can prove\n"
 	"  graph               the IPC topology, for dot or mermaid\n"
 	"  ls [PID...]         live UNIX sockets of traced processes, with history\n"
+	"  report [-o DIR]     an HTML report and a Markdown summary, for CI\n"
 	"\n"
 	"Every command takes -j/--journal PATH (default $PEERLOG_JOURNAL,\n"
 	"else ./peerlog.db); queries take --json. 'peerlog COMMAND --help'\n"
@@ -47,6 +48,7 @@ static const struct {
 	{ "lint", cmd_lint },
 	{ "graph", cmd_graph },
 	{ "ls", cmd_ls },
+	{ "report", cmd_report },
 };
 
 int pl_main(int argc, char **argv)

@@ -64,8 +64,7 @@ const char *pl_kernel_verdict(struct pl_query *q, int pid, int fd,
 	return pl_kdump_find(&q->dump, ino) ? PL_KERNEL_MISSING : PL_KERNEL_GONE;
 }
 
-/* Why no live check was made, or NULL when it was. */
-static const char *unchecked(const struct pl_query *q)
+const char *pl_query_unchecked(const struct pl_query *q)
 {
 	if (!q->kernel)
 		return "--no-check";
@@ -78,7 +77,7 @@ static const char *unchecked(const struct pl_query *q)
 
 void pl_json_live_check(struct pl_json *j, const struct pl_query *q)
 {
-	const char *why = unchecked(q);
+	const char *why = pl_query_unchecked(q);
 
 	pl_json_open(j, "live_check", '{');
 	pl_json_bool(j, "done", !why);
@@ -88,7 +87,7 @@ void pl_json_live_check(struct pl_json *j, const struct pl_query *q)
 
 void pl_text_live_check(const struct pl_query *q)
 {
-	const char *why = unchecked(q);
+	const char *why = pl_query_unchecked(q);
 
 	if (why)
 		printf("no live check: %s\n", why);

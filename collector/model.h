@@ -62,6 +62,8 @@ struct pl_query {
 	sqlite3_stmt *holders_st, *holders_range_st, *flights_st, *site_st[2];
 };
 void pl_query_free(struct pl_query *q);
+/* Why no live check was made, or NULL when it was. */
+const char *pl_query_unchecked(const struct pl_query *q);
 void pl_json_live_check(struct pl_json *j, const struct pl_query *q);
 void pl_text_live_check(const struct pl_query *q);
 

@@ -69,5 +69,6 @@ int cmd_check(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

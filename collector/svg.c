@@ -1,0 +1,395 @@
+/* The topology as SVG to inline in report.html: what Graphviz's dot makes
+ * of graph's dot text when dot is installed, else a layered layout of our
+ * own, so that the page never lacks its graph. The built-in layout puts
+ * each process in the row of its depth in the lineage, a parent centred
+ * over its children and each tree in its own dashed box; lineage edges are
+ * dotted arrows, a pair or connection a curve between the processes that
+ * held its ends (an arc under the row when they share one, a loop when
+ * one process holds both), red when lint flagged one of its ends. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "peerlog.h"
+#include "query.h"
+
+/* Above this many processes dot takes too long: the built-in layout. */
+#define DOT_MAX_NODES 1000
+
+#define MARGIN 16
+#define PAD_X 64     /* each side, for the loops and labels that stick out */
+#define SLOT_MIN 190 /* width of a column, by the longest label */
+#define SLOT_MAX 280
+#define CHAR_W 7.9   /* a character of the 13px monospace labels */
+#define ROW_H 130
+#define BOX_H 34
+#define TOP 30       /* room for a tree's label */
+
+#define COLOR_LINEAGE "#9aa5b1"
+#define COLOR_PAIR "#2b6cb0"
+#define COLOR_CONN "#6b46c1"
+#define COLOR_FLAG "#c53030"
+
+/* Run dot on G's dot text; its SVG from the <svg> tag on into B. */
+static int from_dot(const struct pl_graph *g, struct pl_buf *b)
+{
+	const char *dir = getenv("TMPDIR");
+	struct pl_buf path = { 0 }, cmd = { 0 }, svg = { 0 };
+	char chunk[8192];
+	const char *at;
+	FILE *f;
+	ssize_t n;
+	int fd, rc = -1;
+
+	pl_buf_addf(&path, "%s/peerlog-svg-XXXXXX", dir && *dir ? dir : "/tmp");
+	fd = mkostemp(path.p, O_CLOEXEC);
+	if (fd < 0) {
+		pl_buf_free(&path);
+		return -1;
+	}
+	pl_buf_adds(&cmd, "dot -Tsvg -o ");
+	pl_buf_shell_quote(&cmd, path.p);
+	f = popen(cmd.p, "w");
+	if (f) {
+		pl_graph_write_dot(g, f);
+		rc = pclose(f) == 0 ? 0 : -1;
+	}
+	while (!rc && (n = read(fd, chunk, sizeof(chunk))) > 0)
+		pl_buf_add(&svg, chunk, (size_t)n);
+	at = svg.p ? strstr(svg.p, "<svg") : NULL;
+	if (!rc && at) /* the XML prolog, DOCTYPE and comments left out */
+		pl_buf_adds(b, at);
+	else
+		rc = -1;
+	close(fd);
+	unlink(path.p);
+	pl_buf_free(&path);
+	pl_buf_free(&cmd);
+	pl_buf_free(&svg);
+	return rc;
+}
+
+struct place {
+	double x;           /* centre */
+	int depth, root;
+	size_t first, next; /* children, by index + 1, descending */
+	double minx, maxx;  /* of its children, once placed */
+	int placed;
+};
+
+/* "PID name", cut to MAX characters with an ellipsis. */
+static void label(const struct pl_graph_node *n, size_t max, struct pl_buf *b)
+{
+	struct pl_buf t = { 0 };
+	size_t chars = 0, i;
+
+	pl_buf_addf(&t, "%d %s", n->pid, pl_basename(n->exe));
+	for (i = 0; i < t.len; i++)
+		if (((unsigned char)t.p[i] & 0xc0) != 0x80 && ++chars > max)
+			break;
+	if (i < t.len) {
+		/* back to the start of the last character that fits */
+		do
+			i--;
+		while (i > 0 && ((unsigned char)t.p[i] & 0xc0) == 0x80);
+		t.p[i] = '\0';
+		pl_buf_html(b, t.p);
+		pl_buf_adds(b, "\xe2\x80\xa6");
+	} else {
+		pl_buf_html(b, t.p);
+	}
+	pl_buf_free(&t);
+}
+
+static size_t chars_of(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+static int node_flagged(const struct pl_graph *g, int pid)
+{
+	for (size_t i = 0; i < g->nleaks; i++)
+		if ((int)(g->leaks[i] >> 32) == pid)
+			return 1;
+	return 0;
+}
+
+/* Lay out every node: depth from the parent, leaves in depth-first order
+ * one column each, a parent centred over its children (a child's index is
+ * always above its parent's, so one backwards pass places them). */
+static int layout(const struct pl_graph *g, struct place *p, double slot,
+		  int *ret_maxdepth, size_t *ret_slots)
+{
+	size_t *stack = malloc((g->nn + 1) * sizeof(*stack));
+	size_t sp = 0, slots = 0;
+	int maxdepth = 0;
+
+	if (!stack)
+		return -1;
+	for (size_t i = 0; i < g->nn; i++) {
+		size_t par = (size_t)g->n[i].parent;
+
+		p[i].depth = par ? p[par - 1].depth + 1 : 0;
+		p[i].minx = 1e300;
+		p[i].maxx = -1e300;
+		p[i].root = g->n[i].root;
+		if (p[i].depth > maxdepth)
+			maxdepth = p[i].depth;
+		if (par) {
+			p[i].next = p[par - 1].first;
+			p[par - 1].first = i + 1;
+		}
+	}
+	for (size_t i = g->nn; i-- > 0;)
+		if (!g->n[i].parent)
+			stack[sp++] = i;
+	while (sp) {
+		size_t i = stack[--sp];
+
+		if (!p[i].first) {
+			p[i].x = PAD_X + (slots++ + 0.5) * slot;
+			p[i].placed = 1;
+		}
+		for (size_t c = p[i].first; c; c = p[c - 1].next)
+			stack[sp++] = c - 1;
+	}
+	for (size_t i = g->nn; i-- > 0;) {
+		size_t par = (size_t)g->n[i].parent;
+
+		if (!p[i].placed) {
+			p[i].x = (p[i].minx + p[i].maxx) / 2;
+			p[i].placed = 1;
+		}
+		if (par) {
+			struct place *q = &p[par - 1];
+
+			q->minx = p[i].x < q->minx ? p[i].x : q->minx;
+			q->maxx = p[i].x > q->maxx ? p[i].x : q->maxx;
+		}
+	}
+	free(stack);
+	*ret_maxdepth = maxdepth;
+	*ret_slots = slots;
+	return 0;
+}
+
+static double row_y(int depth)
+{
+	return MARGIN + TOP + depth * ROW_H;
+}
+
+/* One pair or connection. K is its rank among the edges between the same
+ * two processes: the first bows to the right, the next to the left, then
+ * further out on each side, so that they do not lie on each other nor on
+ * the lineage arrow between the centres. */
+static void edge_path(const struct pl_graph *g, const struct place *p,
+		      const struct pl_graph_edge *e, double half, int k,
+		      struct pl_buf *b)
+{
+	const struct place *a = &p[e->a], *z = &p[e->b];
+	double x0, y0, x1, y1, c0x, c0y, c1x, c1y, lx, ly;
+	const char *color = e->leak ? COLOR_FLAG
+			    : strcmp(e->kind, "pair") ? COLOR_CONN : COLOR_PAIR;
+	int side = k % 2 ? -1 : 1, level = k / 2;
+	const char *anchor = side > 0 ? "start" : "end";
+
+	if (e->a == e->b) { /* a loop beside the box */
+		double out = side * (44 + 24 * level);
+
+		x0 = x1 = a->x + side * half;
+		y0 = row_y(a->depth) + 7;
+		y1 = row_y(a->depth) + BOX_H - 7;
+		c0x = c1x = x0 + out;
+		c0y = y0 - 18;
+		c1y = y1 + 18;
+		lx = x0 + side * 4; /* above the loop, clear of a neighbour */
+		ly = row_y(a->depth) - 8 - 14 * level;
+	} else if (a->depth == z->depth) { /* an arc under the row */
+		double down = 36 + 18 * k;
+
+		x0 = a->x;
+		x1 = z->x;
+		y0 = y1 = row_y(a->depth) + BOX_H;
+		c0x = x0;
+		c1x = x1;
+		c0y = c1y = y0 + down;
+		lx = (x0 + x1) / 2;
+		ly = y0 + 0.75 * down + 4;
+		anchor = "middle";
+	} else { /* from the upper box to the lower, bowed to one side */
+		const struct place *up = a->depth < z->depth ? a : z;
+		const struct place *lo = up == a ? z : a;
+		double bow = side * (56 + 96 * level);
+
+		x0 = up->x + side * 16;
+		y0 = row_y(up->depth) + BOX_H;
+		x1 = lo->x + side * 16;
+		y1 = row_y(lo->depth);
+		c0x = x0 + bow;
+		c1x = x1 + bow;
+		c0y = y0 + (y1 - y0) / 3;
+		c1y = y1 - (y1 - y0) / 3;
+		/* on the curve's midpoint (t = 1/2) */
+		lx = (x0 + 3 * c0x + 3 * c1x + x1) / 8;
+		ly = (y0 + 3 * c0y + 3 * c1y + y1) / 8 + 4;
+		anchor = "middle";
+	}
+	pl_buf_addf(b, "<g class=\"edge %s%s\"><title>%s: pid %d fd %d "
+		       "socket:[%lld] - pid %d fd %d socket:[%lld]",
+		    e->kind, e->leak ? " flagged" : "", e->kind,
+		    g->n[e->a].pid, e->fda, (long long)e->ino_a, g->n[e->b].pid,
+		    e->fdb, (long long)e->ino_b);
+	if (e->site[0]) {
+		pl_buf_adds(b, ", made in ");
+		pl_buf_html(b, e->site);
+	}
+	if (e->leak)
+		pl_buf_adds(b, " (flagged by lint)");
+	pl_buf_addf(b, "</title><path d=\"M%.1f %.1f C%.1f %.1f %.1f %.1f "
+		       "%.1f %.1f\" fill=\"none\" stroke=\"%s\" "
+		       "stroke-width=\"%s\"/>",
+		    x0, y0, c0x, c0y, c1x, c1y, x1, y1, color,
+		    strcmp(e->kind, "pair") ? "2.6" : "1.7");
+	pl_buf_addf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" "
+		       "font-size=\"11\" fill=\"%s\" stroke=\"#fff\" "
+		       "stroke-width=\"4\" paint-order=\"stroke\">fd %d \xe2\x80\x93 "
+		       "fd %d</text></g>\n",
+		    lx, ly, anchor, color, e->fda, e->fdb);
+}
+
+static int builtin(const struct pl_graph *g, struct pl_buf *b)
+{
+	struct place *p = calloc(g->nn ? g->nn : 1, sizeof(*p));
+	size_t longest = 0, slots = 0, max_chars;
+	double slot, half, width, height;
+	int maxdepth = 0;
+
+	if (!p)
+		return -1;
+	for (size_t i = 0; i < g->nn; i++) {
+		size_t n = chars_of(pl_basename(g->n[i].exe)) + 8;
+
+		if (n > longest)
+			longest = n;
+	}
+	slot = longest * CHAR_W + 70;
+	slot = slot < SLOT_MIN ? SLOT_MIN : slot > SLOT_MAX ? SLOT_MAX : slot;
+	half = (slot - 70) / 2;
+	max_chars = (size_t)((2 * half - 12) / CHAR_W);
+	if (layout(g, p, slot, &maxdepth, &slots) < 0) {
+		free(p);
+		return -1;
+	}
+	width = 2 * PAD_X + (slots ? slots : 1) * slot;
+	height = row_y(maxdepth) + BOX_H + 60 + MARGIN;
+	pl_buf_addf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+		       "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
+		       "aria-label=\"the processes and the socket ends between "
+		       "them\" font-family=\"ui-monospace, 'DejaVu Sans Mono', "
+		       "Menlo, Consolas, monospace\">\n",
+		    width, height, width, height);
+	pl_buf_addf(b, "<defs><marker id=\"pl-arrow\" viewBox=\"0 0 10 10\" "
+		       "refX=\"10\" refY=\"5\" markerWidth=\"7\" "
+		       "markerHeight=\"7\" orient=\"auto\"><path d=\"M0 0 L10 5 "
+		       "L0 10 z\" fill=\"%s\"/></marker></defs>\n",
+		    COLOR_LINEAGE);
+	/* a dashed box per tree: its columns are contiguous */
+	for (size_t r = 0; r < g->nn; r++) {
+		double lo = 1e300, hi = 0;
+		int deep = 0;
+
+		if (g->n[r].root != (int)r)
+			continue;
+		for (size_t i = r; i < g->nn; i++) {
+			if (g->n[i].root != (int)r)
+				continue;
+			lo = p[i].x < lo ? p[i].x : lo;
+			hi = p[i].x > hi ? p[i].x : hi;
+			deep = p[i].depth > deep ? p[i].depth : deep;
+		}
+		pl_buf_addf(b, "<g class=\"tree\"><rect x=\"%.1f\" y=\"%d\" "
+			       "width=\"%.1f\" height=\"%.1f\" rx=\"8\" "
+			       "fill=\"#f8fafc\" stroke=\"#cbd2d9\" "
+			       "stroke-dasharray=\"5 4\"/><text x=\"%.1f\" "
+			       "y=\"%d\" font-size=\"11\" fill=\"#616e7c\">tree "
+			       "of %d</text></g>\n",
+			    lo - slot / 2 + 6, MARGIN, hi - lo + slot - 12,
+			    row_y(deep) + BOX_H + 50 - MARGIN,
+			    lo - slot / 2 + 14, MARGIN + 17, g->n[r].pid);
+	}
+	for (size_t i = 0; i < g->nn; i++) {
+		const struct place *c = &p[i], *q;
+
+		if (!g->n[i].parent)
+			continue;
+		q = &p[g->n[i].parent - 1];
+		pl_buf_addf(b, "<path class=\"lineage\" d=\"M%.1f %.1f C%.1f %.1f "
+			       "%.1f %.1f %.1f %.1f\" fill=\"none\" "
+			       "stroke=\"%s\" stroke-width=\"1.4\" "
+			       "stroke-dasharray=\"2 3\" "
+			       "marker-end=\"url(#pl-arrow)\"/>\n",
+			    q->x, row_y(q->depth) + BOX_H, q->x,
+			    row_y(q->depth) + BOX_H + 40, c->x, row_y(c->depth) - 40,
+			    c->x, row_y(c->depth) - 1, COLOR_LINEAGE);
+	}
+	for (size_t i = 0; i < g->ne; i++) {
+		int k = 0;
+
+		for (size_t m = 0; m < i; m++) /* same two processes before */
+			k += (g->e[m].a == g->e[i].a && g->e[m].b == g->e[i].b) ||
+			     (g->e[m].a == g->e[i].b && g->e[m].b == g->e[i].a);
+		edge_path(g, p, &g->e[i], half, k, b);
+	}
+	for (size_t i = 0; i < g->nn; i++) {
+		int flagged = node_flagged(g, g->n[i].pid);
+
+		pl_buf_addf(b, "<g class=\"node%s\"><title>pid %d ",
+			    flagged ? " flagged" : "", g->n[i].pid);
+		pl_buf_html(b, g->n[i].exe);
+		pl_buf_addf(b, "</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+			       "height=\"%d\" rx=\"6\" fill=\"#fff\" "
+			       "stroke=\"%s\" stroke-width=\"%s\"/><text "
+			       "x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+			       "font-size=\"13\" fill=\"#1f2933\">",
+			    p[i].x - half, row_y(p[i].depth), 2 * half, BOX_H,
+			    flagged ? COLOR_FLAG : "#52606d",
+			    flagged ? "1.8" : "1.2", p[i].x,
+			    row_y(p[i].depth) + BOX_H / 2 + 4);
+		label(&g->n[i], max_chars, b);
+		pl_buf_adds(b, "</text></g>\n");
+	}
+	pl_buf_adds(b, "</svg>\n");
+	free(p);
+	return 0;
+}
+
+int pl_svg_graph(const struct pl_graph *g, int use_dot, struct pl_buf *b,
+		 const char **ret_how)
+{
+	if (use_dot && g->nn > DOT_MAX_NODES) {
+		*ret_how = "drawn by peerlog (too many processes for dot)";
+	} else if (use_dot && g->nn &&
+		   system("command -v dot >/dev/null 2>&1") == 0) {
+		size_t len = b->len;
+
+		if (from_dot(g, b) == 0) {
+			*ret_how = "drawn by Graphviz dot";
+			return 0;
+		}
+		b->len = len; /* what dot wrote, if anything, dropped */
+		if (b->p)
+			b->p[len] = '\0';
+		*ret_how = "drawn by peerlog (dot failed)";
+	} else {
+		*ret_how = use_dot && g->nn ? "drawn by peerlog (Graphviz dot is "
+					      "not installed)"
+					    : "drawn by peerlog";
+	}
+	return builtin(g, b);
+}
