@@ -101,9 +101,11 @@ $(B)/tests/test_redact: tests/test_redact.c preload/redact.c preload/shim.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< preload/redact.c $(CMOCKA_LIBS)
 
 # Debian packages the build and the tests need; installed only when missing.
-# Graphviz only for the test that renders a graph.
+# Graphviz only for the tests that render a graph, Chromium (headless) for
+# the one that renders peerlog report's page (some 80 MB to fetch; with
+# Graphviz, 23 s to install on the project's VM).
 DEPS := gcc make libsqlite3-dev libcmocka-dev libunwind-dev binutils sqlite3 python3
-CHECK_DEPS := graphviz $(if $(filter 1,$(VALGRIND)),valgrind)
+CHECK_DEPS := graphviz chromium $(if $(filter 1,$(VALGRIND)),valgrind)
 FUZZ_DEPS := clang libclang-rt-dev
 deps:
 	@missing=; for p in $(DEPS); do \

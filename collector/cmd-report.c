@@ -96,6 +96,12 @@ static void *grow(void *v, size_t n, size_t size, struct report *r)
 	return p;
 }
 
+/* "s" after a count other than 1 */
+static const char *plural(long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static char *dup_or_null(const char *s)
 {
 	return s ? strdup(s) : NULL;
@@ -570,7 +576,8 @@ static void html_header(struct report *r, struct pl_buf *b, const char *how)
 static void html_findings(struct report *r, struct pl_buf *b)
 {
 	pl_buf_addf(b, "<section id=\"findings\"><h2>Findings <span "
-		       "class=\"count\">%zu, by peerlog lint</span></h2>\n", r->nf);
+		       "class=\"count\">%zu, by peerlog lint</span></h2>\n",
+		    r->nf);
 	if (!r->nf) {
 		pl_buf_adds(b, "<p class=\"none\">No IPC mistake found.</p>"
 			       "</section>\n");
@@ -684,9 +691,9 @@ static void html_process(struct report *r, struct pl_buf *b, size_t i)
 static void html_tree(struct report *r, struct pl_buf *b)
 {
 	pl_buf_addf(b, "<section id=\"processes\"><h2>Processes <span "
-		       "class=\"count\">%d program images; an exec continues "
+		       "class=\"count\">%d program image%s; an exec continues "
 		       "its process, a fork or spawn nests under it</span></h2>\n",
-		    r->nimages);
+		    r->nimages, plural(r->nimages));
 	if (!r->t.n)
 		pl_buf_adds(b, "<p class=\"none\">No process recorded.</p>\n");
 	else
@@ -754,9 +761,10 @@ static int html_page(struct report *r, int use_dot, struct pl_buf *b)
 	html_header(r, b, how);
 	html_findings(r, b);
 	pl_buf_addf(b, "<section id=\"topology\"><h2>Topology <span "
-		       "class=\"count\">%zu processes, %zu edges; %s</span>"
+		       "class=\"count\">%zu process%s, %zu edge%s; %s</span>"
 		       "</h2>\n<div class=\"graph\">\n",
-		    r->g.nn, r->g.ne, how);
+		    r->g.nn, r->g.nn == 1 ? "" : "es", r->g.ne,
+		    plural((long long)r->g.ne), how);
 	if (r->g.nn)
 		pl_buf_add(b, svg.p, svg.len);
 	else
@@ -773,9 +781,10 @@ static int html_page(struct report *r, int use_dot, struct pl_buf *b)
 	pl_buf_free(&svg);
 	html_tree(r, b);
 	pl_buf_addf(b, "<section id=\"pairs\"><h2>Pairs and connections "
-		       "<span class=\"count\">%d socketpairs, %d connections; "
+		       "<span class=\"count\">%d socketpair%s, %d connection%s; "
 		       "every holder of each end, red where lint flags it"
-		       "</span></h2>\n", r->npairs, r->nconns);
+		       "</span></h2>\n", r->npairs, plural(r->npairs), r->nconns,
+		    plural(r->nconns));
 	if (!r->npairs && !r->nconns)
 		pl_buf_adds(b, "<p class=\"none\">No socketpair or connection "
 			       "recorded.</p>\n");
@@ -892,12 +901,13 @@ static int md_summary(const struct report *r, struct pl_buf *b)
 
 	live_text(r, &live);
 	pl_buf_adds(b, "## peerlog report\n\n");
-	pl_buf_addf(b, "%s **%zu finding%s** \xc2\xb7 %zu processes (%d program "
-		       "images) \xc2\xb7 %d socketpairs \xc2\xb7 %d connections "
-		       "\xc2\xb7 %s\n\n",
+	pl_buf_addf(b, "%s **%zu finding%s** \xc2\xb7 %zu process%s (%d program "
+		       "image%s) \xc2\xb7 %d socketpair%s \xc2\xb7 %d "
+		       "connection%s \xc2\xb7 %s\n\n",
 		    r->nf ? "\xe2\x9d\x8c" : "\xe2\x9c\x85", r->nf,
-		    r->nf == 1 ? "" : "s", r->g.nn, r->nimages, r->npairs,
-		    r->nconns, live.p);
+		    plural((long long)r->nf), r->g.nn, r->g.nn == 1 ? "" : "es",
+		    r->nimages, plural(r->nimages), r->npairs, plural(r->npairs),
+		    r->nconns, plural(r->nconns), live.p);
 	pl_buf_adds(b, "| | |\n|---|---|\n| journal | ");
 	md_text(b, r->journal);
 	pl_buf_addf(b, " |\n| boot%s | ", r->nboots > 1 ? "s" : "");
@@ -1144,8 +1154,11 @@ int cmd_report(int argc, char **argv)
 		printf("%s\n%s\n", hpath.p, mpath.p);
 		if (a.markdown)
 			printf("\n%s", md.p);
-		if (a.fail_on_findings && r.nf)
+		if (a.fail_on_findings && r.nf) {
+			pl_error("lint found %zu IPC mistake%s: see '%s'", r.nf,
+				 plural((long long)r.nf), hpath.p);
 			rc = PL_EXIT_NOTFOUND;
+		}
 	}
 	pl_buf_free(&html);
 	pl_buf_free(&md);
