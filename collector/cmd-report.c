@@ -474,7 +474,7 @@ static const char css[] =
 	".graph{overflow:auto;border:1px solid #eef2f6;border-radius:6px;"
 	"background:#fff;padding:8px}\n"
 	".graph svg{display:block;margin:0 auto;max-width:100%;height:auto}\n"
-	".graph svg text{font-family:var(--mono)}\n"
+
 	".legend{font-size:12px;color:var(--muted);margin:8px 0 0}\n"
 	".legend span{display:inline-block;margin-right:16px}\n"
 	".legend i{display:inline-block;width:26px;height:0;vertical-align:"
@@ -755,8 +755,9 @@ static int html_page(struct report *r, int use_dot, struct pl_buf *b)
 {
 	struct pl_buf svg = { 0 };
 	const char *how;
+	int by_dot = pl_svg_graph(&r->g, use_dot, &svg, &how);
 
-	if (pl_svg_graph(&r->g, use_dot, &svg, &how) < 0)
+	if (by_dot < 0)
 		return PL_EXIT_SYSTEM;
 	html_header(r, b, how);
 	html_findings(r, b);
@@ -769,15 +770,17 @@ static int html_page(struct report *r, int use_dot, struct pl_buf *b)
 		pl_buf_add(b, svg.p, svg.len);
 	else
 		pl_buf_adds(b, "<p class=\"none\">No process recorded.</p>\n");
+	/* the legend in the colours of whoever drew it */
 	pl_buf_addf(b, "</div>\n<div class=\"legend\"><span><i style=\""
 		       "border-top:2px dotted #9aa5b1\"></i>fork or spawn"
-		       "</span><span><i style=\"border-color:#2b6cb0\"></i>"
-		       "socketpair</span><span><i style=\"border-color:#6b46c1;"
-		       "border-top-width:3px\"></i>connection</span><span><i "
-		       "style=\"border-color:#c53030\"></i>an end lint flags"
-		       "</span><span>edges join the processes that held the "
-		       "two ends last, labelled with their fds</span></div>"
-		       "</section>\n");
+		       "</span><span><i style=\"border-color:%s;"
+		       "border-top-width:1px\"></i>socketpair</span><span><i "
+		       "style=\"border-color:%s;border-top-width:3px\"></i>"
+		       "connection</span><span><i style=\"border-color:"
+		       "#c53030\"></i>an end lint flags</span><span>edges join "
+		       "the processes that held the two ends last, labelled "
+		       "with their fds</span></div></section>\n",
+		    by_dot ? "#000" : "#2b6cb0", by_dot ? "#000" : "#6b46c1");
 	pl_buf_free(&svg);
 	html_tree(r, b);
 	pl_buf_addf(b, "<section id=\"pairs\"><h2>Pairs and connections "

@@ -137,8 +137,8 @@ int pl_check_run(struct pl_check *c, sqlite3 *db);
 void pl_check_free(struct pl_check *c);
 
 /* svg.c: G as an <svg> element for report.html, into B: by Graphviz's dot
- * when USE_DOT and dot is installed, else by a layout of our own. *RET_HOW
- * says which, for the page. 0, or -1 out of memory. */
+ * when USE_DOT and dot is installed (returns 1), else by a layout of our
+ * own (0). *RET_HOW says which, for the page. -1: out of memory. */
 int pl_svg_graph(const struct pl_graph *g, int use_dot, struct pl_buf *b,
 		 const char **ret_how);
 

@@ -32,6 +32,28 @@
 #define COLOR_CONN "#6b46c1"
 #define COLOR_FLAG "#c53030"
 
+/* SVG (from its <svg> tag) into B, the width and height of that tag in
+ * pixels rather than dot's points: three quarters of the size, where its
+ * 14 point labels match the page's text. */
+static void px_size(struct pl_buf *b, const char *svg)
+{
+	const char *end = strchr(svg, '>'), *p = svg;
+
+	while (end && p < end) {
+		const char *w = strstr(p, "width=\""), *h = strstr(p, "height=\"");
+		const char *at = w && (!h || w < h) ? w : h, *num, *unit;
+
+		if (!at || at > end)
+			break;
+		num = strchr(at, '"') + 1;
+		unit = num + strspn(num, "0123456789.");
+		pl_buf_add(b, p, (size_t)(num - p));
+		pl_buf_add(b, num, (size_t)(unit - num));
+		p = !strncmp(unit, "pt\"", 3) ? unit + 2 : unit;
+	}
+	pl_buf_adds(b, p);
+}
+
 /* Run dot on G's dot text; its SVG from the <svg> tag on into B. */
 static int from_dot(const struct pl_graph *g, struct pl_buf *b)
 {
@@ -60,7 +82,7 @@ static int from_dot(const struct pl_graph *g, struct pl_buf *b)
 		pl_buf_add(&svg, chunk, (size_t)n);
 	at = svg.p ? strstr(svg.p, "<svg") : NULL;
 	if (!rc && at) /* the XML prolog, DOCTYPE and comments left out */
-		pl_buf_adds(b, at);
+		px_size(b, at);
 	else
 		rc = -1;
 	close(fd);
@@ -208,8 +230,11 @@ static void edge_path(const struct pl_graph *g, const struct place *p,
 		c0x = c1x = x0 + out;
 		c0y = y0 - 18;
 		c1y = y1 + 18;
-		lx = x0 + side * 4; /* above the loop, clear of a neighbour */
+		/* above the box, ending at the loop's tip: clear of the next
+		 * column and of the lineage arrow into the box */
+		lx = x0 + 0.75 * out;
 		ly = row_y(a->depth) - 8 - 14 * level;
+		anchor = side > 0 ? "end" : "start";
 	} else if (a->depth == z->depth) { /* an arc under the row */
 		double down = 36 + 18 * k;
 
@@ -380,7 +405,7 @@ int pl_svg_graph(const struct pl_graph *g, int use_dot, struct pl_buf *b,
 
 		if (from_dot(g, b) == 0) {
 			*ret_how = "drawn by Graphviz dot";
-			return 0;
+			return 1;
 		}
 		b->len = len; /* what dot wrote, if anything, dropped */
 		if (b->p)
