@@ -463,7 +463,7 @@ static const char css[] =
 	"border-bottom:1px solid var(--line);padding:5px 8px;"
 	"font-family:system-ui,sans-serif}\n"
 	"td{padding:4px 8px;border-bottom:1px solid #eef2f6;vertical-align:top;"
-	"word-break:break-word}\n"
+	"overflow-wrap:break-word}\n"
 	"td.num{white-space:nowrap}\n"
 	"tbody tr:nth-child(even){background:#fafbfc}\n"
 	"tr.flagged td{color:var(--red);background:var(--redbg)}\n"
@@ -474,6 +474,7 @@ static const char css[] =
 	".graph{overflow:auto;border:1px solid #eef2f6;border-radius:6px;"
 	"background:#fff;padding:8px}\n"
 	".graph svg{display:block;margin:0 auto;max-width:100%;height:auto}\n"
+	".graph.wide svg{max-width:none}\n"
 
 	".legend{font-size:12px;color:var(--muted);margin:8px 0 0}\n"
 	".legend span{display:inline-block;margin-right:16px}\n"
@@ -504,6 +505,7 @@ static const char css[] =
 	"section{border:none;padding:0;margin:0 0 14px}"
 	".card{break-inside:avoid}h2,h3{break-after:avoid}"
 	"tr{break-inside:avoid}.graph{overflow:visible;border:none}"
+	".graph.wide svg{max-width:100%}"
 	"tbody tr:nth-child(even){background:none}"
 	"*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n"
 	"@page{margin:14mm}\n";
@@ -754,18 +756,22 @@ static void html_check(struct report *r, struct pl_buf *b)
 static int html_page(struct report *r, int use_dot, struct pl_buf *b)
 {
 	struct pl_buf svg = { 0 };
-	const char *how;
-	int by_dot = pl_svg_graph(&r->g, use_dot, &svg, &how);
+	const char *how, *at;
+	int by_dot = pl_svg_graph(&r->g, use_dot, &svg, &how), wide;
 
 	if (by_dot < 0)
 		return PL_EXIT_SYSTEM;
 	html_header(r, b, how);
 	html_findings(r, b);
+	/* a graph much wider than the page scrolls rather than shrinks to
+	 * illegible (on paper it shrinks) */
+	at = svg.p ? strstr(svg.p, " width=\"") : NULL;
+	wide = at && atof(at + 8) > 1800;
 	pl_buf_addf(b, "<section id=\"topology\"><h2>Topology <span "
 		       "class=\"count\">%zu process%s, %zu edge%s; %s</span>"
-		       "</h2>\n<div class=\"graph\">\n",
+		       "</h2>\n<div class=\"graph%s\">\n",
 		    r->g.nn, r->g.nn == 1 ? "" : "es", r->g.ne,
-		    plural((long long)r->g.ne), how);
+		    plural((long long)r->g.ne), how, wide ? " wide" : "");
 	if (r->g.nn)
 		pl_buf_add(b, svg.p, svg.len);
 	else

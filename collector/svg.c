@@ -94,8 +94,10 @@ static int from_dot(const struct pl_graph *g, struct pl_buf *b)
 }
 
 struct place {
-	double x;           /* centre */
+	double x, y;        /* centre, top */
 	int depth, root;
+	int sub, block;     /* block: in a wrapped block of leaves, sub: its
+			       row there */
 	size_t first, next; /* children, by index + 1, descending */
 	double minx, maxx;  /* of its children, once placed */
 	int placed;
@@ -142,13 +144,42 @@ static int node_flagged(const struct pl_graph *g, int pid)
 	return 0;
 }
 
+/* Leaves of one parent: their children are laid out this many to a row,
+ * rows under rows, rather than all in one (a server's hundred workers). */
+#define WRAP 8
+#define SUB_H (BOX_H + 44)
+
+/* Place the leaf children of I (N of them, more than WRAP) in a block of
+ * WRAP columns from column *SLOTS on. */
+static void place_block(struct place *p, size_t i, size_t n, double slot,
+			size_t *slots)
+{
+	size_t j = n;
+
+	for (size_t c = p[i].first; c; c = p[c - 1].next) {
+		struct place *q = &p[c - 1];
+
+		if (q->first)
+			continue;
+		j--; /* the list is descending: the last child first */
+		q->x = PAD_X + (*slots + j % WRAP + 0.5) * slot;
+		q->sub = (int)(j / WRAP);
+		q->block = 1;
+		q->placed = 1;
+	}
+	*slots += WRAP;
+}
+
 /* Lay out every node: depth from the parent, leaves in depth-first order
- * one column each, a parent centred over its children (a child's index is
- * always above its parent's, so one backwards pass places them). */
-static int layout(const struct pl_graph *g, struct place *p, double slot,
-		  int *ret_maxdepth, size_t *ret_slots)
+ * one column each (many leaves of one parent in a block of rows), a
+ * parent centred over its children (a child's index is always above its
+ * parent's, so one backwards pass places them), then each row's height
+ * from the blocks in it. The height of the drawing. */
+static double layout(const struct pl_graph *g, struct place *p, double slot,
+		     size_t *ret_slots)
 {
 	size_t *stack = malloc((g->nn + 1) * sizeof(*stack));
+	double *top = NULL, bottom = 0;
 	size_t sp = 0, slots = 0;
 	int maxdepth = 0;
 
@@ -172,14 +203,20 @@ static int layout(const struct pl_graph *g, struct place *p, double slot,
 		if (!g->n[i].parent)
 			stack[sp++] = i;
 	while (sp) {
-		size_t i = stack[--sp];
+		size_t i = stack[--sp], leaves = 0;
 
 		if (!p[i].first) {
-			p[i].x = PAD_X + (slots++ + 0.5) * slot;
+			if (!p[i].placed)
+				p[i].x = PAD_X + (slots++ + 0.5) * slot;
 			p[i].placed = 1;
 		}
 		for (size_t c = p[i].first; c; c = p[c - 1].next)
-			stack[sp++] = c - 1;
+			leaves += !p[c - 1].first;
+		if (leaves > WRAP)
+			place_block(p, i, leaves, slot, &slots);
+		for (size_t c = p[i].first; c; c = p[c - 1].next)
+			if (leaves <= WRAP || p[c - 1].first)
+				stack[sp++] = c - 1;
 	}
 	for (size_t i = g->nn; i-- > 0;) {
 		size_t par = (size_t)g->n[i].parent;
@@ -196,14 +233,78 @@ static int layout(const struct pl_graph *g, struct place *p, double slot,
 		}
 	}
 	free(stack);
-	*ret_maxdepth = maxdepth;
+	top = calloc((size_t)maxdepth + 2, sizeof(*top));
+	if (!top)
+		return -1;
+	for (size_t i = 0; i < g->nn; i++) /* rows of blocks, per depth */
+		if (p[i].sub * SUB_H > top[p[i].depth + 1])
+			top[p[i].depth + 1] = p[i].sub * SUB_H;
+	top[0] = MARGIN + TOP;
+	for (int d = 1; d <= maxdepth; d++)
+		top[d] += top[d - 1] + ROW_H;
+	for (size_t i = 0; i < g->nn; i++) {
+		p[i].y = top[p[i].depth] + p[i].sub * SUB_H;
+		bottom = p[i].y > bottom ? p[i].y : bottom;
+	}
+	free(top);
 	*ret_slots = slots;
-	return 0;
+	return bottom + BOX_H + 60 + MARGIN;
 }
 
-static double row_y(int depth)
+/* Lineage: a dotted arrow from parent to child; to a block of leaves, one
+ * line from the parent to the block's left, a rail over each of its rows
+ * and a short arrow down to each. */
+static void lineage(const struct pl_graph *g, const struct place *p,
+		    double half, struct pl_buf *b)
 {
-	return MARGIN + TOP + depth * ROW_H;
+	static const char style[] =
+		"fill=\"none\" stroke=\"" COLOR_LINEAGE "\" stroke-width=\"1.4\" "
+		"stroke-dasharray=\"2 3\"";
+
+	for (size_t i = 0; i < g->nn; i++) {
+		const struct place *c = &p[i], *q;
+
+		if (!g->n[i].parent)
+			continue;
+		q = &p[g->n[i].parent - 1];
+		if (c->block) {
+			pl_buf_addf(b, "<path class=\"lineage\" d=\"M%.1f %.1f "
+				       "V%.1f\" %s marker-end=\"url(#pl-arrow)\"/>\n",
+				    c->x, c->y - 16, c->y - 1, style);
+			continue;
+		}
+		pl_buf_addf(b, "<path class=\"lineage\" d=\"M%.1f %.1f C%.1f %.1f "
+			       "%.1f %.1f %.1f %.1f\" %s "
+			       "marker-end=\"url(#pl-arrow)\"/>\n",
+			    q->x, q->y + BOX_H, q->x, q->y + BOX_H + 40, c->x,
+			    c->y - 40, c->x, c->y - 1, style);
+	}
+	for (size_t i = 0; i < g->nn; i++) { /* the rails of each block */
+		double left = 1e300, right = -1e300, first = 0, last = 0;
+		int any = 0;
+
+		for (size_t c = p[i].first; c; c = p[c - 1].next) {
+			const struct place *q = &p[c - 1];
+
+			if (!q->block)
+				continue;
+			left = q->x < left ? q->x : left;
+			right = q->x > right ? q->x : right;
+			first = !any || q->y < first ? q->y : first;
+			last = q->y > last ? q->y : last;
+			any = 1;
+		}
+		if (!any)
+			continue;
+		left -= half + 14;
+		pl_buf_addf(b, "<path class=\"lineage\" d=\"M%.1f %.1f C%.1f %.1f "
+			       "%.1f %.1f %.1f %.1f V%.1f\" %s/>\n",
+			    p[i].x, p[i].y + BOX_H, p[i].x, p[i].y + BOX_H + 30,
+			    left, first - 46, left, first - 16, last - 16, style);
+		for (double y = first; y <= last; y += SUB_H)
+			pl_buf_addf(b, "<path class=\"lineage\" d=\"M%.1f %.1f "
+				       "H%.1f\" %s/>\n", left, y - 16, right, style);
+	}
 }
 
 /* One pair or connection. K is its rank among the edges between the same
@@ -218,29 +319,32 @@ static void edge_path(const struct pl_graph *g, const struct place *p,
 	double x0, y0, x1, y1, c0x, c0y, c1x, c1y, lx, ly;
 	const char *color = e->leak ? COLOR_FLAG
 			    : strcmp(e->kind, "pair") ? COLOR_CONN : COLOR_PAIR;
-	int side = k % 2 ? -1 : 1, level = k / 2;
+	/* past a few, edges between the same two processes lie on each
+	 * other, unlabelled: their titles tell them apart */
+	int side = k % 2 ? -1 : 1, level = k / 2 < 3 ? k / 2 : 3;
+	int labelled = k < 6;
 	const char *anchor = side > 0 ? "start" : "end";
 
 	if (e->a == e->b) { /* a loop beside the box */
 		double out = side * (44 + 24 * level);
 
 		x0 = x1 = a->x + side * half;
-		y0 = row_y(a->depth) + 7;
-		y1 = row_y(a->depth) + BOX_H - 7;
+		y0 = a->y + 7;
+		y1 = a->y + BOX_H - 7;
 		c0x = c1x = x0 + out;
 		c0y = y0 - 18;
 		c1y = y1 + 18;
 		/* above the box, ending at the loop's tip: clear of the next
 		 * column and of the lineage arrow into the box */
 		lx = x0 + 0.75 * out;
-		ly = row_y(a->depth) - 8 - 14 * level;
+		ly = a->y - 8 - 14 * level;
 		anchor = side > 0 ? "end" : "start";
-	} else if (a->depth == z->depth) { /* an arc under the row */
-		double down = 36 + 18 * k;
+	} else if (a->y == z->y) { /* an arc under the row */
+		double down = 36 + 18 * (k < 6 ? k : 6);
 
 		x0 = a->x;
 		x1 = z->x;
-		y0 = y1 = row_y(a->depth) + BOX_H;
+		y0 = y1 = a->y + BOX_H;
 		c0x = x0;
 		c1x = x1;
 		c0y = c1y = y0 + down;
@@ -248,14 +352,14 @@ static void edge_path(const struct pl_graph *g, const struct place *p,
 		ly = y0 + 0.75 * down + 4;
 		anchor = "middle";
 	} else { /* from the upper box to the lower, bowed to one side */
-		const struct place *up = a->depth < z->depth ? a : z;
+		const struct place *up = a->y < z->y ? a : z;
 		const struct place *lo = up == a ? z : a;
 		double bow = side * (56 + 96 * level);
 
 		x0 = up->x + side * 16;
-		y0 = row_y(up->depth) + BOX_H;
+		y0 = up->y + BOX_H;
 		x1 = lo->x + side * 16;
-		y1 = row_y(lo->depth);
+		y1 = lo->y;
 		c0x = x0 + bow;
 		c1x = x1 + bow;
 		c0y = y0 + (y1 - y0) / 3;
@@ -281,6 +385,10 @@ static void edge_path(const struct pl_graph *g, const struct place *p,
 		       "stroke-width=\"%s\"/>",
 		    x0, y0, c0x, c0y, c1x, c1y, x1, y1, color,
 		    strcmp(e->kind, "pair") ? "2.6" : "1.7");
+	if (!labelled) {
+		pl_buf_adds(b, "</g>\n");
+		return;
+	}
 	pl_buf_addf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" "
 		       "font-size=\"11\" fill=\"%s\" stroke=\"#fff\" "
 		       "stroke-width=\"4\" paint-order=\"stroke\">fd %d \xe2\x80\x93 "
@@ -288,12 +396,110 @@ static void edge_path(const struct pl_graph *g, const struct place *p,
 		    lx, ly, anchor, color, e->fda, e->fdb);
 }
 
+/* The two processes of an edge, lower node index first. */
+static void ends_of(const struct pl_graph_edge *e, int *lo, int *hi)
+{
+	*lo = e->a < e->b ? e->a : e->b;
+	*hi = e->a < e->b ? e->b : e->a;
+}
+
+static int same_ends(const struct pl_graph_edge *e,
+		     const struct pl_graph_edge *f)
+{
+	int e0, e1, f0, f1;
+
+	ends_of(e, &e0, &e1);
+	ends_of(f, &f0, &f1);
+	return e0 == f0 && e1 == f1;
+}
+
+/* Edges by their two processes, then in their order (qsort has no
+ * argument for the graph). */
+static const struct pl_graph *sort_graph;
+
+static int cmp_edge(const void *x, const void *y)
+{
+	size_t i = *(const size_t *)x, k = *(const size_t *)y;
+	int e0, e1, f0, f1;
+
+	ends_of(&sort_graph->e[i], &e0, &e1);
+	ends_of(&sort_graph->e[k], &f0, &f1);
+	if (e0 != f0)
+		return e0 < f0 ? -1 : 1;
+	if (e1 != f1)
+		return e1 < f1 ? -1 : 1;
+	return (i > k) - (i < k);
+}
+
+/* Every pair and connection, each with its rank among the edges between
+ * the same two processes (a sort, not a scan per edge: a process may hold
+ * thousands of pairs). */
+static int edges(const struct pl_graph *g, const struct place *p, double half,
+		 struct pl_buf *b)
+{
+	size_t *order = malloc((g->ne + 1) * sizeof(*order));
+	int k = 0;
+
+	if (!order)
+		return -1;
+	for (size_t i = 0; i < g->ne; i++)
+		order[i] = i;
+	sort_graph = g;
+	qsort(order, g->ne, sizeof(*order), cmp_edge);
+	for (size_t i = 0; i < g->ne; i++) {
+		const struct pl_graph_edge *e = &g->e[order[i]];
+
+		if (i && !same_ends(&g->e[order[i - 1]], e))
+			k = 0;
+		edge_path(g, p, e, half, k++, b);
+	}
+	free(order);
+	return 0;
+}
+
+/* A dashed box per tree, over its columns (contiguous) and its rows. */
+static int trees(const struct pl_graph *g, const struct place *p,
+		 double slot, struct pl_buf *b)
+{
+	double *box = malloc((g->nn + 1) * 3 * sizeof(*box)); /* by root */
+
+	if (!box)
+		return -1;
+	for (size_t i = 0; i < g->nn; i++) {
+		double *r = &box[3 * (size_t)g->n[i].root];
+
+		if ((size_t)g->n[i].root == i) {
+			r[0] = r[1] = p[i].x;
+			r[2] = p[i].y;
+		}
+		r[0] = p[i].x < r[0] ? p[i].x : r[0];
+		r[1] = p[i].x > r[1] ? p[i].x : r[1];
+		r[2] = p[i].y > r[2] ? p[i].y : r[2];
+	}
+	for (size_t i = 0; i < g->nn; i++) {
+		const double *r = &box[3 * i];
+
+		if ((size_t)g->n[i].root != i)
+			continue;
+		pl_buf_addf(b, "<g class=\"tree\"><rect x=\"%.1f\" y=\"%d\" "
+			       "width=\"%.1f\" height=\"%.1f\" rx=\"8\" "
+			       "fill=\"#f8fafc\" stroke=\"#cbd2d9\" "
+			       "stroke-dasharray=\"5 4\"/><text x=\"%.1f\" "
+			       "y=\"%d\" font-size=\"11\" fill=\"#616e7c\">tree "
+			       "of %d</text></g>\n",
+			    r[0] - slot / 2 + 6, MARGIN, r[1] - r[0] + slot - 12,
+			    r[2] + BOX_H + 50 - MARGIN, r[0] - slot / 2 + 14,
+			    MARGIN + 17, g->n[i].pid);
+	}
+	free(box);
+	return 0;
+}
+
 static int builtin(const struct pl_graph *g, struct pl_buf *b)
 {
 	struct place *p = calloc(g->nn ? g->nn : 1, sizeof(*p));
 	size_t longest = 0, slots = 0, max_chars;
 	double slot, half, width, height;
-	int maxdepth = 0;
 
 	if (!p)
 		return -1;
@@ -307,12 +513,12 @@ static int builtin(const struct pl_graph *g, struct pl_buf *b)
 	slot = slot < SLOT_MIN ? SLOT_MIN : slot > SLOT_MAX ? SLOT_MAX : slot;
 	half = (slot - 70) / 2;
 	max_chars = (size_t)((2 * half - 12) / CHAR_W);
-	if (layout(g, p, slot, &maxdepth, &slots) < 0) {
+	height = layout(g, p, slot, &slots);
+	if (height < 0) {
 		free(p);
 		return -1;
 	}
 	width = 2 * PAD_X + (slots ? slots : 1) * slot;
-	height = row_y(maxdepth) + BOX_H + 60 + MARGIN;
 	pl_buf_addf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
 		       "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
 		       "aria-label=\"the processes and the socket ends between "
@@ -324,52 +530,14 @@ static int builtin(const struct pl_graph *g, struct pl_buf *b)
 		       "markerHeight=\"7\" orient=\"auto\"><path d=\"M0 0 L10 5 "
 		       "L0 10 z\" fill=\"%s\"/></marker></defs>\n",
 		    COLOR_LINEAGE);
-	/* a dashed box per tree: its columns are contiguous */
-	for (size_t r = 0; r < g->nn; r++) {
-		double lo = 1e300, hi = 0;
-		int deep = 0;
-
-		if (g->n[r].root != (int)r)
-			continue;
-		for (size_t i = r; i < g->nn; i++) {
-			if (g->n[i].root != (int)r)
-				continue;
-			lo = p[i].x < lo ? p[i].x : lo;
-			hi = p[i].x > hi ? p[i].x : hi;
-			deep = p[i].depth > deep ? p[i].depth : deep;
-		}
-		pl_buf_addf(b, "<g class=\"tree\"><rect x=\"%.1f\" y=\"%d\" "
-			       "width=\"%.1f\" height=\"%.1f\" rx=\"8\" "
-			       "fill=\"#f8fafc\" stroke=\"#cbd2d9\" "
-			       "stroke-dasharray=\"5 4\"/><text x=\"%.1f\" "
-			       "y=\"%d\" font-size=\"11\" fill=\"#616e7c\">tree "
-			       "of %d</text></g>\n",
-			    lo - slot / 2 + 6, MARGIN, hi - lo + slot - 12,
-			    row_y(deep) + BOX_H + 50 - MARGIN,
-			    lo - slot / 2 + 14, MARGIN + 17, g->n[r].pid);
+	if (trees(g, p, slot, b) < 0) {
+		free(p);
+		return -1;
 	}
-	for (size_t i = 0; i < g->nn; i++) {
-		const struct place *c = &p[i], *q;
-
-		if (!g->n[i].parent)
-			continue;
-		q = &p[g->n[i].parent - 1];
-		pl_buf_addf(b, "<path class=\"lineage\" d=\"M%.1f %.1f C%.1f %.1f "
-			       "%.1f %.1f %.1f %.1f\" fill=\"none\" "
-			       "stroke=\"%s\" stroke-width=\"1.4\" "
-			       "stroke-dasharray=\"2 3\" "
-			       "marker-end=\"url(#pl-arrow)\"/>\n",
-			    q->x, row_y(q->depth) + BOX_H, q->x,
-			    row_y(q->depth) + BOX_H + 40, c->x, row_y(c->depth) - 40,
-			    c->x, row_y(c->depth) - 1, COLOR_LINEAGE);
-	}
-	for (size_t i = 0; i < g->ne; i++) {
-		int k = 0;
-
-		for (size_t m = 0; m < i; m++) /* same two processes before */
-			k += (g->e[m].a == g->e[i].a && g->e[m].b == g->e[i].b) ||
-			     (g->e[m].a == g->e[i].b && g->e[m].b == g->e[i].a);
-		edge_path(g, p, &g->e[i], half, k, b);
+	lineage(g, p, half, b);
+	if (edges(g, p, half, b) < 0) {
+		free(p);
+		return -1;
 	}
 	for (size_t i = 0; i < g->nn; i++) {
 		int flagged = node_flagged(g, g->n[i].pid);
@@ -382,10 +550,10 @@ static int builtin(const struct pl_graph *g, struct pl_buf *b)
 			       "stroke=\"%s\" stroke-width=\"%s\"/><text "
 			       "x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
 			       "font-size=\"13\" fill=\"#1f2933\">",
-			    p[i].x - half, row_y(p[i].depth), 2 * half, BOX_H,
+			    p[i].x - half, p[i].y, 2 * half, BOX_H,
 			    flagged ? COLOR_FLAG : "#52606d",
 			    flagged ? "1.8" : "1.2", p[i].x,
-			    row_y(p[i].depth) + BOX_H / 2 + 4);
+			    p[i].y + BOX_H / 2 + 4);
 		label(&g->n[i], max_chars, b);
 		pl_buf_adds(b, "</text></g>\n");
 	}
