@@ -11,6 +11,7 @@
  * control (paths, argv, socket names): it goes through pl_buf_html() or
  * md_text(), never into markup as it is. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1028,18 +1029,25 @@ static int write_file(const char *dir, const char *name,
 {
 	struct pl_buf tmp = { 0 };
 	FILE *f;
-	int ok;
+	int fd, ok;
 
 	pl_buf_addf(ret_path, "%s%s%s", dir,
 		    dir[strlen(dir) - 1] == '/' ? "" : "/", name);
 	pl_buf_addf(&tmp, "%s.tmp", ret_path->p);
-	f = fopen(tmp.p, "w");
+	/* never through a symlink planted at the temporary name; the
+	 * rename replaces one at the final name rather than follow it */
+	fd = open(tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		  0666);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (fd >= 0 && !f)
+		close(fd);
 	ok = f && fwrite(pl_buf_str(text), 1, text->len, f) == text->len;
 	ok = f && fclose(f) == 0 && ok;
 	ok = ok && rename(tmp.p, ret_path->p) == 0;
 	if (!ok) {
 		pl_error("cannot write '%s': %s", ret_path->p, strerror(errno));
-		unlink(tmp.p);
+		if (fd >= 0)
+			unlink(tmp.p);
 	}
 	pl_buf_free(&tmp);
 	return ok ? 0 : PL_EXIT_SYSTEM;
@@ -1067,6 +1075,8 @@ static int take_args(int *argc, char **argv, struct args *a)
 			a->fail_on_findings = 1;
 		else if (!strncmp(s, "--output=", 9))
 			a->dir = s + 9;
+		else if (!strncmp(s, "-o", 2) && s[2])
+			a->dir = s + 2;
 		else if (strcmp(s, "-o") && strcmp(s, "--output"))
 			argv[w++] = argv[i];
 		else if (i + 1 < *argc)

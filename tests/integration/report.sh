@@ -70,6 +70,10 @@ expect 2 report -o
 expect 3 -j "$WORK/none.db" report -o "$WORK/rep4"
 [ -e "$WORK/rep4" ] && fail "a journal that is missing should not leave a directory"
 expect 4 report -o /proc/peerlog-report-test
+# never written through a symlink planted at its temporary name
+mkdir planted && ln -s "$WORK/victim" planted/report.html.tmp
+expect 4 report -oplanted
+[ -e "$WORK/victim" ] && fail "report wrote through a symlink"
 
 # a tree still running: the live check is made, and agrees
 mkfifo live.in
