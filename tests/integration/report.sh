@@ -58,6 +58,15 @@ $CHECK page "$WORK/a/b/rep/report.html" "$PIDS" lint.json || fail "report.html (
 [ "$(grep -c 'class="edge [a-z]* flagged"' "$WORK/a/b/rep/report.html")" -ge 2 ] ||
 	fail "the flagged ends' edges should be red"
 
+# no dot on the PATH, or a dot that fails: the built-in layout, saying why
+PATH=/nonexistent "$B/peerlog" report -o nodot >/dev/null || fail "report without dot"
+grep -q "drawn by peerlog (Graphviz dot is not installed)" nodot/report.html || fail "without dot: who drew it?"
+$CHECK page nodot/report.html "$PIDS" lint.json || fail "report.html (no dot)"
+mkdir fakebin && printf '#!/bin/sh\nexit 1\n' >fakebin/dot && chmod +x fakebin/dot
+PATH="$WORK/fakebin:$PATH" "$B/peerlog" report -o baddot >/dev/null || fail "report with a failing dot"
+grep -q "drawn by peerlog (dot failed)" baddot/report.html || fail "a failing dot: who drew it?"
+$CHECK page baddot/report.html "$PIDS" lint.json || fail "report.html (dot failed)"
+
 # --fail-on-findings, errors
 expect 1 report -o "$WORK/rep3" --fail-on-findings
 [ -s "$WORK/rep3/report.html" ] || fail "--fail-on-findings should still write the report"
