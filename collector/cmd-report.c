@@ -407,7 +407,9 @@ static int live_check(struct report *r, int no_check)
 /* The live check in a few words, for the header and the summary. */
 static void live_text(const struct report *r, struct pl_buf *b)
 {
-	if (r->no_live)
+	if (r->no_live && !strcmp(r->no_live, "--no-check"))
+		pl_buf_adds(b, "no live check made (--no-check)");
+	else if (r->no_live)
 		pl_buf_addf(b, "no live check was possible (%s)", r->no_live);
 	else if (!r->c.disagree)
 		pl_buf_addf(b, "the kernel agrees (%d end%s checked)",
@@ -719,8 +721,7 @@ static void html_check(struct report *r, struct pl_buf *b)
 		       "peerlog check</span></h2>\n<p");
 	pl_buf_addf(b, "%s>", r->no_live ? " class=\"none\"" : "");
 	pl_buf_adds(b, live.p);
-	pl_buf_adds(b, r->no_live ? ": every traced process has exited, or "
-				    "none could be asked about.</p>\n" : ".</p>\n");
+	pl_buf_adds(b, ".</p>\n");
 	pl_buf_free(&live);
 	if (!r->no_live && r->c.dump.no_peers)
 		pl_buf_adds(b, "<p class=\"none\">unix_diag is not available: "

@@ -95,6 +95,8 @@ exec 3>&-
 wait $! || fail "live scenario: $(cat live.err)"
 grep -q "the kernel agrees (2 ends checked)" live/report.html || fail "live check: $(grep -a -A3 'id="check"' live/report.html)"
 grep -q "| live check | the kernel agrees (2 ends checked) |" live/summary.md || fail "live check (summary)"
+peerlog -j "$WORK/live.db" report -o live-nc --no-check >/dev/null || fail "report --no-check"
+grep -q "no live check made (--no-check)" live-nc/report.html || fail "--no-check: $(grep -a -A3 'id="check"' live-nc/report.html)"
 
 # as Chromium renders it
 command -v chromium >/dev/null || skip "chromium is not installed (apt-get install chromium): the page was not rendered"
