@@ -215,8 +215,13 @@ static void holder_row(struct report *r, struct pl_buf *b, const char *end,
 	pl_buf_free(&how);
 }
 
+/* the same columns in every pair's table, so that they line up */
 static const char holders_head[] =
-	"<table class=\"grid\"><thead><tr><th>end</th><th>socket</th>"
+	"<table class=\"grid holders\"><colgroup><col style=\"width:6%\">"
+	"<col style=\"width:11%\"><col style=\"width:8%\">"
+	"<col style=\"width:17%\"><col style=\"width:6%\">"
+	"<col style=\"width:12%\"><col style=\"width:12%\"><col></colgroup>"
+	"<thead><tr><th>end</th><th>socket</th>"
 	"<th>pid</th><th>program</th><th>fd</th><th>from</th><th>until</th>"
 	"<th>how</th></tr></thead><tbody>\n";
 
@@ -462,6 +467,7 @@ static const char css[] =
 	".muted{color:var(--muted);font-weight:400}\n"
 	"code,.mono,td{font-family:var(--mono);font-size:12.5px}\n"
 	"table{border-collapse:collapse;width:100%}\n"
+	"table.holders{table-layout:fixed}\n"
 	"th{text-align:left;font-weight:600;font-size:12px;color:var(--muted);"
 	"border-bottom:1px solid var(--line);padding:5px 8px;"
 	"font-family:system-ui,sans-serif}\n"
