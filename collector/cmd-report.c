@@ -559,7 +559,7 @@ static void html_header(struct report *r, struct pl_buf *b, const char *how)
 	live_text(r, &live);
 	pl_buf_addf(b, "<div class=\"card wide%s\"><div class=\"l\">live check"
 		       "</div><div class=\"n\">%s</div></div>\n</div>\n",
-		    !r->no_live && r->c.disagree ? " bad" : "", live.p);
+		    r->no_live ? "" : r->c.disagree ? " bad" : " good", live.p);
 	pl_buf_adds(b, "<dl class=\"meta\">");
 	pl_buf_addf(b, "<dt>boot%s</dt><dd><code>", r->nboots > 1 ? "s" : "");
 	pl_buf_html(b, r->nboots ? r->boots.p : "\xe2\x80\x93");
@@ -634,7 +634,10 @@ static void html_image(struct report *r, struct pl_buf *b,
 	pl_buf_adds(b, " <span class=\"muted\">");
 	clock_text(b, nd->start_ns);
 	pl_buf_adds(b, " \xe2\x80\x93 ");
-	clock_text(b, nd->end_ns);
+	if (nd->end_ns > 0)
+		clock_text(b, nd->end_ns);
+	else
+		pl_buf_adds(b, !strcmp(nd->state, PL_END_ALIVE) ? "now" : "?");
 	pl_buf_adds(b, "</span></div><div class=\"exe\">");
 	pl_buf_html(b, nd->exe);
 	pl_buf_adds(b, " \xc2\xb7 argv <code>");
