@@ -196,13 +196,15 @@ $(B)/tests/test_redact: tests/test_redact.c preload/redact.c preload/shim.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< preload/redact.c $(CMOCKA_LIBS)
 
 # Debian packages the build and the tests need; installed only when missing.
-# Graphviz only for the test that renders a graph; gcc-multilib (some 5 s,
+# Graphviz only for the tests that render a graph; Chromium (headless) for
+# the one that renders peerlog report's page (some 80 MB to fetch; with
+# Graphviz, 23 s to install on the project's VM); gcc-multilib (some 5 s,
 # 24 MB) for the 32-bit shim and its test; groff and man for the man pages,
 # bash-completion for the completion, debhelper for the test that builds
 # the Debian package.
 DEPS := gcc make libsqlite3-dev libcmocka-dev libunwind-dev binutils sqlite3 python3
-CHECK_DEPS := graphviz gcc-multilib groff-base man-db bash-completion debhelper \
-	$(if $(filter 1,$(VALGRIND)),valgrind)
+CHECK_DEPS := graphviz chromium gcc-multilib groff-base man-db bash-completion \
+	debhelper $(if $(filter 1,$(VALGRIND)),valgrind)
 FUZZ_DEPS := clang libclang-rt-dev
 deps:
 	@missing=; for p in $(DEPS); do \

@@ -14,6 +14,7 @@
 #include "model.h"
 #include "output.h"
 #include "peerlog.h"
+#include "query.h"
 
 static const char usage[] =
 	"usage: peerlog check [-j PATH] [--json]\n"
@@ -36,58 +37,28 @@ static const char usage[] =
 /* check's own contract, as for diff(1): 0 agree, 1 disagree, 2 error */
 #define CHECK_ERROR 2
 
-#define V_AGREES "agrees"
+#define V_AGREES PL_CHECK_AGREES
 #define V_MISSING "holder missing in the kernel"
 #define V_UNKNOWN "holder the journal does not know"
 #define V_PEER "peer differs"
 #define V_GONE "socket gone"
-#define V_REACH "out of reach"
+#define V_REACH PL_CHECK_REACH
 
-struct check {
-	struct pl_opts o;
-	struct pl_json j;
-	struct pl_kdump dump;
-	struct pl_kfds fds;
-	int checked, disagree;
-};
-
-/* KIND, SIDE: of the end (socket, pipe, fifo; a pipe's 0 read, 1 write) */
-static void verdict(struct check *c, const char *what, uint64_t ino,
+/* KIND, SIDE: of the end (socket, pipe, fifo; a pipe's 0 read, 1 write,
+ * -1 not known) */
+static void verdict(struct pl_check *c, const char *what, uint64_t ino,
 		    const char *kind, int side, int pid, int fd,
 		    const char *exe, const char *detail)
 {
-	int ok = !strcmp(what, V_AGREES) || !strcmp(what, V_REACH);
-	struct pl_buf name = { 0 };
+	struct pl_check_end e = {
+		.ino = ino, .pid = pid, .fd = fd, .exe = exe, .verdict = what,
+		.detail = detail, .kind = kind, .side = side,
+		.ok = !strcmp(what, V_AGREES) || !strcmp(what, V_REACH),
+	};
 
 	c->checked++;
-	c->disagree += !ok;
-	if (c->o.json) {
-		pl_json_open(&c->j, NULL, '{');
-		pl_json_int(&c->j, "inode", (long long)ino);
-		pl_json_str(&c->j, "kind", kind);
-		if (pl_end_is_pipe(kind) && side >= 0)
-			pl_json_str(&c->j, "end", side ? "write" : "read");
-		pl_json_int(&c->j, "pid", pid);
-		pl_json_int(&c->j, "fd", fd);
-		pl_json_str(&c->j, "exe", exe);
-		pl_json_str(&c->j, "verdict", what);
-		pl_json_str(&c->j, "detail", detail);
-		pl_json_close(&c->j, '}');
-	} else {
-		enum pl_paint paint = !strcmp(what, V_AGREES) ? PL_PAINT_GOOD
-				      : ok ? PL_PAINT_NONE : PL_PAINT_WARN;
-
-		if (pl_end_is_pipe(kind) && side < 0)
-			pl_buf_addf(&name, "%s:[%llu]", kind,
-				    (unsigned long long)ino);
-		else
-			pl_end_name(&name, kind, (int64_t)ino, side, NULL);
-		printf("%s  pid %d (%s) fd %d: %s%s%s%s%s\n", name.p, pid,
-		       pl_basename(exe), fd, pl_paint_on(paint), what,
-		       pl_paint_off(paint), detail ? ": " : "",
-		       detail ? detail : "");
-		pl_buf_free(&name);
-	}
+	c->disagree += !e.ok;
+	c->fn(c->arg, &e);
 }
 
 enum {
@@ -104,7 +75,7 @@ static const char alive_sql[] =
 	"AND p.boot = ?1 ORDER BY s.ino, p.pid, h.fd";
 
 /* One holding the journal believes alive, against the kernel. */
-static void check_holding(struct check *c, sqlite3_stmt *st)
+static void check_holding(struct pl_check *c, sqlite3_stmt *st)
 {
 	uint64_t ino = (uint64_t)sqlite3_column_int64(st, A_INO);
 	uint64_t cookie = (uint64_t)sqlite3_column_int64(st, A_COOKIE);
@@ -170,7 +141,7 @@ static void check_holding(struct check *c, sqlite3_stmt *st)
 
 /* Kernel holders of sockets and pipes the journal knows, that it does not
  * list as alive holders. */
-static int check_unknown_holders(struct check *c, sqlite3 *db)
+static int check_unknown_holders(struct pl_check *c, sqlite3 *db)
 {
 	sqlite3_stmt *known = pl_db_prepare(
 		db, "SELECT 1 FROM sock s WHERE s.boot = ?1 AND s.ino = ?2 "
@@ -222,48 +193,19 @@ static int check_unknown_holders(struct check *c, sqlite3 *db)
 	return 0;
 }
 
-int cmd_check(int argc, char **argv)
+int pl_check_load(struct pl_check *c)
 {
-	struct check c = { 0 };
+	return pl_kdump_load(&c->dump) < 0 || pl_kfds_scan(&c->fds) < 0 ? -1
+									 : 0;
+}
+
+int pl_check_run(struct pl_check *c, sqlite3 *db)
+{
 	struct pl_query q = { .live = 1 };
-	sqlite3_stmt *st = NULL;
-	sqlite3 *db = NULL;
-	int next, rc;
+	sqlite3_stmt *st = pl_db_prepare(db, alive_sql);
 
-	rc = pl_cli_parse(argc, argv, usage, &c.o, &next, 0);
-	if (rc)
-		return rc < 0 ? PL_EXIT_OK : rc;
-	if (next < argc) {
-		pl_error("check takes no operand ('%s')", argv[next]);
-		return PL_EXIT_USAGE;
-	}
-	rc = pl_journal_open_ingested(c.o.journal, &db);
-	if (rc)
-		return CHECK_ERROR;
-	if (pl_kdump_load(&c.dump) < 0 || pl_kfds_scan(&c.fds) < 0) {
-		pl_error("cannot read the kernel's UNIX sockets");
-		rc = CHECK_ERROR;
-		goto out;
-	}
-	pl_json_init(&c.j, stdout);
-	if (c.o.json) {
-		pl_json_open(&c.j, NULL, '{');
-		pl_json_bool(&c.j, "peers_checked", !c.dump.no_peers);
-		pl_json_open(&c.j, "unreadable_pids", '[');
-		for (size_t i = 0; i < c.fds.nunreadable; i++)
-			pl_json_int(&c.j, NULL, c.fds.unreadable[i]);
-		pl_json_close(&c.j, ']');
-		pl_json_open(&c.j, "ends", '[');
-	} else if (c.dump.no_peers) {
-		printf("unix_diag is not available: read /proc/net/unix, so "
-		       "peers cannot be checked\n");
-	}
-
-	st = pl_db_prepare(db, alive_sql);
-	if (!st) {
-		rc = CHECK_ERROR;
-		goto out;
-	}
+	if (!st)
+		return PL_EXIT_JOURNAL;
 	sqlite3_bind_text(st, 1, pl_boot_id(), -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct pl_image img;
@@ -274,15 +216,102 @@ int cmd_check(int argc, char **argv)
 		if (strcmp(pl_holding_end(&q, &img, sqlite3_column_int(st,
 				A_CLOEXEC), &until, &inferred), PL_END_ALIVE))
 			continue; /* ended with its process: nothing to ask */
-		check_holding(&c, st);
+		check_holding(c, st);
 	}
-	rc = check_unknown_holders(&c, db) ? CHECK_ERROR : 0;
+	sqlite3_finalize(st);
+	return check_unknown_holders(c, db);
+}
 
-	if (c.o.json) {
-		pl_json_close(&c.j, ']');
-		pl_json_int(&c.j, "checked", c.checked);
-		pl_json_int(&c.j, "disagreements", c.disagree);
-		pl_json_close(&c.j, '}');
+void pl_check_free(struct pl_check *c)
+{
+	pl_kdump_free(&c->dump);
+	pl_kfds_free(&c->fds);
+}
+
+struct out {
+	struct pl_json j;
+	int json;
+};
+
+static void print_verdict(void *arg, const struct pl_check_end *e)
+{
+	struct out *o = arg;
+
+	if (o->json) {
+		pl_json_open(&o->j, NULL, '{');
+		pl_json_int(&o->j, "inode", (long long)e->ino);
+		pl_json_str(&o->j, "kind", e->kind);
+		if (pl_end_is_pipe(e->kind) && e->side >= 0)
+			pl_json_str(&o->j, "end", e->side ? "write" : "read");
+		pl_json_int(&o->j, "pid", e->pid);
+		pl_json_int(&o->j, "fd", e->fd);
+		pl_json_str(&o->j, "exe", e->exe);
+		pl_json_str(&o->j, "verdict", e->verdict);
+		pl_json_str(&o->j, "detail", e->detail);
+		pl_json_close(&o->j, '}');
+	} else {
+		enum pl_paint paint = !strcmp(e->verdict, V_AGREES)
+					      ? PL_PAINT_GOOD
+				      : e->ok ? PL_PAINT_NONE : PL_PAINT_WARN;
+		struct pl_buf name = { 0 };
+
+		if (pl_end_is_pipe(e->kind) && e->side < 0)
+			pl_buf_addf(&name, "%s:[%llu]", e->kind,
+				    (unsigned long long)e->ino);
+		else
+			pl_end_name(&name, e->kind, (int64_t)e->ino, e->side,
+				    NULL);
+		printf("%s  pid %d (%s) fd %d: %s%s%s%s%s\n", name.p, e->pid,
+		       pl_basename(e->exe), e->fd, pl_paint_on(paint),
+		       e->verdict, pl_paint_off(paint), e->detail ? ": " : "",
+		       e->detail ? e->detail : "");
+		pl_buf_free(&name);
+	}
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct out out = { .json = 0 };
+	struct pl_check c = { .fn = print_verdict, .arg = &out };
+	struct pl_opts o;
+	sqlite3 *db = NULL;
+	int next, rc;
+
+	rc = pl_cli_parse(argc, argv, usage, &o, &next, 0);
+	if (rc)
+		return rc < 0 ? PL_EXIT_OK : rc;
+	if (next < argc) {
+		pl_error("check takes no operand ('%s')", argv[next]);
+		return PL_EXIT_USAGE;
+	}
+	rc = pl_journal_open_ingested(o.journal, &db);
+	if (rc)
+		return CHECK_ERROR;
+	if (pl_check_load(&c) < 0) {
+		pl_error("cannot read the kernel's UNIX sockets");
+		rc = CHECK_ERROR;
+		goto out;
+	}
+	out.json = o.json;
+	pl_json_init(&out.j, stdout);
+	if (o.json) {
+		pl_json_open(&out.j, NULL, '{');
+		pl_json_bool(&out.j, "peers_checked", !c.dump.no_peers);
+		pl_json_open(&out.j, "unreadable_pids", '[');
+		for (size_t i = 0; i < c.fds.nunreadable; i++)
+			pl_json_int(&out.j, NULL, c.fds.unreadable[i]);
+		pl_json_close(&out.j, ']');
+		pl_json_open(&out.j, "ends", '[');
+	} else if (c.dump.no_peers) {
+		printf("unix_diag is not available: read /proc/net/unix, so "
+		       "peers cannot be checked\n");
+	}
+	rc = pl_check_run(&c, db) ? CHECK_ERROR : 0;
+	if (o.json) {
+		pl_json_close(&out.j, ']');
+		pl_json_int(&out.j, "checked", c.checked);
+		pl_json_int(&out.j, "disagreements", c.disagree);
+		pl_json_close(&out.j, '}');
 	} else {
 		if (c.fds.nunreadable)
 			printf("%zu processes could not be read (run as their "
@@ -292,12 +321,8 @@ int cmd_check(int argc, char **argv)
 	}
 	if (!rc && c.disagree)
 		rc = 1;
-	if (pl_cli_done(rc) != rc) /* its output lost: an error, as diff's */
-		rc = CHECK_ERROR;
 out:
-	sqlite3_finalize(st);
-	pl_kdump_free(&c.dump);
-	pl_kfds_free(&c.fds);
+	pl_check_free(&c);
 	sqlite3_close(db);
 	return rc;
 }

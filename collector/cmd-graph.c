@@ -13,6 +13,7 @@
 #include "model.h"
 #include "output.h"
 #include "peerlog.h"
+#include "query.h"
 
 static const char usage[] =
 	"usage: peerlog graph [-j PATH] [--format dot|mermaid|json] [-o FILE]\n"
@@ -30,45 +31,31 @@ static const char usage[] =
 	"                      not the columns -o picks in the tables of who,\n"
 	"                      pairs, ls and events)\n";
 
-struct node {
-	int64_t first_image; /* id of the process's first image */
-	int pid, root;       /* root: index of its lineage's first node */
-	int64_t parent;      /* node index + 1 of its parent, 0: none */
-	char *exe;
-};
+static int node_of_image(const struct pl_graph *g, sqlite3 *db,
+			 int64_t image);
 
-struct edge {
-	int a, b;     /* node indexes */
-	int fda, fdb;
-	int64_t ino_a, ino_b;
-	int leak;     /* lint flagged one of its ends */
-	const char *kind;
-	char site[160]; /* where it was made, "" if not known */
+/* Lint's findings: the flagged ends noted, each passed on. */
+struct lint_note {
+	struct pl_graph *g;
+	pl_lint_fn fn;
+	void *arg;
 };
-
-struct graph {
-	struct node *n;
-	size_t nn;
-	struct edge *e;
-	size_t ne;
-	int64_t *leaks; /* (pid << 32 | fd) of flagged ends */
-	size_t nleaks;
-};
-
-static int node_of_image(const struct graph *g, sqlite3 *db, int64_t image);
 
 static void note_leak(void *arg, const struct pl_finding *f)
 {
-	struct graph *g = arg;
+	struct lint_note *ln = arg;
+	struct pl_graph *g = ln->g;
 	int64_t *v = realloc(g->leaks, (g->nleaks + 1) * sizeof(*v));
 
+	if (ln->fn)
+		ln->fn(ln->arg, f);
 	if (!v)
 		return;
 	g->leaks = v;
 	v[g->nleaks++] = (int64_t)f->pid << 32 | (uint32_t)f->fd;
 }
 
-static int leaked(const struct graph *g, int pid, int fd)
+static int leaked(const struct pl_graph *g, int pid, int fd)
 {
 	for (size_t i = 0; i < g->nleaks; i++)
 		if (g->leaks[i] == ((int64_t)pid << 32 | (uint32_t)fd))
@@ -78,7 +65,7 @@ static int leaked(const struct graph *g, int pid, int fd)
 
 /* One node per process (pid and start time): the images of an exec chain
  * are one process. */
-static int load_nodes(struct graph *g, sqlite3 *db)
+static int load_nodes(struct pl_graph *g, sqlite3 *db)
 {
 	sqlite3_stmt *st = pl_db_prepare(
 		db, "SELECT p.id, p.pid, p.origin, p.parent_id, "
@@ -90,7 +77,7 @@ static int load_nodes(struct graph *g, sqlite3 *db)
 	if (!st)
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct node *n = realloc(g->n, (g->nn + 1) * sizeof(*n));
+		struct pl_graph_node *n = realloc(g->n, (g->nn + 1) * sizeof(*n));
 		const char *exe = (const char *)sqlite3_column_text(st, 4);
 		int64_t parent_image = sqlite3_column_int64(st, 3);
 
@@ -120,7 +107,8 @@ static int load_nodes(struct graph *g, sqlite3 *db)
 }
 
 /* The node an image belongs to: its exec chain back to its first image. */
-static int node_of_image(const struct graph *g, sqlite3 *db, int64_t image)
+static int node_of_image(const struct pl_graph *g, sqlite3 *db,
+			 int64_t image)
 {
 	sqlite3_stmt *st = pl_db_prepare(
 		db, "WITH RECURSIVE up(id, parent_id, origin) AS ("
@@ -185,7 +173,7 @@ static int final_holders(sqlite3_stmt *st, int64_t sock, struct holder_list *l)
 
 /* Edges: for each pair or connection, every final holder of one end with
  * every final holder of the other. */
-static int load_edges(struct graph *g, sqlite3 *db)
+static int load_edges(struct pl_graph *g, sqlite3 *db)
 {
 	sqlite3_stmt *ends = pl_db_prepare(
 		db, "SELECT s.id, s.ino, o.id, o.ino, s.pair_id FROM sock s "
@@ -212,7 +200,7 @@ static int load_edges(struct graph *g, sqlite3 *db)
 		final_holders(holders, sqlite3_column_int64(ends, 2), &lb);
 		for (int i = 0; i < la.n; i++)
 			for (int k = 0; k < lb.n; k++) {
-				struct edge *e = realloc(g->e, (g->ne + 1) *
+				struct pl_graph_edge *e = realloc(g->e, (g->ne + 1) *
 								       sizeof(*e));
 
 				if (!e) {
@@ -229,6 +217,8 @@ static int load_edges(struct graph *g, sqlite3 *db)
 				e->fdb = lb.fd[k];
 				e->ino_a = sqlite3_column_int64(ends, 1);
 				e->ino_b = sqlite3_column_int64(ends, 3);
+				e->sock_a = sqlite3_column_int64(ends, 0);
+				e->sock_b = sqlite3_column_int64(ends, 2);
 				e->kind = kind;
 				e->leak = leaked(g, g->n[e->a].pid, e->fda) ||
 					  leaked(g, g->n[e->b].pid, e->fdb);
@@ -269,7 +259,7 @@ static void dot_quote(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void write_dot(const struct graph *g, FILE *f)
+void pl_graph_write_dot(const struct pl_graph *g, FILE *f)
 {
 	fprintf(f, "digraph peerlog {\n\trankdir=LR;\n"
 		   "\tnode [shape=box, fontname=\"monospace\"];\n");
@@ -296,7 +286,7 @@ static void write_dot(const struct graph *g, FILE *f)
 			fprintf(f, "\tp%lld -> p%zu [style=dotted, color=gray];\n",
 				(long long)g->n[i].parent - 1, i);
 	for (size_t i = 0; i < g->ne; i++) {
-		const struct edge *e = &g->e[i];
+		const struct pl_graph_edge *e = &g->e[i];
 
 		char label[400];
 
@@ -313,7 +303,7 @@ static void write_dot(const struct graph *g, FILE *f)
 	fprintf(f, "}\n");
 }
 
-static void write_mermaid(const struct graph *g, FILE *f)
+void pl_graph_write_mermaid(const struct pl_graph *g, FILE *f)
 {
 	int link = 0;
 
@@ -333,7 +323,7 @@ static void write_mermaid(const struct graph *g, FILE *f)
 			link++;
 		}
 	for (size_t i = 0; i < g->ne; i++) {
-		const struct edge *e = &g->e[i];
+		const struct pl_graph_edge *e = &g->e[i];
 
 		fprintf(f, "  p%d ---|\"fd %d - fd %d\"| p%d\n", e->a, e->fda,
 			e->fdb, e->b);
@@ -343,7 +333,7 @@ static void write_mermaid(const struct graph *g, FILE *f)
 	}
 }
 
-static void write_json(const struct graph *g, FILE *f)
+static void write_json(const struct pl_graph *g, FILE *f)
 {
 	struct pl_json j;
 	char id[32];
@@ -375,7 +365,7 @@ static void write_json(const struct graph *g, FILE *f)
 		pl_json_close(&j, '}');
 	}
 	for (size_t i = 0; i < g->ne; i++) {
-		const struct edge *e = &g->e[i];
+		const struct pl_graph_edge *e = &g->e[i];
 
 		pl_json_open(&j, NULL, '{');
 		snprintf(id, sizeof(id), "p%d", e->a);
@@ -393,6 +383,28 @@ static void write_json(const struct graph *g, FILE *f)
 	}
 	pl_json_close(&j, ']');
 	pl_json_close(&j, '}');
+}
+
+int pl_graph_build(sqlite3 *db, pl_lint_fn fn, void *arg, struct pl_graph *g)
+{
+	struct lint_note ln = { g, fn, arg };
+	int found;
+
+	memset(g, 0, sizeof(*g));
+	found = pl_lint_run(db, note_leak, &ln);
+	if (found < 0 || load_nodes(g, db) < 0 || load_edges(g, db) < 0)
+		return -1;
+	return found;
+}
+
+void pl_graph_free(struct pl_graph *g)
+{
+	for (size_t i = 0; i < g->nn; i++)
+		free(g->n[i].exe);
+	free(g->n);
+	free(g->e);
+	free(g->leaks);
+	memset(g, 0, sizeof(*g));
 }
 
 static const char *ends_with(const char *s, const char *suffix)
@@ -432,7 +444,7 @@ static int parse(int argc, char **argv, const char **format,
 int cmd_graph(int argc, char **argv)
 {
 	const char *format = NULL, *out = NULL;
-	struct graph g = { 0 };
+	struct pl_graph g = { 0 };
 	struct pl_opts o;
 	sqlite3 *db;
 	FILE *f = stdout;
@@ -472,8 +484,7 @@ int cmd_graph(int argc, char **argv)
 	rc = pl_journal_open_ingested(o.journal, &db);
 	if (rc)
 		return rc;
-	if (pl_lint_run(db, note_leak, &g) < 0 || load_nodes(&g, db) < 0 ||
-	    load_edges(&g, db) < 0) {
+	if (pl_graph_build(db, NULL, NULL, &g) < 0) {
 		rc = PL_EXIT_JOURNAL;
 		goto done;
 	}
@@ -494,9 +505,9 @@ int cmd_graph(int argc, char **argv)
 		goto done;
 	}
 	if (!strcmp(format, "dot"))
-		write_dot(&g, f);
+		pl_graph_write_dot(&g, f);
 	else if (!strcmp(format, "mermaid"))
-		write_mermaid(&g, f);
+		pl_graph_write_mermaid(&g, f);
 	else
 		write_json(&g, f);
 	if (render && pclose(f) != 0) {
@@ -507,11 +518,7 @@ int cmd_graph(int argc, char **argv)
 		rc = PL_EXIT_SYSTEM;
 	}
 done:
-	for (size_t i = 0; i < g.nn; i++)
-		free(g.n[i].exe);
-	free(g.n);
-	free(g.e);
-	free(g.leaks);
+	pl_graph_free(&g);
 	sqlite3_close(db);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include "model.h"
 #include "output.h"
 #include "peerlog.h"
+#include "query.h"
 #include "table.h"
 
 static const char usage[] =
@@ -183,16 +184,133 @@ static void text_end(int side, int64_t ino, int pipe,
 	pl_holder_table(&cols, hs);
 }
 
+int pl_pairs_each(sqlite3 *db, struct pl_query *q, pl_pair_fn fn, void *arg)
+{
+	static struct window win;
+	struct ends ends;
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	rc = ends_load(db, &ends);
+	if (rc)
+		return -rc;
+	st = pl_db_prepare(db, pairs_sql);
+	if (!st) {
+		free(ends.v);
+		return -PL_EXIT_JOURNAL;
+	}
+	if (q->boot)
+		sqlite3_bind_text(st, 1, q->boot, -1, SQLITE_STATIC);
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		struct pl_pair p = {
+			.id = sqlite3_column_int64(st, 0),
+			.created_ns = sqlite3_column_int64(st, 1),
+			.type = sqlite3_column_int(st, 2),
+			.pid = sqlite3_column_int(st, 3),
+			.exe = (const char *)sqlite3_column_text(st, 4),
+			/* pipe(): no domain */
+			.pipe = sqlite3_column_int(st, 5) == 0,
+		};
+		struct pl_site site;
+
+		if (pl_site_of_st(db, q->site_st, end_of(&ends, p.id, 0)->sock,
+				  &site) > 0)
+			p.site = &site;
+		if (p.id < win.first || p.id > win.last)
+			rc = window_load(db, q, &ends, p.id, &win);
+		for (int side = 0; side < 2 && !rc; side++) {
+			const struct end *e = end_of(&ends, p.id, side);
+
+			p.end[side].sock = e->sock;
+			p.end[side].ino = e->ino;
+			p.end[side].cookie = e->cookie;
+			p.end[side].holders = window_get(&win, e->sock);
+		}
+		if (!rc)
+			fn(arg, &p);
+		n++;
+	}
+	sqlite3_finalize(st);
+	window_free(&win);
+	free(ends.v);
+	return rc ? -rc : n;
+}
+
+struct out {
+	struct pl_json *j; /* NULL: text */
+	int n;
+};
+
+static void print_pair(void *arg, const struct pl_pair *p)
+{
+	struct out *out = arg;
+	struct pl_json *j = out->j;
+	const char *type = p->pipe ? "pipe" : pl_sock_type_name(p->type);
+	char at[40];
+
+	if (j) {
+		pl_json_open(j, NULL, '{');
+		pl_json_int(j, "id", p->id);
+		pl_json_str(j, "type", type);
+		pl_json_str(j, "kind", p->pipe ? "pipe" : "socket");
+		pl_json_time(j, "created", p->created_ns);
+		pl_json_open(j, "creator", '{');
+		pl_json_int(j, "pid", p->pid);
+		pl_json_str(j, "exe", p->exe);
+		pl_json_close(j, '}');
+		if (p->site)
+			pl_json_site(j, "created_at", p->site);
+		else
+			pl_json_null(j, "created_at");
+		pl_json_open(j, "ends", '[');
+	} else {
+		struct pl_buf where = { 0 };
+
+		pl_site_append(&where, " in ", p->site);
+		pl_fmt_time((uint64_t)p->created_ns, 0, at, sizeof(at));
+		printf("%spair %lld: %s, made by pid %d (%s) at %s%s\n",
+		       out->n ? "\n" : "", (long long)p->id, type, p->pid,
+		       pl_basename(p->exe),
+		       at, pl_buf_str(&where));
+		pl_buf_free(&where);
+	}
+	for (int side = 0; side < 2; side++) {
+		const struct pl_pair_end *e = &p->end[side];
+
+		if (j) {
+			pl_json_open(j, NULL, '{');
+			pl_json_int(j, "side", side);
+			if (p->pipe)
+				pl_json_str(j, "end", side ? "write" : "read");
+			pl_json_int(j, "inode", e->ino);
+			if (p->pipe || !e->cookie) /* ours, or none */
+				pl_json_null(j, "cookie");
+			else
+				pl_json_int(j, "cookie", e->cookie);
+			pl_json_open(j, "holders", '[');
+			for (size_t i = 0; i < e->holders->n; i++)
+				pl_json_holder(j, &e->holders->v[i]);
+			pl_json_close(j, ']');
+			pl_json_close(j, '}');
+		} else {
+			text_end(side, e->ino, p->pipe, e->holders);
+		}
+	}
+	if (j) {
+		pl_json_close(j, ']');
+		pl_json_close(j, '}');
+	}
+	out->n++;
+}
+
 int cmd_pairs(int argc, char **argv)
 {
 	struct pl_query q = { .live = 1, .no_flights = 1 };
-	static struct window win;
-	struct ends ends;
 	struct pl_opts o;
 	struct pl_json j;
-	sqlite3_stmt *st;
+	struct out out = { NULL, 0 };
 	sqlite3 *db;
-	int next, rc, n = 0;
+	int next, rc, n;
 
 	rc = pl_cli_parse(argc, argv, usage, &o, &next,
 			  PL_CLI_BOOT | PL_CLI_COLUMNS);
@@ -204,6 +322,7 @@ int cmd_pairs(int argc, char **argv)
 		return rc < 0 ? PL_EXIT_OK : rc;
 	cols.indent = 4;
 	q.kernel = !o.no_check;
+	q.boot = o.boot;
 	if (next < argc) {
 		pl_error("pairs takes no operand ('%s')", argv[next]);
 		return PL_EXIT_USAGE;
@@ -211,100 +330,14 @@ int cmd_pairs(int argc, char **argv)
 	rc = pl_journal_open_ingested(o.journal, &db);
 	if (rc)
 		return rc;
-	rc = ends_load(db, &ends);
-	if (rc) {
-		sqlite3_close(db);
-		return rc;
-	}
-	st = pl_db_prepare(db, pairs_sql);
-	if (!st) {
-		free(ends.v);
-		sqlite3_close(db);
-		return PL_EXIT_JOURNAL;
-	}
-	if (o.boot)
-		sqlite3_bind_text(st, 1, o.boot, -1, SQLITE_STATIC);
 	pl_json_init(&j, stdout);
 	if (o.json) {
+		out.j = &j;
 		pl_json_open(&j, NULL, '{');
 		pl_json_open(&j, "pairs", '[');
 	}
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		const char *exe = (const char *)sqlite3_column_text(st, 4);
-		int64_t pair = sqlite3_column_int64(st, 0);
-		int type = sqlite3_column_int(st, 2);
-		/* pipe(): no domain */
-		int pipe = sqlite3_column_int(st, 5) == 0;
-		const char *type_name = pipe ? "pipe" : pl_sock_type_name(type);
-		struct pl_site site;
-		int has_site = pl_site_of_st(db, q.site_st,
-					     end_of(&ends, pair, 0)->sock,
-					     &site) > 0;
-		char at[40];
-
-		if (o.json) {
-			pl_json_open(&j, NULL, '{');
-			pl_json_int(&j, "id", sqlite3_column_int64(st, 0));
-			pl_json_str(&j, "type", type_name);
-			pl_json_str(&j, "kind", pipe ? "pipe" : "socket");
-			pl_json_time(&j, "created", sqlite3_column_int64(st, 1));
-			pl_json_open(&j, "creator", '{');
-			pl_json_int(&j, "pid", sqlite3_column_int(st, 3));
-			pl_json_str(&j, "exe", exe);
-			pl_json_close(&j, '}');
-			if (has_site)
-				pl_json_site(&j, "created_at", &site);
-			else
-				pl_json_null(&j, "created_at");
-			pl_json_open(&j, "ends", '[');
-		} else {
-			struct pl_buf where = { 0 };
-
-			pl_site_append(&where, " in ", has_site ? &site : NULL);
-			pl_fmt_time((uint64_t)sqlite3_column_int64(st, 1), 0,
-				    at, sizeof(at));
-			printf("%spair %lld: %s, made by pid %d (%s) at %s%s\n",
-			       n ? "\n" : "",
-			       (long long)sqlite3_column_int64(st, 0), type_name,
-			       sqlite3_column_int(st, 3), pl_basename(exe), at,
-			       pl_buf_str(&where));
-			pl_buf_free(&where);
-		}
-		if (pair < win.first || pair > win.last)
-			rc = window_load(db, &q, &ends, pair, &win);
-		for (int side = 0; side < 2 && !rc; side++) {
-			const struct end *e = end_of(&ends, pair, side);
-			const struct pl_holders *hs = window_get(&win, e->sock);
-
-			if (o.json) {
-				pl_json_open(&j, NULL, '{');
-				pl_json_int(&j, "side", side);
-				if (pipe)
-					pl_json_str(&j, "end",
-						    side ? "write" : "read");
-				pl_json_int(&j, "inode", e->ino);
-				if (pipe || !e->cookie) /* ours, or none */
-					pl_json_null(&j, "cookie");
-				else
-					pl_json_int(&j, "cookie", e->cookie);
-				pl_json_open(&j, "holders", '[');
-				for (size_t i = 0; i < hs->n; i++)
-					pl_json_holder(&j, &hs->v[i]);
-				pl_json_close(&j, ']');
-				pl_json_close(&j, '}');
-			} else {
-				text_end(side, e->ino, pipe, hs);
-			}
-		}
-		if (o.json) {
-			pl_json_close(&j, ']');
-			pl_json_close(&j, '}');
-		}
-		n++;
-	}
-	sqlite3_finalize(st);
-	window_free(&win);
-	free(ends.v);
+	n = pl_pairs_each(db, &q, print_pair, &out);
+	rc = n < 0 ? -n : 0;
 	if (o.json) {
 		pl_json_close(&j, ']');
 		pl_json_live_check(&j, &q);

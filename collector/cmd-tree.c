@@ -12,6 +12,7 @@
 #include "model.h"
 #include "output.h"
 #include "peerlog.h"
+#include "query.h"
 
 static const char usage[] =
 	"usage: peerlog tree [-j PATH] [--json] [--boot ID]\n"
@@ -29,40 +30,6 @@ static const char usage[] =
 	"                      with ID (a merged journal)\n"
 	"      --color[=WHEN]  auto (default: on a terminal, without NO_COLOR),\n"
 	"                      always or never\n";
-
-struct node {
-	int64_t id, parent_id;
-	int pid;
-	char *exe, *argv, *origin;
-	int64_t start_ns, end_ns;
-	const char *state;      /* PL_END_* of the image itself */
-	char *untraced;         /* it exec'd this, which never said hello */
-	int64_t exit_status;    /* -1: unknown */
-	size_t first_child, next_sibling; /* indexes + 1; 0: none */
-	size_t hold_first, nhold;         /* its holdings in tree.holds */
-	struct pl_image img;              /* what ends its holdings */
-	char *boot, *exec_path;           /* img's text */
-};
-
-/* A holding as tree prints it, its end resolved. */
-struct hold {
-	int fd, has_peer, src_pid, src_fd, inferred;
-	int side;                         /* a pipe's: 0 read, 1 write end */
-	int64_t id, ino, peer_ino, from_ns, until_ns;
-	const char *start, *end, *kernel; /* static strings */
-	const char *kind;                 /* socket, pipe, fifo (static) */
-};
-
-struct tree {
-	sqlite3 *db;
-	struct pl_query q;
-	struct pl_json j;
-	int json;
-	struct node *v;
-	size_t n;
-	struct hold *holds;
-	size_t nholds;
-};
 
 enum {
 	P_ID, P_PARENT, P_PID, P_EXE, P_ARGV, P_ORIGIN, P_HELLO, P_STATUS,
@@ -113,7 +80,7 @@ static const char *kind_name(const char *s)
 }
 
 /* Node of image ID: ids grow with the rows, so a binary search. */
-static struct node *node_of(struct tree *t, int64_t id)
+static struct pl_tree_node *node_of(struct pl_tree *t, int64_t id)
 {
 	size_t lo = 0, hi = t->n;
 
@@ -131,7 +98,7 @@ static struct node *node_of(struct tree *t, int64_t id)
 /* By fd, then in the order they started. */
 static int cmp_hold(const void *a, const void *b)
 {
-	const struct hold *x = a, *y = b;
+	const struct pl_tree_hold *x = a, *y = b;
 
 	if (x->fd != y->fd)
 		return x->fd < y->fd ? -1 : 1;
@@ -140,7 +107,7 @@ static int cmp_hold(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-static int load_holdings(struct tree *t)
+static int load_holdings(struct pl_tree *t)
 {
 	sqlite3_stmt *st = pl_db_prepare(t->db, holdings_sql);
 	size_t cap = 0;
@@ -149,14 +116,14 @@ static int load_holdings(struct tree *t)
 	if (!st)
 		return PL_EXIT_JOURNAL;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct node *nd = node_of(t, sqlite3_column_int64(st, H_PROC));
+		struct pl_tree_node *nd = node_of(t, sqlite3_column_int64(st, H_PROC));
 		const char *end = (const char *)sqlite3_column_text(st, H_END);
-		struct hold *h;
+		struct pl_tree_hold *h;
 
 		if (!nd)
 			continue;
 		if (t->nholds == cap) {
-			struct hold *v;
+			struct pl_tree_hold *v;
 
 			cap = cap ? 2 * cap : 1024;
 			v = realloc(t->holds, cap * sizeof(*v));
@@ -220,7 +187,7 @@ static char *dup_col(sqlite3_stmt *st, int col)
 	return s ? strdup(s) : NULL;
 }
 
-static int load(struct tree *t, const char *boot)
+static int load(struct pl_tree *t)
 {
 	sqlite3_stmt *st = pl_db_prepare(t->db, procs_sql);
 	size_t cap = 0;
@@ -228,10 +195,10 @@ static int load(struct tree *t, const char *boot)
 
 	if (!st)
 		return PL_EXIT_JOURNAL;
-	if (boot)
-		sqlite3_bind_text(st, 1, boot, -1, SQLITE_STATIC);
+	if (t->q.boot)
+		sqlite3_bind_text(st, 1, t->q.boot, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct node *nd;
+		struct pl_tree_node *nd;
 		struct pl_image img;
 		int64_t until;
 		int untraced;
@@ -277,7 +244,7 @@ static int load(struct tree *t, const char *boot)
 	/* Ids grow with time and a parent is always older than its child,
 	 * so one backwards pass links children in order. */
 	for (size_t i = t->n; i-- > 0;) {
-		struct node *nd = &t->v[i];
+		struct pl_tree_node *nd = &t->v[i];
 		size_t lo = 0, hi = i;
 
 		if (!nd->parent_id)
@@ -300,7 +267,7 @@ static int load(struct tree *t, const char *boot)
 	return 0;
 }
 
-static void state_text(const struct node *nd, struct pl_buf *b)
+void pl_tree_state_text(const struct pl_tree_node *nd, struct pl_buf *b)
 {
 	if (nd->untraced)
 		pl_buf_addf(b, "exec'd %s, not traced", nd->untraced);
@@ -316,51 +283,52 @@ static void state_text(const struct node *nd, struct pl_buf *b)
 		pl_buf_adds(b, "gone during exec");
 }
 
+void pl_tree_hold_how(const struct pl_tree_hold *h, struct pl_buf *b)
+{
+	pl_how(h->start, h->src_pid, h->src_fd, 0, h->end, b);
+	pl_how_marks(b, h->inferred, h->kernel);
+}
+
 /* Alive holdings green, yellow where the kernel disagrees. */
-static enum pl_paint paint(const struct hold *h)
+static enum pl_paint paint(const struct pl_tree_hold *h)
 {
 	if (h->kernel && strcmp(h->kernel, PL_KERNEL_OK))
 		return PL_PAINT_WARN;
 	return !strcmp(h->end, PL_END_ALIVE) ? PL_PAINT_GOOD : PL_PAINT_NONE;
 }
 
-static int holdings(struct tree *t, const struct node *nd, int depth)
+/* J: JSON to it, NULL: text */
+static int holdings(struct pl_tree *t, struct pl_json *j,
+		    const struct pl_tree_node *nd, int depth)
 {
-	if (t->json)
-		pl_json_open(&t->j, "holdings", '[');
+	if (j)
+		pl_json_open(j, "holdings", '[');
 	for (size_t i = 0; i < nd->nhold; i++) {
-		const struct hold *h = &t->holds[nd->hold_first + i];
+		const struct pl_tree_hold *h = &t->holds[nd->hold_first + i];
 
-		if (t->json) {
-			pl_json_open(&t->j, NULL, '{');
-			pl_json_int(&t->j, "fd", h->fd);
-			pl_json_int(&t->j, "inode", h->ino);
-			pl_json_str(&t->j, "kind", h->kind);
+		if (j) {
+			pl_json_open(j, NULL, '{');
+			pl_json_int(j, "fd", h->fd);
+			pl_json_int(j, "inode", h->ino);
+			pl_json_str(j, "kind", h->kind);
 			if (pl_end_is_pipe(h->kind))
-				pl_json_str(&t->j, "end",
-					    h->side ? "write" : "read");
+				pl_json_str(j, "end", h->side ? "write" : "read");
 			if (!h->has_peer)
-				pl_json_null(&t->j, "peer_inode");
+				pl_json_null(j, "peer_inode");
 			else
-				pl_json_int(&t->j, "peer_inode", h->peer_ino);
-			pl_json_time(&t->j, "from", h->from_ns);
-			pl_json_time(&t->j, "until", h->until_ns);
-			pl_json_str(&t->j, "start_reason", h->start);
-			pl_json_str(&t->j, "end_reason", h->end);
-			pl_json_bool(&t->j, "inferred", h->inferred);
-			pl_json_str(&t->j, "kernel", h->kernel);
-			pl_json_pid_fd(&t->j, "source", h->src_pid, h->src_fd);
-			pl_json_close(&t->j, '}');
+				pl_json_int(j, "peer_inode", h->peer_ino);
+			pl_json_time(j, "from", h->from_ns);
+			pl_json_time(j, "until", h->until_ns);
+			pl_json_str(j, "start_reason", h->start);
+			pl_json_str(j, "end_reason", h->end);
+			pl_json_bool(j, "inferred", h->inferred);
+			pl_json_str(j, "kernel", h->kernel);
+			pl_json_pid_fd(j, "source", h->src_pid, h->src_fd);
+			pl_json_close(j, '}');
 		} else {
 			struct pl_buf how = { 0 }, peer = { 0 };
 
-			pl_how(h->start, h->src_pid, h->src_fd, 0, h->end, &how);
-			if (h->inferred)
-				pl_buf_adds(&how, " (inferred)");
-			if (h->kernel && !strcmp(h->kernel, PL_KERNEL_OK))
-				pl_buf_adds(&how, ", confirmed");
-			else if (h->kernel)
-				pl_buf_addf(&how, ", kernel: %s", h->kernel);
+			pl_tree_hold_how(h, &how);
 			if (pl_end_is_pipe(h->kind)) /* one inode, two ends */
 				pl_buf_adds(&peer, h->side ? "write end"
 							   : "read end");
@@ -377,55 +345,81 @@ static int holdings(struct tree *t, const struct node *nd, int depth)
 			pl_buf_free(&peer);
 		}
 	}
-	if (t->json)
-		pl_json_close(&t->j, ']');
+	if (j)
+		pl_json_close(j, ']');
 	return 0;
 }
 
-static int show(struct tree *t, size_t i, int depth)
+static int show(struct pl_tree *t, struct pl_json *j, size_t i, int depth)
 {
-	const struct node *nd = &t->v[i];
+	const struct pl_tree_node *nd = &t->v[i];
 	int rc;
 
-	if (t->json) {
-		pl_json_open(&t->j, NULL, '{');
-		pl_json_int(&t->j, "pid", nd->pid);
-		pl_json_str(&t->j, "exe", nd->exe);
-		pl_json_raw(&t->j, "argv", nd->argv);
-		pl_json_str(&t->j, "origin", nd->origin);
-		pl_json_time(&t->j, "start", nd->start_ns);
-		pl_json_time(&t->j, "end", nd->end_ns);
-		pl_json_str(&t->j, "end_reason", nd->state);
-		pl_json_str(&t->j, "untraced_exec", nd->untraced);
+	if (j) {
+		pl_json_open(j, NULL, '{');
+		pl_json_int(j, "pid", nd->pid);
+		pl_json_str(j, "exe", nd->exe);
+		pl_json_raw(j, "argv", nd->argv);
+		pl_json_str(j, "origin", nd->origin);
+		pl_json_time(j, "start", nd->start_ns);
+		pl_json_time(j, "end", nd->end_ns);
+		pl_json_str(j, "end_reason", nd->state);
+		pl_json_str(j, "untraced_exec", nd->untraced);
 		if (nd->exit_status >= 0)
-			pl_json_int(&t->j, "exit_status", nd->exit_status);
+			pl_json_int(j, "exit_status", nd->exit_status);
 		else
-			pl_json_null(&t->j, "exit_status");
+			pl_json_null(j, "exit_status");
 	} else {
 		struct pl_buf st = { 0 };
 
-		state_text(nd, &st);
+		pl_tree_state_text(nd, &st);
 		printf("%*s%s%d %s [%s] %s\n", 2 * depth, "",
 		       depth ? "`- " : "", nd->pid, pl_basename(nd->exe),
 		       nd->origin, st.p);
 		pl_buf_free(&st);
 	}
-	rc = holdings(t, nd, depth + (depth ? 1 : 0));
-	if (t->json)
-		pl_json_open(&t->j, "children", '[');
+	rc = holdings(t, j, nd, depth + (depth ? 1 : 0));
+	if (j)
+		pl_json_open(j, "children", '[');
 	for (size_t c = nd->first_child; !rc && c; c = t->v[c - 1].next_sibling)
-		rc = show(t, c - 1, depth + 1 + (depth ? 1 : 0));
-	if (t->json) {
-		pl_json_close(&t->j, ']');
-		pl_json_close(&t->j, '}');
+		rc = show(t, j, c - 1, depth + 1 + (depth ? 1 : 0));
+	if (j) {
+		pl_json_close(j, ']');
+		pl_json_close(j, '}');
 	}
 	return rc;
 }
 
+int pl_tree_load(struct pl_tree *t)
+{
+	int rc = load(t);
+
+	return rc ? rc : load_holdings(t);
+}
+
+void pl_tree_free(struct pl_tree *t)
+{
+	pl_query_free(&t->q);
+	free(t->holds);
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].exe);
+		free(t->v[i].argv);
+		free(t->v[i].origin);
+		free(t->v[i].untraced);
+		free(t->v[i].boot);
+		free(t->v[i].exec_path);
+	}
+	free(t->v);
+	t->holds = NULL;
+	t->v = NULL;
+	t->n = t->nholds = 0;
+}
+
 int cmd_tree(int argc, char **argv)
 {
-	struct tree t = { .q = { .live = 1 } };
+	struct pl_tree t = { .q = { .live = 1 } };
 	struct pl_opts o;
+	struct pl_json json, *j = NULL;
 	int next, rc, roots = 0;
 
 	rc = pl_cli_parse(argc, argv, usage, &o, &next, PL_CLI_BOOT);
@@ -436,47 +430,37 @@ int cmd_tree(int argc, char **argv)
 		return PL_EXIT_USAGE;
 	}
 	t.q.kernel = !o.no_check;
+	t.q.boot = o.boot;
 	rc = pl_journal_open_ingested(o.journal, &t.db);
 	if (rc)
 		return rc;
-	t.json = o.json;
-	pl_json_init(&t.j, stdout);
-	rc = load(&t, o.boot);
-	if (!rc)
-		rc = load_holdings(&t);
-	if (!rc && t.json) {
-		pl_json_open(&t.j, NULL, '{');
-		pl_json_open(&t.j, "processes", '[');
+	pl_json_init(&json, stdout);
+	if (o.json)
+		j = &json;
+	rc = pl_tree_load(&t);
+	if (!rc && j) {
+		pl_json_open(j, NULL, '{');
+		pl_json_open(j, "processes", '[');
 	}
 	for (size_t i = 0; !rc && i < t.n; i++) {
 		if (t.v[i].parent_id)
 			continue;
-		if (!t.json && roots)
+		if (!j && roots)
 			putchar('\n');
-		rc = show(&t, i, 0);
+		rc = show(&t, j, i, 0);
 		roots++;
 	}
-	if (!rc && t.json) {
-		pl_json_close(&t.j, ']');
-		pl_json_live_check(&t.j, &t.q);
-		pl_json_close(&t.j, '}');
+	if (!rc && j) {
+		pl_json_close(j, ']');
+		pl_json_live_check(j, &t.q);
+		pl_json_close(j, '}');
 	} else if (!rc && !roots) {
 		printf("no process recorded in '%s'\n", o.journal);
 	} else if (!rc) {
 		putchar('\n');
 		pl_text_live_check(&t.q);
 	}
-	pl_query_free(&t.q);
-	free(t.holds);
-	for (size_t i = 0; i < t.n; i++) {
-		free(t.v[i].exe);
-		free(t.v[i].argv);
-		free(t.v[i].origin);
-		free(t.v[i].untraced);
-		free(t.v[i].boot);
-		free(t.v[i].exec_path);
-	}
-	free(t.v);
+	pl_tree_free(&t);
 	sqlite3_close(t.db);
 	return rc;
 }

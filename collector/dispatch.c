@@ -29,6 +29,7 @@ static const char usage[] =
 	"  events              the raw records of the journal, in order\n"
 	"  merge OUT IN...     journals of several runs or machines in one\n"
 	"  help [COMMAND]      this text, or what 'peerlog COMMAND --help' says\n"
+	"  report [-o DIR]     an HTML report and a Markdown summary, for CI\n"
 	"\n"
 	"Every command takes -j/--journal PATH (default $PEERLOG_JOURNAL,\n"
 	"else ./peerlog.db); queries take --json and --color=auto|always|never\n"
@@ -57,6 +58,7 @@ static const struct {
 	{ "ls", cmd_ls },
 	{ "merge", cmd_merge },
 	{ "events", cmd_events },
+	{ "report", cmd_report },
 };
 
 static int (*find_command(const char *name))(int, char **)

@@ -84,8 +84,7 @@ const char *pl_kernel_verdict(struct pl_query *q, int pid, int fd,
 		       ? PL_KERNEL_MISSING : PL_KERNEL_GONE;
 }
 
-/* Why no live check was made, or NULL when it was. */
-static const char *unchecked(const struct pl_query *q)
+const char *pl_query_unchecked(const struct pl_query *q)
 {
 	if (!q->kernel)
 		return "--no-check";
@@ -98,7 +97,7 @@ static const char *unchecked(const struct pl_query *q)
 
 void pl_json_live_check(struct pl_json *j, const struct pl_query *q)
 {
-	const char *why = unchecked(q);
+	const char *why = pl_query_unchecked(q);
 
 	pl_json_open(j, "live_check", '{');
 	pl_json_bool(j, "done", !why);
@@ -108,7 +107,7 @@ void pl_json_live_check(struct pl_json *j, const struct pl_query *q)
 
 void pl_text_live_check(const struct pl_query *q)
 {
-	const char *why = unchecked(q);
+	const char *why = pl_query_unchecked(q);
 
 	if (why)
 		printf("no live check: %s\n", why);
@@ -555,12 +554,17 @@ void pl_holder_how(const struct pl_holder *h, struct pl_buf *b)
 {
 	pl_how(h->start_reason, h->source_pid, h->source_fd, h->execs,
 	       h->end_reason, b);
-	if (h->inferred)
+	pl_how_marks(b, h->inferred, h->kernel);
+}
+
+void pl_how_marks(struct pl_buf *b, int inferred, const char *kernel)
+{
+	if (inferred)
 		pl_buf_adds(b, " (inferred)");
-	if (h->kernel && !strcmp(h->kernel, PL_KERNEL_OK))
+	if (kernel && !strcmp(kernel, PL_KERNEL_OK))
 		pl_buf_adds(b, ", confirmed");
-	else if (h->kernel)
-		pl_buf_addf(b, ", kernel: %s", h->kernel);
+	else if (kernel)
+		pl_buf_addf(b, ", kernel: %s", kernel);
 }
 
 void pl_json_holder(struct pl_json *j, const struct pl_holder *h)

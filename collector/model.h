@@ -58,10 +58,14 @@ struct pl_query {
 	struct pl_kfds fds;
 	int alive_seen; /* a holder was alive: the check could be made */
 	int no_flights; /* pl_holders_load() leaves flights out */
+	const char *boot; /* --boot: pl_pairs_each() and pl_tree_load() take
+			   * that boot's only */
 	/* prepared once per query, for every end it loads */
 	sqlite3_stmt *holders_st, *holders_range_st, *flights_st, *site_st[2];
 };
 void pl_query_free(struct pl_query *q);
+/* Why no live check was made, or NULL when it was. */
+const char *pl_query_unchecked(const struct pl_query *q);
 void pl_json_live_check(struct pl_json *j, const struct pl_query *q);
 void pl_text_live_check(const struct pl_query *q);
 
@@ -165,6 +169,8 @@ const char *pl_basename(const char *path);
 void pl_how(const char *start, int source_pid, int source_fd, int execs,
 	    const char *end, struct pl_buf *b);
 void pl_holder_how(const struct pl_holder *h, struct pl_buf *b);
+/* " (inferred)", ", confirmed" or ", kernel: VERDICT" where they apply */
+void pl_how_marks(struct pl_buf *b, int inferred, const char *kernel);
 void pl_json_holder(struct pl_json *j, const struct pl_holder *h);
 const char *pl_sock_type_name(int type);
 

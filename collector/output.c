@@ -658,3 +658,82 @@ void pl_cols_row(const struct pl_cols *c, FILE *f, const char *const *cells,
 {
 	row(c, f, cells, paint, PL_PAINT_NONE);
 }
+
+/* The length of the UTF-8 sequence at S (N bytes left), or 0 when it is
+ * not one: overlong forms, surrogates and code points past U+10FFFF are
+ * not. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* S as valid UTF-8 without control characters: a byte that is neither
+ * becomes the text \xNN. HTML: also escape what markup would take. */
+static void clean_text(struct pl_buf *b, const char *s, int html)
+{
+	const unsigned char *u = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)u);
+
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_len(u + i, n - i);
+
+		if (!len || u[i] < 0x20 || u[i] == 0x7f) {
+			pl_buf_addf(b, "\\x%02x", u[i]);
+			i++;
+			continue;
+		}
+		switch (html ? u[i] : 0) {
+		case '&':
+			pl_buf_adds(b, "&amp;");
+			break;
+		case '<':
+			pl_buf_adds(b, "&lt;");
+			break;
+		case '>':
+			pl_buf_adds(b, "&gt;");
+			break;
+		case '"':
+			pl_buf_adds(b, "&quot;");
+			break;
+		case '\'':
+			pl_buf_adds(b, "&#39;");
+			break;
+		default:
+			pl_buf_add(b, (const char *)u + i, len);
+		}
+		i += len;
+	}
+}
+
+void pl_buf_utf8(struct pl_buf *b, const char *s)
+{
+	clean_text(b, s, 0);
+}
+
+void pl_buf_html(struct pl_buf *b, const char *s)
+{
+	clean_text(b, s, 1);
+}

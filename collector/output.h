@@ -24,6 +24,12 @@ static inline const char *pl_buf_str(const struct pl_buf *b)
 /* S in single quotes, safe for sh -c. */
 void pl_buf_shell_quote(struct pl_buf *b, const char *s);
 
+/* S (NULL: "") as valid UTF-8 without control characters: each byte that
+ * is not, as the text \xNN. _html also escapes & < > " and ' for text and
+ * attribute values alike. */
+void pl_buf_utf8(struct pl_buf *b, const char *s);
+void pl_buf_html(struct pl_buf *b, const char *s);
+
 /* NUL-separated arguments (N bytes) as a JSON array. */
 void pl_buf_json_argv(struct pl_buf *b, const char *args, size_t n);
 

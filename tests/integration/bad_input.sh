@@ -9,13 +9,13 @@ says() { grep -q "$1" err || fail "peerlog said '$(cat err)', not '$1'"; }
 # Unknown commands and options, and bad numbers, for every command.
 expect 2 frobnicate
 expect 2 --frob
-for c in run who pairs tree check lint graph ls; do
+for c in run who pairs tree check lint graph ls report; do
 	expect 2 $c --frob 1
 	says "unknown option '--frob' for '$c'"
 	expect 2 $c -Z 1
 	says "unknown option '-Z' for '$c'"
 done
-for c in who pairs tree check lint graph ls; do
+for c in who pairs tree check lint graph ls report; do
 	expect 2 $c --json=yes
 	says "option '--json' takes no value"
 	expect 2 $c -j
@@ -121,7 +121,7 @@ head -c 8192 /dev/urandom | dd of=middle.db bs=1 seek=$((size / 2 - 4096)) \
 cp real.db head.db
 head -c 64 /dev/urandom | dd of=head.db bs=1 seek=16 conv=notrunc 2>/dev/null
 for j in half middle head; do
-	for c in pairs tree "who 1 3" lint graph ls; do
+	for c in pairs tree "who 1 3" lint graph ls "report -o rep"; do
 		peerlog -j $j.db $c >out 2>err
 		rc=$?
 		case $rc in
