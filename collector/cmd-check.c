@@ -321,6 +321,8 @@ int cmd_check(int argc, char **argv)
 	}
 	if (!rc && c.disagree)
 		rc = 1;
+	if (pl_cli_done(rc) != rc) /* its output lost: an error, as diff's */
+		rc = CHECK_ERROR;
 out:
 	pl_check_free(&c);
 	sqlite3_close(db);
