@@ -172,11 +172,13 @@ static int final_holders(sqlite3_stmt *st, int64_t sock, struct holder_list *l)
 }
 
 /* Edges: for each pair or connection, every final holder of one end with
- * every final holder of the other. */
+ * every final holder of the other. A pipe's (or FIFO's) edge is directed:
+ * from its write end (a) to its read end (b), the way the data goes. */
 static int load_edges(struct pl_graph *g, sqlite3 *db)
 {
 	sqlite3_stmt *ends = pl_db_prepare(
-		db, "SELECT s.id, s.ino, o.id, o.ino, s.pair_id FROM sock s "
+		db, "SELECT s.id, s.ino, o.id, o.ino, s.pair_id, s.kind, s.side "
+		    "FROM sock s "
 		    "JOIN sock o ON o.id = s.peer_id WHERE s.id < o.id "
 		    "ORDER BY s.id");
 	sqlite3_stmt *holders = pl_db_prepare(
@@ -193,11 +195,17 @@ static int load_edges(struct pl_graph *g, sqlite3 *db)
 	}
 	while (!rc && sqlite3_step(ends) == SQLITE_ROW) {
 		struct holder_list la, lb;
-		const char *kind = sqlite3_column_type(ends, 4) == SQLITE_NULL
+		const char *sk = (const char *)sqlite3_column_text(ends, 5);
+		const char *kind = sk && !strcmp(sk, "pipe")   ? "pipe"
+				   : sk && !strcmp(sk, "fifo") ? "fifo"
+				   : sqlite3_column_type(ends, 4) == SQLITE_NULL
 					   ? "connection" : "pair";
+		/* a: the write end's column, 0 or 2 */
+		int wa = strcmp(kind, "pipe") && strcmp(kind, "fifo") ? 0
+			 : sqlite3_column_int(ends, 6) == 1 ? 0 : 2;
 
-		final_holders(holders, sqlite3_column_int64(ends, 0), &la);
-		final_holders(holders, sqlite3_column_int64(ends, 2), &lb);
+		final_holders(holders, sqlite3_column_int64(ends, wa), &la);
+		final_holders(holders, sqlite3_column_int64(ends, 2 - wa), &lb);
 		for (int i = 0; i < la.n; i++)
 			for (int k = 0; k < lb.n; k++) {
 				struct pl_graph_edge *e = realloc(g->e, (g->ne + 1) *
@@ -215,10 +223,10 @@ static int load_edges(struct pl_graph *g, sqlite3 *db)
 					continue;
 				e->fda = la.fd[i];
 				e->fdb = lb.fd[k];
-				e->ino_a = sqlite3_column_int64(ends, 1);
-				e->ino_b = sqlite3_column_int64(ends, 3);
-				e->sock_a = sqlite3_column_int64(ends, 0);
-				e->sock_b = sqlite3_column_int64(ends, 2);
+				e->ino_a = sqlite3_column_int64(ends, wa + 1);
+				e->ino_b = sqlite3_column_int64(ends, 3 - wa);
+				e->sock_a = sqlite3_column_int64(ends, wa);
+				e->sock_b = sqlite3_column_int64(ends, 2 - wa);
 				e->kind = kind;
 				e->leak = leaked(g, g->n[e->a].pid, e->fda) ||
 					  leaked(g, g->n[e->b].pid, e->fdb);
@@ -242,6 +250,11 @@ static int load_edges(struct pl_graph *g, sqlite3 *db)
 	sqlite3_finalize(ends);
 	sqlite3_finalize(holders);
 	return rc;
+}
+
+int pl_graph_edge_directed(const struct pl_graph_edge *e)
+{
+	return !strcmp(e->kind, "pipe") || !strcmp(e->kind, "fifo");
 }
 
 static void dot_quote(FILE *f, const char *s)
@@ -290,14 +303,23 @@ void pl_graph_write_dot(const struct pl_graph *g, FILE *f)
 
 		char label[400];
 
-		snprintf(label, sizeof(label), "fd %d - fd %d\n[%lld]-[%lld]%s%s",
-			 e->fda, e->fdb, (long long)e->ino_a,
-			 (long long)e->ino_b, e->site[0] ? "\n" : "", e->site);
-		fprintf(f, "\tp%d -> p%d [dir=both, arrowhead=none, "
-			   "arrowtail=none, label=", e->a, e->b);
+		if (pl_graph_edge_directed(e)) {
+			snprintf(label, sizeof(label), "fd %d -> fd %d\n%s:[%lld]%s%s",
+				 e->fda, e->fdb, e->kind, (long long)e->ino_a,
+				 e->site[0] ? "\n" : "", e->site);
+			fprintf(f, "\tp%d -> p%d [style=dashed, label=", e->a,
+				e->b);
+		} else {
+			snprintf(label, sizeof(label),
+				 "fd %d - fd %d\n[%lld]-[%lld]%s%s", e->fda,
+				 e->fdb, (long long)e->ino_a, (long long)e->ino_b,
+				 e->site[0] ? "\n" : "", e->site);
+			fprintf(f, "\tp%d -> p%d [dir=both, arrowhead=none, "
+				   "arrowtail=none, label=", e->a, e->b);
+		}
 		dot_quote(f, label);
 		fprintf(f, "%s%s];\n",
-			strcmp(e->kind, "pair") ? ", style=bold" : "",
+			!strcmp(e->kind, "connection") ? ", style=bold" : "",
 			e->leak ? ", color=red, fontcolor=red" : "");
 	}
 	fprintf(f, "}\n");
@@ -325,8 +347,12 @@ void pl_graph_write_mermaid(const struct pl_graph *g, FILE *f)
 	for (size_t i = 0; i < g->ne; i++) {
 		const struct pl_graph_edge *e = &g->e[i];
 
-		fprintf(f, "  p%d ---|\"fd %d - fd %d\"| p%d\n", e->a, e->fda,
-			e->fdb, e->b);
+		if (pl_graph_edge_directed(e))
+			fprintf(f, "  p%d -.->|\"fd %d -> fd %d\"| p%d\n", e->a,
+				e->fda, e->fdb, e->b);
+		else
+			fprintf(f, "  p%d ---|\"fd %d - fd %d\"| p%d\n", e->a,
+				e->fda, e->fdb, e->b);
 		if (e->leak)
 			fprintf(f, "  linkStyle %d stroke:red,color:red\n", link);
 		link++;

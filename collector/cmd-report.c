@@ -79,7 +79,7 @@ struct report {
 	size_t nv;
 	struct pl_check c;
 	const char *no_live; /* why no live check was made; NULL: made */
-	int npairs, nconns, nimages;
+	int npairs, npipes, nconns, nimages; /* npairs: socketpairs */
 	struct pl_buf pairs, conns; /* their sections, made as they are read */
 	struct pl_buf boots;        /* the boot ids, ", " between */
 	size_t nboots;
@@ -241,10 +241,15 @@ static void pair_section(void *arg, const struct pl_pair *p)
 	struct report *r = arg;
 	struct pl_buf *b = &r->pairs;
 
-	r->npairs++;
-	pl_buf_addf(b, "<div class=\"block\"><h3>pair %lld <span "
+	if (p->pipe)
+		r->npipes++;
+	else
+		r->npairs++;
+	pl_buf_addf(b, "<div class=\"block\"><h3>%s %lld <span "
 		       "class=\"muted\">%s, made by pid %d (",
-		    (long long)p->id, pl_sock_type_name(p->type), p->pid);
+		    p->pipe ? "pipe" : "pair", (long long)p->id,
+		    p->pipe ? "end 0 reads, end 1 writes"
+			    : pl_sock_type_name(p->type), p->pid);
 	pl_buf_html(b, pl_basename(p->exe));
 	pl_buf_adds(b, ") at ");
 	clock_text(b, p->created_ns);
@@ -258,8 +263,10 @@ static void pair_section(void *arg, const struct pl_pair *p)
 	}
 	pl_buf_adds(b, "</span></h3>\n");
 	pl_buf_adds(b, holders_head);
-	end_rows(r, b, "0", p->end[0].ino, p->end[0].holders);
-	end_rows(r, b, "1", p->end[1].ino, p->end[1].holders);
+	end_rows(r, b, p->pipe ? "0 read" : "0", p->end[0].ino,
+		 p->end[0].holders);
+	end_rows(r, b, p->pipe ? "1 write" : "1", p->end[1].ino,
+		 p->end[1].holders);
 	pl_buf_adds(b, "</tbody></table></div>\n");
 }
 
@@ -279,7 +286,7 @@ static int connections(struct report *r)
 		struct pl_buf *b = &r->conns;
 		int seen = 0;
 
-		if (!strcmp(e->kind, "pair"))
+		if (strcmp(e->kind, "connection")) /* pairs and pipes: above */
 			continue;
 		for (size_t k = 0; k < i && !seen; k++)
 			seen = r->g.e[k].sock_a == e->sock_a &&
@@ -553,6 +560,7 @@ static void html_header(struct report *r, struct pl_buf *b, const char *how)
 	pl_buf_adds(b, "<div class=\"cards\">\n");
 	card(b, "", (long long)r->g.nn, "processes", images);
 	card(b, "", r->npairs, "socketpairs", "made by socketpair()");
+	card(b, "", r->npipes, "pipes", "made by pipe(), pipe2()");
 	card(b, "", r->nconns, "connections", "between traced processes");
 	card(b, r->nf ? "bad" : "good", (long long)r->nf, "findings",
 	     r->nf ? "IPC mistakes lint proves" : "lint found nothing");
@@ -648,7 +656,7 @@ static void html_image(struct report *r, struct pl_buf *b,
 		pl_buf_adds(b, "</div>\n");
 		return;
 	}
-	pl_buf_adds(b, "<table><thead><tr><th>fd</th><th>socket</th><th>peer"
+	pl_buf_adds(b, "<table><thead><tr><th>fd</th><th>end</th><th>peer"
 		       "</th><th>from</th><th>until</th><th>how</th></tr>"
 		       "</thead><tbody>\n");
 	for (size_t i = 0; i < nd->nhold; i++) {
@@ -657,12 +665,15 @@ static void html_image(struct report *r, struct pl_buf *b,
 
 		pl_tree_hold_how(h, &how);
 		pl_buf_addf(b, "<tr%s><td class=\"num\">%d</td><td class=\"num\">"
-			       "[%lld]</td><td class=\"num\">",
+			       "%s[%lld]</td><td class=\"num\">",
 			    strcmp(h->end, PL_END_KEPT) &&
 					    flagged(r, nd->pid, h->fd, h->ino)
 				    ? " class=\"flagged\"" : "",
-			    h->fd, (long long)h->ino);
-		if (h->has_peer)
+			    h->fd, pl_end_is_pipe(h->kind) ? h->kind : "",
+			    (long long)h->ino);
+		if (pl_end_is_pipe(h->kind)) /* one inode: which end */
+			pl_buf_adds(b, h->side ? "write end" : "read end");
+		else if (h->has_peer)
 			pl_buf_addf(b, "[%lld]", (long long)h->peer_ino);
 		else
 			pl_buf_adds(b, "?");
@@ -793,20 +804,23 @@ static int html_page(struct report *r, int use_dot, struct pl_buf *b)
 		       "</span><span><i style=\"border-color:%s;"
 		       "border-top-width:1px\"></i>socketpair</span><span><i "
 		       "style=\"border-color:%s;border-top-width:3px\"></i>"
-		       "connection</span><span><i style=\"border-color:"
+		       "connection</span><span><i style=\"border-color:%s;"
+		       "border-top-style:dashed\"></i>pipe, to its reader"
+		       "</span><span><i style=\"border-color:"
 		       "#c53030\"></i>an end lint flags</span><span>edges join "
 		       "the processes that held the two ends last, labelled "
 		       "with their fds</span></div></section>\n",
-		    by_dot ? "#000" : "#2b6cb0", by_dot ? "#000" : "#6b46c1");
+		    by_dot ? "#000" : "#2b6cb0", by_dot ? "#000" : "#6b46c1",
+		    by_dot ? "#000" : "#2f855a");
 	pl_buf_free(&svg);
 	html_tree(r, b);
 	pl_buf_addf(b, "<section id=\"pairs\"><h2>Pairs and connections "
-		       "<span class=\"count\">%d socketpair%s, %d connection%s; "
-		       "every holder of each end, red where lint flags it"
-		       "</span></h2>\n", r->npairs, plural(r->npairs), r->nconns,
-		    plural(r->nconns));
-	if (!r->npairs && !r->nconns)
-		pl_buf_adds(b, "<p class=\"none\">No socketpair or connection "
+		       "<span class=\"count\">%d socketpair%s, %d pipe%s, %d "
+		       "connection%s; every holder of each end, red where lint "
+		       "flags it</span></h2>\n", r->npairs, plural(r->npairs),
+		    r->npipes, plural(r->npipes), r->nconns, plural(r->nconns));
+	if (!r->npairs && !r->npipes && !r->nconns)
+		pl_buf_adds(b, "<p class=\"none\">No socketpair, pipe or connection "
 			       "recorded.</p>\n");
 	pl_buf_add(b, pl_buf_str(&r->pairs), r->pairs.len);
 	pl_buf_add(b, pl_buf_str(&r->conns), r->conns.len);
@@ -922,12 +936,13 @@ static int md_summary(const struct report *r, struct pl_buf *b)
 	live_text(r, &live);
 	pl_buf_adds(b, "## peerlog report\n\n");
 	pl_buf_addf(b, "%s **%zu finding%s** \xc2\xb7 %zu process%s (%d program "
-		       "image%s) \xc2\xb7 %d socketpair%s \xc2\xb7 %d "
-		       "connection%s \xc2\xb7 %s\n\n",
+		       "image%s) \xc2\xb7 %d socketpair%s \xc2\xb7 %d pipe%s "
+		       "\xc2\xb7 %d connection%s \xc2\xb7 %s\n\n",
 		    r->nf ? "\xe2\x9d\x8c" : "\xe2\x9c\x85", r->nf,
 		    plural((long long)r->nf), r->g.nn, r->g.nn == 1 ? "" : "es",
 		    r->nimages, plural(r->nimages), r->npairs, plural(r->npairs),
-		    r->nconns, plural(r->nconns), live.p);
+		    r->npipes, plural(r->npipes), r->nconns, plural(r->nconns),
+		    live.p);
 	pl_buf_adds(b, "| | |\n|---|---|\n| journal | ");
 	md_text(b, r->journal);
 	pl_buf_addf(b, " |\n| boot%s | ", r->nboots > 1 ? "s" : "");
@@ -943,9 +958,11 @@ static int md_summary(const struct report *r, struct pl_buf *b)
 		pl_buf_adds(b, " UTC");
 	}
 	pl_buf_addf(b, " |\n| processes | %zu (%d program images) |\n"
-		       "| socketpairs | %d |\n| connections | %d |\n"
-		       "| findings | %zu |\n| live check | %s |\n\n",
-		    r->g.nn, r->nimages, r->npairs, r->nconns, r->nf, live.p);
+		       "| socketpairs | %d |\n| pipes | %d |\n"
+		       "| connections | %d |\n| findings | %zu |\n"
+		       "| live check | %s |\n\n",
+		    r->g.nn, r->nimages, r->npairs, r->npipes, r->nconns, r->nf,
+		    live.p);
 	pl_buf_free(&live);
 	pl_buf_addf(b, "### Findings (%zu)\n\n", r->nf);
 	if (!r->nf)

@@ -27,7 +27,8 @@ struct pl_graph_edge {
 	int64_t ino_a, ino_b;
 	int64_t sock_a, sock_b; /* sock ids of the two ends */
 	int leak;     /* lint flagged one of its ends */
-	const char *kind; /* "pair" or "connection" */
+	const char *kind; /* "pair", "connection", or "pipe" and "fifo":
+			   * from a, the write end's holder, to b */
 	char site[160]; /* where it was made, "" if not known */
 };
 
@@ -44,6 +45,8 @@ struct pl_graph {
  * The number of findings, or -1. */
 int pl_graph_build(sqlite3 *db, pl_lint_fn fn, void *arg, struct pl_graph *g);
 void pl_graph_free(struct pl_graph *g);
+/* A pipe's or FIFO's edge: data goes from a to b. */
+int pl_graph_edge_directed(const struct pl_graph_edge *e);
 void pl_graph_write_dot(const struct pl_graph *g, FILE *f);
 void pl_graph_write_mermaid(const struct pl_graph *g, FILE *f);
 

@@ -31,6 +31,7 @@
 #define COLOR_PAIR "#2b6cb0"
 #define COLOR_CONN "#6b46c1"
 #define COLOR_FLAG "#c53030"
+#define COLOR_PIPE "#2f855a"
 
 /* SVG (from its <svg> tag) into B, the width and height of that tag in
  * pixels rather than dot's points: three quarters of the size, where its
@@ -317,8 +318,13 @@ static void edge_path(const struct pl_graph *g, const struct place *p,
 {
 	const struct place *a = &p[e->a], *z = &p[e->b];
 	double x0, y0, x1, y1, c0x, c0y, c1x, c1y, lx, ly;
+	int pipe = pl_graph_edge_directed(e);
 	const char *color = e->leak ? COLOR_FLAG
+			    : pipe ? COLOR_PIPE
 			    : strcmp(e->kind, "pair") ? COLOR_CONN : COLOR_PAIR;
+	/* a pipe's arrow points at its read end: where the path ends, or
+	 * where it starts when it is drawn from the other box */
+	const char *arrow = "";
 	/* past a few, edges between the same two processes lie on each
 	 * other, unlabelled: their titles tell them apart */
 	int side = k % 2 ? -1 : 1, level = k / 2 < 3 ? k / 2 : 3;
@@ -368,12 +374,19 @@ static void edge_path(const struct pl_graph *g, const struct place *p,
 		lx = (x0 + 3 * c0x + 3 * c1x + x1) / 8;
 		ly = (y0 + 3 * c0y + 3 * c1y + y1) / 8 + 4;
 		anchor = "middle";
+		if (pipe && up == z)
+			arrow = e->leak ? " marker-start=\"url(#pl-pipe-flag)\""
+					: " marker-start=\"url(#pl-pipe)\"";
 	}
+	if (pipe && !*arrow)
+		arrow = e->leak ? " marker-end=\"url(#pl-pipe-flag)\""
+				: " marker-end=\"url(#pl-pipe)\"";
 	pl_buf_addf(b, "<g class=\"edge %s%s\"><title>%s: pid %d fd %d "
-		       "socket:[%lld] - pid %d fd %d socket:[%lld]",
+		       "%s:[%lld] %s pid %d fd %d %s:[%lld]",
 		    e->kind, e->leak ? " flagged" : "", e->kind,
-		    g->n[e->a].pid, e->fda, (long long)e->ino_a, g->n[e->b].pid,
-		    e->fdb, (long long)e->ino_b);
+		    g->n[e->a].pid, e->fda, pipe ? e->kind : "socket",
+		    (long long)e->ino_a, pipe ? "->" : "-", g->n[e->b].pid,
+		    e->fdb, pipe ? e->kind : "socket", (long long)e->ino_b);
 	if (e->site[0]) {
 		pl_buf_adds(b, ", made in ");
 		pl_buf_html(b, e->site);
@@ -382,9 +395,10 @@ static void edge_path(const struct pl_graph *g, const struct place *p,
 		pl_buf_adds(b, " (flagged by lint)");
 	pl_buf_addf(b, "</title><path d=\"M%.1f %.1f C%.1f %.1f %.1f %.1f "
 		       "%.1f %.1f\" fill=\"none\" stroke=\"%s\" "
-		       "stroke-width=\"%s\"/>",
+		       "stroke-width=\"%s\"%s%s/>",
 		    x0, y0, c0x, c0y, c1x, c1y, x1, y1, color,
-		    strcmp(e->kind, "pair") ? "2.6" : "1.7");
+		    !strcmp(e->kind, "connection") ? "2.6" : "1.7",
+		    pipe ? " stroke-dasharray=\"6 3\"" : "", arrow);
 	if (!labelled) {
 		pl_buf_adds(b, "</g>\n");
 		return;
@@ -528,8 +542,17 @@ static int builtin(const struct pl_graph *g, struct pl_buf *b)
 	pl_buf_addf(b, "<defs><marker id=\"pl-arrow\" viewBox=\"0 0 10 10\" "
 		       "refX=\"10\" refY=\"5\" markerWidth=\"7\" "
 		       "markerHeight=\"7\" orient=\"auto\"><path d=\"M0 0 L10 5 "
-		       "L0 10 z\" fill=\"%s\"/></marker></defs>\n",
+		       "L0 10 z\" fill=\"%s\"/></marker>",
 		    COLOR_LINEAGE);
+	/* a pipe's arrow, at either end of its path */
+	for (int flag = 0; flag < 2; flag++)
+		pl_buf_addf(b, "<marker id=\"%s\" viewBox=\"0 0 10 10\" "
+			       "refX=\"10\" refY=\"5\" markerWidth=\"8\" "
+			       "markerHeight=\"8\" orient=\"auto-start-reverse\">"
+			       "<path d=\"M0 0 L10 5 L0 10 z\" fill=\"%s\"/>"
+			       "</marker>", flag ? "pl-pipe-flag" : "pl-pipe",
+			    flag ? COLOR_FLAG : COLOR_PIPE);
+	pl_buf_adds(b, "</defs>\n");
 	if (trees(g, p, slot, b) < 0) {
 		free(p);
 		return -1;

@@ -51,6 +51,14 @@ peerlog -j "$WORK/leak.db" who "$PA" 3 >dead.txt
 grep -q "^  the write end was last held by pid $PA (.*/pipes) at fd 4 (exited)$" dead.txt ||
 	fail "leak: post-mortem: $(cat dead.txt)"
 
+# the CI report draws the pipe as a flagged, directed edge (the built-in
+# layout: the same with or without Graphviz) and lists the finding
+peerlog -j "$WORK/leak.db" report -o rep --no-dot >/dev/null || fail "leak: report"
+grep -q '<g class="edge pipe flagged">' rep/report.html || fail "leak: report's graph: $(grep -o '<g class="edge[^>]*>' rep/report.html)"
+grep -q 'marker-[a-z]*="url(#pl-pipe-flag)"' rep/report.html || fail "leak: the pipe's arrow"
+grep -q 'idle-write-end' rep/report.html || fail "leak: report's findings"
+grep -q '^| pipes | 1 |$' rep/summary.md || fail "leak: summary: $(cat rep/summary.md)"
+
 # Fixed: no finding, and the last writer is the child.
 peerlog run -j "$WORK/fixed.db" -- "$P" fixed >fixed.out </dev/null || fail "fixed"
 grep -q '^eof$' fixed.out || fail "fixed: no EOF: $(cat fixed.out)"
@@ -78,6 +86,11 @@ peerlog -j "$WORK/shell.db" lint --json >lint.json
 	fail "shell: lint: $(cat lint.json)"
 grep -q "pid $R, holding the read end" lint.json || fail "shell: lint names the reader: $(cat lint.json)"
 finish
+# the graph: a directed edge from echo (the write end's last holder) to cat
+peerlog -j "$WORK/shell.db" graph --format json >graph.json || fail "shell: graph"
+[ "$(json graph.json '[(n["pid"] for n in j["nodes"] if n["id"] == e["from"]).__next__() for e in j["edges"] if e["kind"] == "pipe"] + [(n["pid"] for n in j["nodes"] if n["id"] == e["to"]).__next__() for e in j["edges"] if e["kind"] == "pipe"]')" = "[$W, $R]" ] ||
+	fail "shell: the pipe's edge: $(cat graph.json)"
+peerlog -j "$WORK/shell.db" graph | grep -q "style=dashed, label=\"fd 1 -> fd 0" || fail "shell: dot: $(peerlog -j "$WORK/shell.db" graph)"
 
 # The write end passed with SCM_RIGHTS.
 peerlog run -j "$WORK/pass.db" -- "$P" pass >pass.out </dev/null || fail "pass"

@@ -178,7 +178,7 @@ def md(path, lint_json):
     lint = findings(lint_json)
     if not re.search(r"^\| findings \| %d \|$" % len(lint), text, re.M):
         fail("%s: no count of findings" % path)
-    for key in ("processes", "socketpairs", "connections", "live check"):
+    for key in ("processes", "socketpairs", "pipes", "connections", "live check"):
         if not re.search(r"^\| %s \| \S" % key, text, re.M):
             fail("%s: no '%s' row" % (path, key))
     if not re.search(r"^```mermaid\ngraph LR\n(.*\n)+?```$", text, re.M):
