@@ -351,6 +351,21 @@ PL_EXPORT int close(int fd)
 	return ret;
 }
 
+int pl__fd_closing(int fd)
+{
+	pid_t pid = pl__self.pid;
+	uint64_t v;
+
+	if (fd < 0 || fd >= PL_FD_TABLE || !(v = fd_lookup(fd)))
+		return 0;
+	pl__fds_begin();
+	if (!in_shared_child(&pid))
+		v = fd_forget(fd);
+	if (v)
+		emit_close(pid, fd, v);
+	return 1;
+}
+
 /* Calls on our descriptor fail as they would had it never been open. */
 static int is_spool(int fd)
 {

@@ -1,6 +1,7 @@
 /* Pipes and FIFOs: pipe() and pipe2(), the opens that may name a FIFO
  * (open, openat, their 64-bit and fortified variants, fopen, freopen),
- * and the first write() or writev() through a pipe's write end.
+ * popen(), the closes libc makes in fclose() and pclose(), and the first
+ * write() or writev() through a pipe's write end.
  *
  * A pipe's two ends have one inode; the table of fds (fds.c) and the
  * records tell them apart by PL_SOCK_WRITE. From then on they go every
@@ -283,6 +284,50 @@ PL_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
 {
 	PL_NEED(freopen64);
 	PL_FOPEN((FILE *)pl__real.freopen64(path, mode, stream));
+}
+
+/* popen's pipe is made inside libc: its stream's fd is looked at after,
+ * as fopen's. */
+PL_EXPORT FILE *popen(const char *command, const char *mode)
+{
+	PL_NEED(popen);
+	PL_FOPEN((FILE *)pl__real.popen(command, mode));
+}
+
+/* The fd of stream FP, if it has one, without touching errno. */
+static int stream_fd(FILE *fp)
+{
+	int err = errno, fd = fp ? fileno(fp) : -1;
+
+	errno = err;
+	return fd;
+}
+
+/* fclose and pclose close their fd inside libc: a tracked one is
+ * recorded first, as close() does. Any other costs a load. */
+#define PL_FCLOSE(call, fp)                                               \
+	do {                                                              \
+		int marked_ = pl__fd_closing(stream_fd(fp)), ret_, err_;  \
+									  \
+		ret_ = call;                                              \
+		if (marked_) {                                            \
+			err_ = errno;                                     \
+			pl__fds_end();                                    \
+			errno = err_;                                     \
+		}                                                         \
+		return ret_;                                              \
+	} while (0)
+
+PL_EXPORT int fclose(FILE *fp)
+{
+	PL_NEED(fclose);
+	PL_FCLOSE(pl__real.fclose(fp), fp);
+}
+
+PL_EXPORT int pclose(FILE *fp)
+{
+	PL_NEED(pclose);
+	PL_FCLOSE(pl__real.pclose(fp), fp);
 }
 
 /* The first write through FD since this process has held it there, when

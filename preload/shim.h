@@ -52,6 +52,9 @@ struct pl_real {
 	void *(*fopen64)(const char *, const char *);
 	void *(*freopen)(const char *, const char *, void *);
 	void *(*freopen64)(const char *, const char *, void *);
+	void *(*popen)(const char *, const char *);
+	int (*fclose)(void *);
+	int (*pclose)(void *);
 	ssize_t (*write)(int, const void *, size_t);
 	ssize_t (*writev)(int, const struct iovec *, int);
 	int (*socket)(int, int, int);
@@ -204,6 +207,9 @@ int pl__sock_ino(int fd, uint64_t *ret_ino);
 int pl__sock_ident(int fd, uint64_t *ret_ino, uint64_t *ret_cookie);
 uint64_t pl__fd_ino(int fd);
 uint64_t pl__fd_first_write(int fd);
+/* FD is about to be closed inside libc (fclose, pclose): recorded, as
+ * close() would. 1 when the caller must call pl__fds_end() after. */
+int pl__fd_closing(int fd);
 int pl__fd_next(int from, uint64_t *ret_ino);
 int pl__fd_top(void);
 /* Around a call that changes the fd table and our table after it. */

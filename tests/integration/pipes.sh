@@ -63,8 +63,9 @@ grep -q '^| pipes | 1 |$' rep/summary.md || fail "leak: summary: $(cat rep/summa
 peerlog run -j "$WORK/fixed.db" -- "$P" fixed >fixed.out </dev/null || fail "fixed"
 grep -q '^eof$' fixed.out || fail "fixed: no EOF: $(cat fixed.out)"
 peerlog -j "$WORK/fixed.db" lint >/dev/null || fail "fixed: lint should be clean: $(peerlog -j "$WORK/fixed.db" lint)"
-peerlog -j "$WORK/fixed.db" who "$(val parent fixed.out)" 3 | grep -q "^  the write end was last held by pid $(val child fixed.out) " ||
-	fail "fixed: who: $(peerlog -j "$WORK/fixed.db" who "$(val parent fixed.out)" 3)"
+peerlog -j "$WORK/fixed.db" who "$(val parent fixed.out)" 3 --json >fixed.json || fail "fixed: who"
+[ "$(json fixed.json 'sorted((h["pid"], h["fd"], h["end_reason"]) for h in j["peer"]["holders"])')" = "[($(val parent fixed.out), 4, 'close'), ($(val child fixed.out), 4, 'exit')]" ] ||
+	fail "fixed: who: $(cat fixed.json)"
 
 # A shell's "echo hello | cat": dup2 onto 0 and 1, exec; cat waits on the
 # parent's write end.
@@ -86,11 +87,12 @@ peerlog -j "$WORK/shell.db" lint --json >lint.json
 	fail "shell: lint: $(cat lint.json)"
 grep -q "pid $R, holding the read end" lint.json || fail "shell: lint names the reader: $(cat lint.json)"
 finish
-# the graph: a directed edge from echo (the write end's last holder) to cat
+# the graph: a directed edge from the parent (the last to hold the write
+# end: echo closed its stdout at exit, with fclose) to cat
 peerlog -j "$WORK/shell.db" graph --format json >graph.json || fail "shell: graph"
-[ "$(json graph.json '[(n["pid"] for n in j["nodes"] if n["id"] == e["from"]).__next__() for e in j["edges"] if e["kind"] == "pipe"] + [(n["pid"] for n in j["nodes"] if n["id"] == e["to"]).__next__() for e in j["edges"] if e["kind"] == "pipe"]')" = "[$W, $R]" ] ||
+[ "$(json graph.json '[(n["pid"] for n in j["nodes"] if n["id"] == e["from"]).__next__() for e in j["edges"] if e["kind"] == "pipe"] + [(n["pid"] for n in j["nodes"] if n["id"] == e["to"]).__next__() for e in j["edges"] if e["kind"] == "pipe"]')" = "[$PA, $R]" ] ||
 	fail "shell: the pipe's edge: $(cat graph.json)"
-peerlog -j "$WORK/shell.db" graph | grep -q "style=dashed, label=\"fd 1 -> fd 0" || fail "shell: dot: $(peerlog -j "$WORK/shell.db" graph)"
+peerlog -j "$WORK/shell.db" graph | grep -q "style=dashed, label=\"fd $(val wfd shell.out) -> fd 0" || fail "shell: dot: $(peerlog -j "$WORK/shell.db" graph)"
 
 # The write end passed with SCM_RIGHTS.
 peerlog run -j "$WORK/pass.db" -- "$P" pass >pass.out </dev/null || fail "pass"
@@ -105,6 +107,23 @@ peerlog -j "$WORK/fifo.db" who "$(val parent fifo.out)" "$(val rfd fifo.out)" --
 	fail "fifo: end: $(cat fifo.json)"
 [ "$(json fifo.json '[(h["pid"], h["fd"], h["start_reason"]) for h in j["peer"]["holders"]]')" = "[($(val child fifo.out), $(val child_wfd fifo.out), 'open')]" ] ||
 	fail "fifo: write end: $(cat fifo.json)"
+
+# popen: the pipe made inside libc, its child cat holding the read end,
+# pclose's close inside libc.
+start popen popen
+PA=$(val parent popen.out)
+PFD=$(val pfd popen.out)
+wait_for popen.out '^hello$'
+peerlog -j "$WORK/popen.db" who "$PA" "$PFD" --json >popen.json || fail "popen: who"
+[ "$(json popen.json 'j["end"]["kind"], j["end"]["end"], j["end"]["holders"][0]["start_reason"]')" = "('pipe', 'write', 'open')" ] ||
+	fail "popen: the parent's end: $(cat popen.json)"
+[ "$(json popen.json '[(h["fd"], h["exe"].endswith("/cat"), h["end_reason"]) for h in j["peer"]["holders"] if h["pid"] != '"$PA"']')" = "[(0, True, 'alive')]" ] ||
+	fail "popen: cat's read end: $(cat popen.json)"
+finish
+grep -q '^closed$' popen.out || fail "popen: pclose: $(cat popen.out)"
+peerlog -j "$WORK/popen.db" who "$PA" "$PFD" --json >popen.json || fail "popen: who (after)"
+[ "$(json popen.json '[h["end_reason"] for h in j["end"]["holders"] if h["pid"] == '"$PA"']')" = "['close']" ] ||
+	fail "popen: pclose not seen: $(cat popen.json)"
 
 # Real programs: a pipeline the shell makes. Same output and status as bare.
 bare=$(sh -c 'seq 2000 | sort -rn | head -n 3; exit 7' 2>&1; echo "status $?")

@@ -15,6 +15,7 @@
  *                 writes; the parent reads to EOF
  *   fifo PATH     mkfifo PATH; a child opens it for writing and writes;
  *                 the parent opens it for reading and reads to EOF
+ *   popen         popen("cat", "w"), a line written to it, pclose
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -230,6 +231,23 @@ static int fifo(const char *path)
 	return 0;
 }
 
+static int to_cat(void)
+{
+	FILE *fp = popen("cat", "w");
+
+	if (!fp)
+		die("popen");
+	printf("parent %d\npfd %d\n", (int)getpid(), fileno(fp));
+	fflush(stdout);
+	fprintf(fp, "hello\n");
+	fflush(fp);
+	hold();
+	if (pclose(fp) != 0)
+		die("pclose");
+	printf("closed\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1;
@@ -248,7 +266,10 @@ int main(int argc, char **argv)
 		return pass();
 	if (!strcmp(argv[i], "fifo") && i + 1 < argc)
 		return fifo(argv[i + 1]);
+	if (!strcmp(argv[i], "popen"))
+		return to_cat();
 usage:
-	fprintf(stderr, "usage: pipes [-w] leak|fixed|shell|pass|fifo PATH\n");
+	fprintf(stderr,
+		"usage: pipes [-w] leak|fixed|shell|pass|popen|fifo PATH\n");
 	return 2;
 }
