@@ -43,7 +43,9 @@ run_one() { # name, command...
 		failures="$failures $name"
 		[ $rc = 124 ] && echo "(timed out after ${LIMIT}s)" >>"$log"
 		echo "FAIL  $name (exit $rc)"
-		sed 's/^/      /' "$log" | tail -n 40
+		# from the last "FAIL:" on (the message, with what it shows)
+		awk '/^FAIL:/ { buf = "" } { buf = buf "      " $0 "\n" }
+		     END { printf "%s", buf }' "$log" | head -n 40
 		;;
 	esac
 	rm -f "$log"
