@@ -238,6 +238,15 @@ PL_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 	PL_OPEN(pl__real.__openat64_2(dirfd, path, flags), flags);
 }
 
+/* The fd of stream FP, if it has one, without touching errno. */
+static int stream_fd(FILE *fp)
+{
+	int err = errno, fd = fp ? fileno(fp) : -1;
+
+	errno = err;
+	return fd;
+}
+
 /* fopen and freopen open inside libc, out of our reach: their stream's
  * fd is looked at after. */
 #define PL_FOPEN(call)                                                    \
@@ -274,16 +283,35 @@ PL_EXPORT FILE *fopen64(const char *path, const char *mode)
 	PL_FOPEN((FILE *)pl__real.fopen64(path, mode));
 }
 
+/* freopen closes the stream's fd inside libc before it opens PATH (most
+ * often at the same number): a tracked one is recorded closed first, or
+ * our table would go on naming the pipe there (with no PATH it reopens
+ * the same file, and the holding goes on). */
+static FILE *reopen(FILE *(*real)(const char *, const char *, FILE *),
+		    const char *path, const char *mode, FILE *stream)
+{
+	int marked = path ? pl__fd_closing(stream_fd(stream)) : 0, err;
+	FILE *fp;
+
+	fp = real(path, mode, stream);
+	if (marked) {
+		err = errno;
+		pl__fds_end();
+		errno = err;
+	}
+	return fp;
+}
+
 PL_EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream)
 {
 	PL_NEED(freopen);
-	PL_FOPEN((FILE *)pl__real.freopen(path, mode, stream));
+	PL_FOPEN(reopen((void *)pl__real.freopen, path, mode, stream));
 }
 
 PL_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
 {
 	PL_NEED(freopen64);
-	PL_FOPEN((FILE *)pl__real.freopen64(path, mode, stream));
+	PL_FOPEN(reopen((void *)pl__real.freopen64, path, mode, stream));
 }
 
 /* popen's pipe is made inside libc: its stream's fd is looked at after,
@@ -292,15 +320,6 @@ PL_EXPORT FILE *popen(const char *command, const char *mode)
 {
 	PL_NEED(popen);
 	PL_FOPEN((FILE *)pl__real.popen(command, mode));
-}
-
-/* The fd of stream FP, if it has one, without touching errno. */
-static int stream_fd(FILE *fp)
-{
-	int err = errno, fd = fp ? fileno(fp) : -1;
-
-	errno = err;
-	return fd;
 }
 
 /* fclose and pclose close their fd inside libc: a tracked one is
