@@ -1,7 +1,8 @@
 #!/bin/sh
 # make demo: trace the bundled example and ask who holds the other end of
 # the parent's socket, first while parent and child1 run, then after both
-# have exited.
+# have exited; then the same question for a pipe whose reader never sees
+# end of file (examples/noeof).
 #
 # usage: examples/demo.sh BUILD_DIR
 set -eu
@@ -45,5 +46,18 @@ say "\$ peerlog who $PARENT $FD          (post-mortem: every process has exited)
 
 say "\$ peerlog tree"
 "$B/peerlog" tree
+
+# The same question for a pipe: a reader that never sees end of file.
+PIPES=$DEMO/pipes.db
+say "\$ peerlog run -- examples/noeof     (reads a pipe until end of file, which never comes)"
+"$B/peerlog" run -j "$PIPES" -- "$B/examples/noeof" | tee "$DEMO/noeof.out"
+READER=$(sed -n 's/^noeof: pid \([0-9]*\) reads fd \([0-9]*\);.*/\1 \2/p' "$DEMO/noeof.out")
+
+say "\$ peerlog who $READER          (who still holds the write end?)"
+# shellcheck disable=SC2086 # pid and fd
+"$B/peerlog" -j "$PIPES" who $READER
+
+say "\$ peerlog lint"
+"$B/peerlog" -j "$PIPES" lint || true
 
 say "The journal is $PEERLOG_JOURNAL; try: $B/peerlog -j $PEERLOG_JOURNAL who $PARENT $FD --json"
