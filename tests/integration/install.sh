@@ -26,8 +26,11 @@ cat >want <<'LIST'
 ./usr/local/share/man/man1/peerlog.1
 ./usr/local/share/man/man5/peerlog-journal.5
 LIST
-if grep -qs '^M32 := yes' src/build/m32.mk; then
-	for l in $(sed -n 's/^LIB\(64\|32\) := //p' src/build/m32.mk); do
+# (build/, or build-san/ under make check SANITIZE=1, which the copy's
+# make takes from the environment)
+m32mk=$(ls src/build*/m32.mk 2>/dev/null | head -n 1)
+if [ -n "$m32mk" ] && grep -qs '^M32 := yes' "$m32mk"; then
+	for l in $(sed -n 's/^LIB\(64\|32\) := //p' "$m32mk"); do
 		echo "./usr/local/lib/peerlog/$l/libpeerlog.so"
 	done >>want
 	sort -o want want
