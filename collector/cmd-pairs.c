@@ -312,12 +312,8 @@ int cmd_pairs(int argc, char **argv)
 	sqlite3 *db;
 	int next, rc, n;
 
-	rc = pl_cli_parse(argc, argv, usage, &o, &next,
-			  PL_CLI_BOOT | PL_CLI_COLUMNS);
-	if (!rc)
-		rc = pl_cols_setup(pl_holder_cols, pl_holder_ncols,
-				   "PID,PROGRAM,FD,HOW", o.columns,
-				   !o.no_headings, &cols);
+	rc = pl_holder_cli(argc, argv, usage, &o, &next, "PID,PROGRAM,FD,HOW",
+			   &cols);
 	if (rc)
 		return rc < 0 ? PL_EXIT_OK : rc;
 	cols.indent = 4;

@@ -496,12 +496,8 @@ int cmd_who(int argc, char **argv)
 	long pid, fd = -1;
 	int next, rc;
 
-	rc = pl_cli_parse(argc, argv, usage, &o, &next,
-			  PL_CLI_BOOT | PL_CLI_COLUMNS);
-	if (!rc)
-		rc = pl_cols_setup(pl_holder_cols, pl_holder_ncols,
-				   "PID,FD,PROGRAM,FROM,UNTIL,HOW", o.columns,
-				   !o.no_headings, &cols);
+	rc = pl_holder_cli(argc, argv, usage, &o, &next,
+			   "PID,FD,PROGRAM,FROM,UNTIL,HOW", &cols);
 	if (rc)
 		return rc < 0 ? PL_EXIT_OK : rc;
 	cols.indent = 2;

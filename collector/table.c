@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "peerlog.h"
 #include "table.h"
 
@@ -80,6 +81,19 @@ static void holder_row(const struct pl_cols *c, const struct pl_holder *h)
 	paint[H_HOW] = paint[H_END] = paint[H_KERNEL] = pl_holder_paint(h);
 	pl_cols_row(c, stdout, cells, paint);
 	pl_buf_free(&how);
+}
+
+int pl_holder_cli(int argc, char **argv, const char *usage,
+		  struct pl_opts *o, int *ret_next, const char *defaults,
+		  struct pl_cols *cols)
+{
+	int rc = pl_cli_parse(argc, argv, usage, o, ret_next,
+			      PL_CLI_BOOT | PL_CLI_COLUMNS);
+
+	if (!rc)
+		rc = pl_cols_setup(pl_holder_cols, pl_holder_ncols, defaults,
+				   o->columns, !o->no_headings, cols);
+	return rc;
 }
 
 void pl_holder_table(const struct pl_cols *c, const struct pl_holders *hs)
