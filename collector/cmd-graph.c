@@ -5,6 +5,7 @@
  * them), labelled with their fds; ends that lint flags are drawn red. Formats: dot, mermaid, json; -o FILE.svg or .png renders
  * with Graphviz's dot.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -474,6 +475,7 @@ int cmd_graph(int argc, char **argv)
 	struct pl_opts o;
 	sqlite3 *db;
 	FILE *f = stdout;
+	struct sigaction sa;
 	int next, rc, render = 0;
 
 	rc = parse(argc, argv, &format, &out, &argc);
@@ -520,7 +522,7 @@ int cmd_graph(int argc, char **argv)
 		pl_buf_addf(&cmd, "dot -T%s -o ",
 			    ends_with(out, ".svg") ? "svg" : "png");
 		pl_buf_shell_quote(&cmd, out);
-		f = popen(cmd.p, "w");
+		f = pl_popen_write(cmd.p, &sa);
 		pl_buf_free(&cmd);
 	} else if (out) {
 		f = fopen(out, "w");
@@ -536,7 +538,7 @@ int cmd_graph(int argc, char **argv)
 		pl_graph_write_mermaid(&g, f);
 	else
 		write_json(&g, f);
-	if (render && pclose(f) != 0) {
+	if (render && pl_pclose_write(f, &sa) != 0) {
 		pl_error("dot could not render '%s'", out);
 		rc = PL_EXIT_SYSTEM;
 	} else if (!render && out && fclose(f) != 0) {

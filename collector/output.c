@@ -1,5 +1,6 @@
 /* Output helpers shared by the subcommands. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -736,4 +737,27 @@ void pl_buf_utf8(struct pl_buf *b, const char *s)
 void pl_buf_html(struct pl_buf *b, const char *s)
 {
 	clean_text(b, s, 1);
+}
+
+/* ---- commands written to -------------------------------------------- */
+
+FILE *pl_popen_write(const char *command, struct sigaction *saved)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	FILE *f;
+
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, saved);
+	f = popen(command, "w");
+	if (!f)
+		sigaction(SIGPIPE, saved, NULL);
+	return f;
+}
+
+int pl_pclose_write(FILE *f, const struct sigaction *saved)
+{
+	int rc = pclose(f);
+
+	sigaction(SIGPIPE, saved, NULL);
+	return rc;
 }

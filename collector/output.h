@@ -122,4 +122,13 @@ void pl_cols_heading(const struct pl_cols *c, FILE *f);
 void pl_cols_row(const struct pl_cols *c, FILE *f, const char *const *cells,
 		 const enum pl_paint *paint);
 
+/* popen(COMMAND, "w") and its pclose(), with SIGPIPE ignored in between:
+ * a command that exits before it read everything (a dot that fails) makes
+ * the writes fail with EPIPE and pclose() say so, rather than end peerlog
+ * (queries take SIGPIPE's default action: pl_cli_parse). SAVED keeps the
+ * action to put back. pl_pclose_write returns pclose()'s status. */
+struct sigaction;
+FILE *pl_popen_write(const char *command, struct sigaction *saved);
+int pl_pclose_write(FILE *f, const struct sigaction *saved);
+
 #endif

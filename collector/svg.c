@@ -7,6 +7,7 @@
  * held its ends (an arc under the row when they share one, a loop when
  * one process holds both), red when lint flagged one of its ends. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,6 +62,7 @@ static int from_dot(const struct pl_graph *g, struct pl_buf *b)
 	const char *dir = getenv("TMPDIR");
 	struct pl_buf path = { 0 }, cmd = { 0 }, svg = { 0 };
 	char chunk[8192];
+	struct sigaction sa;
 	const char *at;
 	FILE *f;
 	ssize_t n;
@@ -74,10 +76,10 @@ static int from_dot(const struct pl_graph *g, struct pl_buf *b)
 	}
 	pl_buf_adds(&cmd, "dot -Tsvg -o ");
 	pl_buf_shell_quote(&cmd, path.p);
-	f = popen(cmd.p, "w");
+	f = pl_popen_write(cmd.p, &sa);
 	if (f) {
 		pl_graph_write_dot(g, f);
-		rc = pclose(f) == 0 ? 0 : -1;
+		rc = pl_pclose_write(f, &sa) == 0 ? 0 : -1;
 	}
 	while (!rc && (n = read(fd, chunk, sizeof(chunk))) > 0)
 		pl_buf_add(&svg, chunk, (size_t)n);
