@@ -143,6 +143,16 @@ static void opened(int fd)
 	pl__emit(&u, size);
 }
 
+/* FD (-1: none) came from an open we wrapped: look at it, unless the shim
+ * is busy with its own work. */
+static void look_at(int fd)
+{
+	if (fd >= 0 && pl__enter()) {
+		opened(fd);
+		pl__leave();
+	}
+}
+
 /* Around each open: the fd table may change (pl__fds_begin), and a
  * successful open is looked at. O_PATH and O_DIRECTORY never name a
  * FIFO's end. */
@@ -155,10 +165,7 @@ static void opened(int fd)
 		pl__fds_begin();                                          \
 		ret_ = call;                                              \
 		err_ = errno;                                             \
-		if (ret_ >= 0 && pl__enter()) {                           \
-			opened(ret_);                                     \
-			pl__leave();                                      \
-		}                                                         \
+		look_at(ret_);                                            \
 		pl__fds_end();                                            \
 		errno = err_;                                             \
 		return ret_;                                              \
@@ -259,13 +266,7 @@ static int stream_fd(FILE *fp)
 		pl__fds_begin();                                          \
 		fp_ = call;                                               \
 		err_ = errno;                                             \
-		if (fp_ && pl__enter()) {                                 \
-			int fd_ = fileno(fp_);                            \
-									  \
-			if (fd_ >= 0)                                     \
-				opened(fd_);                              \
-			pl__leave();                                      \
-		}                                                         \
+		look_at(stream_fd(fp_));                                  \
 		pl__fds_end();                                            \
 		errno = err_;                                             \
 		return fp_;                                               \
