@@ -85,7 +85,7 @@ static void check_holding(struct pl_check *c, sqlite3_stmt *st)
 	const char *kind = (const char *)sqlite3_column_text(st, A_KIND);
 	int side = sqlite3_column_int(st, A_SIDE), pipe = pl_end_is_pipe(kind);
 	const struct pl_kunix *k = pipe ? NULL : pl_kdump_find(&c->dump, ino);
-	uint64_t at = pl_kfds_at(&c->fds, pid, fd);
+	const struct pl_kfd *at = pl_kfds_find(&c->fds, pid, fd);
 	char detail[160];
 
 	if (sqlite3_column_type(st, A_EXEC_PATH) != SQLITE_NULL)
@@ -93,8 +93,8 @@ static void check_holding(struct pl_check *c, sqlite3_stmt *st)
 	if (!pl_kfds_holds(&c->fds, pid, fd, ino)) {
 		if (at)
 			snprintf(detail, sizeof(detail), "fd %d is %s:[%llu]",
-				 fd, c->fds.v ? "another end" : "?",
-				 (unsigned long long)at);
+				 fd, at->pipe ? "pipe" : "socket",
+				 (unsigned long long)at->ino);
 		else
 			snprintf(detail, sizeof(detail), "fd %d holds no %s",
 				 fd, pipe ? "such pipe" : "socket");

@@ -40,6 +40,8 @@ struct pl_kfds {
 };
 
 int pl_kfds_scan(struct pl_kfds *k);
+/* The socket or pipe PID holds at FD, NULL if none (or neither). */
+const struct pl_kfd *pl_kfds_find(const struct pl_kfds *k, int pid, int fd);
 /* The socket or pipe inode PID holds at FD, 0 if none (or neither). */
 uint64_t pl_kfds_at(const struct pl_kfds *k, int pid, int fd);
 /* Does PID hold INO at FD: a socket or pipe of the scan, or a FIFO of

@@ -169,12 +169,19 @@ int pl_kfds_scan(struct pl_kfds *k)
 	return 0;
 }
 
-uint64_t pl_kfds_at(const struct pl_kfds *k, int pid, int fd)
+const struct pl_kfd *pl_kfds_find(const struct pl_kfds *k, int pid, int fd)
 {
 	for (size_t i = 0; i < k->n; i++)
 		if (k->v[i].pid == pid && k->v[i].fd == fd)
-			return k->v[i].ino;
-	return 0;
+			return &k->v[i];
+	return NULL;
+}
+
+uint64_t pl_kfds_at(const struct pl_kfds *k, int pid, int fd)
+{
+	const struct pl_kfd *f = pl_kfds_find(k, pid, fd);
+
+	return f ? f->ino : 0;
 }
 
 int pl_kfds_holds(const struct pl_kfds *k, int pid, int fd, uint64_t ino)
